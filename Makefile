@@ -1,0 +1,32 @@
+# Two commands: `make review` and `make test`. Both create the venv if it is missing.
+PYTHON ?= python3
+VENV   := venv
+PY     := $(VENV)/bin/python
+STACK  ?= dev
+
+.PHONY: review review-all test lint inventories clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+review: $(VENV)/.installed ## review one stack offline (STACK=dev) and print its short summary
+	$(PY) -m review $(STACK)
+	@echo "bundle: build/review/$(STACK)/ (resources.json, k8s/, summary.md)"
+	@sed -n '1,/^## Components/p' build/review/$(STACK)/summary.md | head -n -1
+
+review-all: $(VENV)/.installed
+	$(PY) -m review --all
+
+test: $(VENV)/.installed ## the whole test suite
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+inventories: $(VENV)/.installed ## regenerate tests/inventories/ after an intended change
+	$(PY) -m tests.inventory --write
+
+clean:
+	rm -rf build .pytest_cache

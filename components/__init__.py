@@ -1,0 +1,1 @@
+"""HOW to build it: one ComponentResource per concern, a file each."""

@@ -1,0 +1,39 @@
+"""Physical names and labels: the one place that decides how things are called in GCP."""
+
+from __future__ import annotations
+
+import re
+
+from config import PlatformSpec
+
+# GCP limits for the kinds of names this program builds.
+LIMITS = {"default": 63, "service_account": 30, "bucket": 63, "key_ring": 63, "sql": 84}
+_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def physical_name(spec: PlatformSpec, thing: str, *, kind: str = "default") -> str:
+    """``<prefix>-<env>-<thing>``, checked against the GCP limit of ``kind``.
+
+    Raises ValueError rather than truncating: a silently shortened name would change
+    (and replace the resource) when its inputs change. Config validation keeps tenant
+    and pool names short enough that this never fires on valid input.
+    """
+    name = f"{spec.env.prefix}-{spec.environment}-{thing}"
+    limit = LIMITS[kind]
+    minimum = 6 if kind == "service_account" else 1
+    if not (minimum <= len(name) <= limit) or not _NAME.match(name):
+        raise ValueError(f"physical name {name!r} is not a valid {kind} name ({minimum}-{limit} characters, DNS-1123)")
+    return name
+
+
+def labels(spec: PlatformSpec, component: str, tenant: str | None = None) -> dict[str, str]:
+    """The labels every labelable GCP resource carries (showback, ownership, audits)."""
+    out = {"env": spec.environment, "component": component, "managed-by": "pulumi"}
+    if tenant:
+        out["tenant"] = tenant
+    return out
+
+
+def node_tag(spec: PlatformSpec) -> str:
+    """Network tag on every GKE node; firewall rules target it."""
+    return physical_name(spec, "gke-node")

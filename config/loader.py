@@ -1,0 +1,166 @@
+"""Stack config + YAML files -> PlatformSpec. Every user mistake becomes one ConfigError."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from config.catalog import Catalog, RegionCatalog
+from config.environment import ENVIRONMENTS, EnvironmentSpec
+from config.errors import ConfigError, from_validation_error
+from config.model import PlatformSpec
+from config.types import Spec
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "ai-platform"
+ROOT_ENV = "AIP_CONFIG_ROOT"  # read config/ from another tree (review of a copy, benchmarks)
+
+
+class StackSettings(Spec):
+    """What a Pulumi.<stack>.yaml may set (keys as written in that file)."""
+
+    project: str
+    region: str
+    environment: str
+
+
+STACK_KEYS = {"gcp:project": "project", "gcp:region": "region", f"{PROJECT}:environment": "environment"}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping (YAML keeps the last silently)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "") -> dict[str, Any]:
+    """Parse one YAML file into a mapping, or raise ConfigError naming it."""
+    rel = _rel(path, root)
+    if not path.is_file():
+        raise ConfigError(rel, "", f"file not found{hint}")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (safe subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(rel, "", f"{where}invalid YAML: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(rel, "", f"expected a mapping of keys at the top level, got {type(data).__name__}")
+    return data
+
+
+def validate(model: type[BaseModel], data: Any, file: str, **context: Any):
+    """model.model_validate with errors turned into a ConfigError about ``file``."""
+    try:
+        return model.model_validate(data, context=context or None)
+    except ValidationError as exc:
+        raise from_validation_error(file, exc, model) from None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_catalog(root: Path = ROOT) -> Catalog:
+    directory = root / "config" / "catalog"
+    parts = {"regions": RegionCatalog}
+    loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
+              for name, model in parts.items()}
+    return Catalog(**loaded)
+
+
+def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> PlatformSpec:
+    """Build the PlatformSpec of ``stack`` from its config map (``{"gcp:region": ...}``)."""
+    stack_file = f"Pulumi.{stack}.yaml"
+    unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in STACK_KEYS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(STACK_KEYS), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigError(stack_file, unknown[0], f"unknown key ({hint}allowed: {', '.join(STACK_KEYS)})")
+    for key in STACK_KEYS:
+        if key not in stack_config:
+            raise ConfigError(stack_file, key, f"is required but missing (pulumi config set {key} <value>)")
+    settings = {field: stack_config[key] for key, field in STACK_KEYS.items()}
+
+    catalog = load_catalog(root)
+    regions = catalog.regions.regions
+    if settings["region"] not in regions:
+        close = difflib.get_close_matches(str(settings["region"]), list(regions), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigError(stack_file, "gcp:region", f"{settings['region']!r} is not a GCP region "
+                          f"({hint}known regions are listed in config/catalog/regions.yaml)")
+    environment = settings["environment"]
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(stack_file, f"{PROJECT}:environment",
+                          f"{environment!r} is not a known environment (expected one of: {', '.join(ENVIRONMENTS)})")
+
+    env_path = root / "config" / "environments" / f"{environment}.yaml"
+    env_file = _rel(env_path, root)
+    env = validate(
+        EnvironmentSpec, read_yaml(env_path, root, hint=" (every environment named by a stack needs one; "
+                                   "copy config/environments/dev.yaml to start)"), env_file,
+        region=settings["region"], zones=regions[settings["region"]].zone_names(settings["region"]),
+    )
+    return validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog}, stack_file)
+
+
+def stack_config_from_file(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """The ``config:`` map of Pulumi.<stack>.yaml, as the Pulumi CLI would pass it."""
+    data = read_yaml(root / f"Pulumi.{stack}.yaml", root, hint=f" (is '{stack}' a stack of this project?)")
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"Pulumi.{stack}.yaml", "config", "expected a mapping of config keys")
+    return config
+
+
+@contextlib.contextmanager
+def config_root(root: Path) -> Iterator[None]:
+    """Make ``load_from_pulumi`` read config/ under ``root`` for the duration of a run."""
+    previous = os.environ.get(ROOT_ENV)
+    os.environ[ROOT_ENV] = str(root)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(ROOT_ENV, None)
+        else:
+            os.environ[ROOT_ENV] = previous
+
+
+def load_from_pulumi() -> PlatformSpec:
+    """Inside a Pulumi run: read the stack's config through pulumi.Config."""
+    import pulumi
+
+    values: dict[str, Any] = {}
+    for key in STACK_KEYS:
+        namespace, name = key.split(":")
+        value = pulumi.Config(namespace).get(name)
+        if value is not None:
+            values[key] = value
+    return load(pulumi.get_stack(), values, Path(os.environ.get(ROOT_ENV, ROOT)))

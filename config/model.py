@@ -1,0 +1,23 @@
+"""PlatformSpec: the whole validated input of one stack."""
+
+from __future__ import annotations
+
+from config.catalog import Catalog
+from config.environment import Environment, EnvironmentSpec
+from config.types import DnsLabel, ProjectId, Spec
+
+
+class PlatformSpec(Spec):
+    """Stack settings + the environment's sizing + the catalog, validated and frozen."""
+
+    stack: DnsLabel
+    project: ProjectId
+    region: str
+    environment: Environment
+    env: EnvironmentSpec
+    catalog: Catalog
+
+    @property
+    def regional(self) -> bool:
+        """Staging and prod clusters span the region; dev is zonal."""
+        return self.environment != "dev"

@@ -1,0 +1,1 @@
+"""Offline review: run the real program under Pulumi's mocks and write a review bundle."""

@@ -1,0 +1,209 @@
+"""Run __main__.py under Pulumi's mocks and record every registration with its graph.
+
+``MockResourceArgs`` alone carries no parent, provider, protect or dependencies, so a
+MockMonitor subclass records them from the RPC request (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import runpy
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+import config
+from config.loader import PROJECT, ROOT, config_root
+
+SECRET_SIG = rpc._special_sig_key
+SECRET_VALUE = rpc._special_secret_sig
+REDACTED = "[secret]"
+FAKE_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n").decode()
+PROJECT_NUMBER = "123456789012"
+
+
+def urn_key(urn: str) -> str:
+    """``type::name`` of a URN; mock URNs differ from the engine's, so never keep whole URNs."""
+    if not urn:
+        return ""
+    parts = urn.split("::")
+    return f"{parts[2].split('$')[-1]}::{parts[3]}"
+
+
+def clean(value: Any) -> Any:
+    """JSON-ready, deterministic form of deserialized inputs: secrets redacted, whole floats as ints."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            return REDACTED
+        if SECRET_SIG in value:  # resource reference or asset
+            return {k: clean(v) for k, v in value.items() if k != SECRET_SIG}
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
+
+
+@dataclass
+class Record:
+    """One registered resource, as the review and the tests see it."""
+
+    type: str
+    name: str
+    parent: str
+    provider: str
+    protect: bool
+    custom: bool
+    dependencies: list[str]
+    aliases: list[dict]
+    ignore_changes: list[str]
+    retain_on_delete: bool
+    inputs: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}::{self.name}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class PlatformMocks(pulumi_mocks.Mocks):
+    """Echo inputs back as outputs, plus the few outputs a real provider computes that the program reads."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
+        outputs = dict(args.inputs)
+        outputs.setdefault("name", args.name)
+        if args.typ == "gcp:container/cluster:Cluster":
+            outputs.update(endpoint="203.0.113.10", masterAuth={"clusterCaCertificate": FAKE_CA})
+        if args.typ == "gcp:serviceaccount/account:Account":
+            project = args.inputs.get("project", "mock-project")
+            outputs["email"] = f"{args.inputs['accountId']}@{project}.iam.gserviceaccount.com"
+            outputs["member"] = f"serviceAccount:{outputs['email']}"
+        if args.typ.startswith("random:"):
+            outputs.setdefault("result", f"mock-{args.name}-value")
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+        if args.token == "gcp:organizations/getProject:getProject":  # noqa: S105 (an invoke token)
+            return {"number": PROJECT_NUMBER, "projectId": args.args.get("projectId", "mock-project")}
+        return {}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[Record] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            provider_urn = request.provider.split("::" + request.provider.split("::")[-1])[0] if request.provider else ""
+            self.records.append(Record(
+                type=request.type,
+                name=request.name,
+                parent=_parent(request.parent),
+                provider=urn_key(provider_urn),
+                protect=bool(request.protect),
+                custom=bool(request.custom),
+                dependencies=sorted({urn_key(d) for d in request.dependencies}),
+                aliases=[_alias(a) for a in request.aliases],
+                ignore_changes=sorted(request.ignoreChanges),
+                retain_on_delete=bool(request.retainOnDelete),
+                inputs=clean(rpc.deserialize_properties(request.object)),
+            ))
+        return response
+
+
+
+def _parent(urn: str) -> str:
+    key = urn_key(urn)
+    return "" if key.startswith("pulumi:pulumi:Stack::") else key
+
+
+def _alias(alias) -> dict:
+    if alias.urn:
+        return {"urn": urn_key(alias.urn)}
+    spec = alias.spec
+    out = {"name": spec.name, "type": spec.type}
+    if spec.parentUrn:
+        out["parent"] = urn_key(spec.parentUrn)
+    if spec.noParent:
+        out["noParent"] = True
+    return {k: v for k, v in out.items() if v}
+
+
+@dataclass
+class StackRun:
+    """What one run of the program under mocks produced."""
+
+    stack: str
+    spec: config.PlatformSpec
+    records: list[Record]
+    exports: dict[str, Any] = field(default_factory=dict)
+
+    def by_type(self, type_: str) -> list[Record]:
+        return [r for r in self.records if r.type == type_]
+
+    def get(self, type_: str, name: str) -> Record:
+        matches = [r for r in self.records if r.type == type_ and r.name == name]
+        if not matches:
+            raise KeyError(f"{type_}::{name} was not registered")
+        return matches[0]
+
+    def children(self, parent_key: str) -> list[Record]:
+        return [r for r in self.records if r.parent == parent_key]
+
+
+def config_map(stack_config: dict[str, Any]) -> dict[str, str]:
+    """Stack config as the CLI passes it: strings as they are, other values as JSON text."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in stack_config.items()}
+
+
+def run_program(func: Callable[[], Any], stack: str, stack_config: dict[str, Any] | None = None) -> tuple[list[Record], dict]:
+    """Run ``func`` as a Pulumi program under fresh mocks; returns sorted records and exports.
+
+    Each call installs its own monitor and root Stack, so nothing leaks from one run to the next.
+    """
+    monitor = RecordingMonitor(PlatformMocks())
+    settings.ROOT.set(None)  # a fresh root Stack resource for this run
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    set_all_config(config_map(stack_config or {}))
+    _sync_await(run_pulumi_func(func))
+    return sorted(monitor.records, key=lambda r: (r.type, r.name)), _exports()
+
+
+def run_stack(stack: str, root: Path = ROOT, stack_config: dict[str, Any] | None = None) -> StackRun:
+    """Validate the stack's config, then run the real program (``root``/__main__.py) under mocks.
+
+    Raises ``config.ConfigError`` for a user mistake before registering anything.
+    """
+    stack_config = config.stack_config_from_file(stack, root) if stack_config is None else stack_config
+    spec = config.load(stack, stack_config, root)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    program = str(root / "__main__.py")
+    with config_root(root):
+        records, exports = run_program(lambda: runpy.run_path(program, run_name="__main__"), stack, stack_config)
+    return StackRun(stack=stack, spec=spec, records=records, exports=exports)
+
+
+def _exports() -> dict[str, Any]:
+    """pulumi.export values: mocks finish the root Stack before the program runs, so read them off it."""
+    root = settings.get_root_resource()
+    outputs = getattr(root, "outputs", None) or {}
+    resolved = _sync_await(pulumi.Output.from_input(outputs).future())
+    return clean(resolved or {})

@@ -1,0 +1,91 @@
+"""summary.md: what a stack builds, for a pull-request comment. Sections are plain functions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from review.harness import Record, StackRun
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def top_component(run: StackRun, record: Record) -> str:
+    """Key of the top-level component that (transitively) owns ``record``."""
+    by_key = {r.key: r for r in run.records}
+    current = record
+    while current.parent and current.parent in by_key:
+        current = by_key[current.parent]
+    return current.key
+
+
+def _settings(run: StackRun) -> str:
+    spec, net = run.spec, run.spec.env.network
+    rows = [
+        ["project / region", f"`{spec.project}` / `{spec.region}`"],
+        ["zones", ", ".join(spec.env.zones)],
+        ["regional (HA) control plane", "yes" if spec.regional else "no (zonal)"],
+        ["stateful resources protected", "yes" if spec.env.protect else "no"],
+        ["nodes / pods / services", f"{net.primary_range} / {net.pods_range} / {net.services_range}"],
+        ["control plane / proxy-only / private service access",
+         f"{net.control_plane_range} / {net.proxy_only_range} / {net.private_service_access_range}"],
+        ["IAP SSH to nodes", "allowed" if net.iap_tcp_forwarding else "closed"],
+        ["VPC flow logs", f"{net.flow_logs.interval}, sampling {net.flow_logs.sampling}" if net.flow_logs else "off"],
+    ]
+    return "## Settings\n\n" + table(["setting", "value"], rows)
+
+
+def _components(run: StackRun) -> str:
+    counts: Counter[str] = Counter(top_component(run, r) for r in run.records if r.custom)
+    tops = [r for r in run.records if not r.parent and not r.custom]
+    rows = [[f"`{r.name}`", r.type, counts[r.key]] for r in sorted(tops, key=lambda r: r.name)]
+    return "## Components\n\n" + table(["component", "type", "resources"], rows)
+
+
+def _types(run: StackRun) -> str:
+    counts = Counter(r.type for r in run.records if r.custom)
+    return "## Resources by type\n\n" + table(["type", "count"], [[f"`{t}`", n] for t, n in sorted(counts.items())])
+
+
+def _protected(run: StackRun) -> str:
+    rows = [[f"`{r.type}`", f"`{r.name}`"] for r in run.records if r.protect]
+    if not rows:
+        why = "" if run.spec.env.protect else " (this environment does not protect stateful resources)"
+        return f"## Protected resources\n\nNone{why}.\n"
+    return "## Protected resources\n\n" + table(["type", "name"], rows)
+
+
+def _diagram(run: StackRun) -> str:
+    owner = {r.key: top_component(run, r) for r in run.records}
+    edges: set[tuple[str, str]] = set()
+    for record in run.records:
+        for dep in record.dependencies:
+            a, b = owner.get(dep), owner[record.key]
+            if a and a != b:
+                edges.add((a, b))
+    tops = sorted({owner[r.key] for r in run.records})
+    ids = {key: f"c{i}" for i, key in enumerate(tops)}
+    lines = ["```mermaid", "graph LR"]
+    lines += [f'  {ids[k]}["{k.split("::")[1]} ({k.split("::")[0].split(":")[-1]})"]' for k in tops]
+    lines += [f"  {ids[a]} --> {ids[b]}" for a, b in sorted(edges)]
+    return "## Diagram\n\n" + "\n".join(lines) + "\n```\n"
+
+
+def _exports(run: StackRun) -> str:
+    return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
+
+
+# Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
+SECTIONS: list[Callable[[StackRun], str]] = [_settings, _components, _types, _protected, _diagram, _exports]
+
+
+def render_summary(run: StackRun) -> str:
+    custom = sum(1 for r in run.records if r.custom)
+    head = (f"# Review of stack `{run.stack}` (environment `{run.spec.environment}`)\n\n"
+            f"{custom} resources in {len(run.records) - custom} components. "
+            "Produced offline under Pulumi mocks by `python -m review`; no cloud API was called.\n")
+    return "\n".join([head] + [section(run) for section in SECTIONS])

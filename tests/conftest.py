@@ -1,0 +1,47 @@
+"""Shared fixtures. Pulumi's mocks are process-global, so every run installs its own
+(``review.harness.run_program``); nothing is set at import time."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config.loader import ROOT
+from review.harness import StackRun, run_stack
+
+STACKS = ("dev", "staging", "prod")
+
+
+@pytest.fixture(scope="session")
+def stack_run() -> Callable[[str], StackRun]:
+    """Run a stack of the real tree once per test session; the result is plain data."""
+    cache: dict[str, StackRun] = {}
+
+    def get(stack: str) -> StackRun:
+        if stack not in cache:
+            cache[stack] = run_stack(stack)
+        return cache[stack]
+
+    return get
+
+
+@pytest.fixture
+def config_tree(tmp_path: Path) -> Path:
+    """A writable copy of the program and its config, to break on purpose."""
+    for item in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(item, tmp_path / item.name)
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    shutil.copytree(ROOT / "config", tmp_path / "config", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return tmp_path
+
+
+def edit_yaml(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Load, mutate in place, write back."""
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -1,0 +1,175 @@
+"""Layer 1: every user mistake is one line naming file, field, value and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+import config
+from config import ConfigError
+from tests.conftest import STACKS, edit_yaml
+
+
+def load(root, stack="dev"):
+    return config.load(stack, config.stack_config_from_file(stack, root), root)
+
+
+def error_of(root, stack="dev") -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(root, stack)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_of_the_tree_loads(stack):
+    spec = config.load(stack, config.stack_config_from_file(stack))
+    assert spec.environment == stack
+    assert spec.env.protect is (stack != "dev")
+    assert spec.regional is (stack != "dev")
+
+
+def test_spec_is_frozen():
+    spec = config.load("dev", config.stack_config_from_file("dev"))
+    with pytest.raises(Exception, match="frozen"):
+        spec.env.network.pods_range = "10.0.0.0/8"
+
+
+def test_misspelled_key_suggests_the_right_one(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml",
+              lambda d: d["network"].update(pod_range=d["network"].pop("pods_range")))
+    message = error_of(config_tree, "prod")
+    assert message.startswith("config/environments/prod.yaml: network.pod_range: unknown key (did you mean 'pods_range'?")
+    assert "\n" not in message
+
+
+def test_top_level_unknown_key_lists_allowed_keys(config_tree):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(protekt=True))
+    assert error_of(config_tree) == (
+        "config/environments/dev.yaml: protekt: unknown key (did you mean 'protect'? "
+        "allowed: network, prefix, protect, zones)")
+
+
+def test_invalid_cidr_names_value_and_expected_form(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["network"].update(pods_range="10.4.0.0/33"))
+    assert error_of(config_tree, "prod") == (
+        "config/environments/prod.yaml: network.pods_range: '10.4.0.0/33' is not an IPv4 network "
+        "(expected CIDR like 10.4.0.0/14)")
+
+
+def test_cidr_with_host_bits_suggests_the_network(config_tree):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d["network"].update(services_range="10.16.0.5/20"))
+    assert error_of(config_tree) == (
+        "config/environments/dev.yaml: network.services_range: '10.16.0.5/20' has host bits set "
+        "(did you mean 10.16.0.0/20?)")
+
+
+@pytest.mark.parametrize(("field", "value", "other"), [
+    ("pods_range", "10.8.0.0/14", "primary_range"),
+    ("services_range", "10.12.0.0/20", "pods_range"),
+    ("control_plane_range", "10.10.0.16/28", "primary_range"),
+    ("proxy_only_range", "10.16.0.0/23", "services_range"),
+    ("private_service_access_range", "10.10.0.0/16", "primary_range"),
+])
+def test_overlapping_ranges_name_both_fields(config_tree, field, value, other):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d["network"].update({field: value}))
+    message = error_of(config_tree)
+    assert message.startswith(f"config/environments/dev.yaml: network.{field}: '{value}' overlaps network.{other} ")
+    assert message.endswith("must all be disjoint)")
+
+
+@pytest.mark.parametrize(("field", "value", "why"), [
+    ("control_plane_range", "172.16.0.0/27", "GKE needs exactly a /28"),
+    ("private_service_access_range", "10.20.0.0/25", "private service access needs at least a /24"),
+    ("proxy_only_range", "10.10.16.0/27", "a proxy-only subnet needs at least a /26"),
+])
+def test_range_sizes(config_tree, field, value, why):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d["network"].update({field: value}))
+    assert why in error_of(config_tree)
+
+
+def test_wrong_type_names_field_and_value(config_tree):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(protect="sometimes"))
+    assert error_of(config_tree) == (
+        "config/environments/dev.yaml: protect: 'sometimes' is not valid: input should be a valid boolean, "
+        "unable to interpret input")
+
+
+def test_missing_required_field(config_tree):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d["network"].pop("services_range"))
+    assert error_of(config_tree) == "config/environments/dev.yaml: network.services_range: is required but missing"
+
+
+def test_unknown_region_suggests_a_close_one(config_tree):
+    edit_yaml(config_tree / "Pulumi.dev.yaml", lambda d: d["config"].update({"gcp:region": "europe-west99"}))
+    assert error_of(config_tree) == (
+        "Pulumi.dev.yaml: gcp:region: 'europe-west99' is not a GCP region (did you mean 'europe-west9'? "
+        "known regions are listed in config/catalog/regions.yaml)")
+
+
+def test_zone_outside_the_region(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d.update(zones=["us-central1-a", "us-east1-b"]))
+    assert error_of(config_tree, "prod") == (
+        "config/environments/prod.yaml: zones[1]: 'us-east1-b' is not a zone of region us-central1 "
+        "(expected one of: us-central1-a, us-central1-b, us-central1-c, us-central1-f)")
+
+
+def test_unknown_environment(config_tree):
+    edit_yaml(config_tree / "Pulumi.dev.yaml", lambda d: d["config"].update({"ai-platform:environment": "qa"}))
+    assert error_of(config_tree) == (
+        "Pulumi.dev.yaml: ai-platform:environment: 'qa' is not a known environment "
+        "(expected one of: dev, staging, prod)")
+
+
+def test_missing_environment_file(config_tree):
+    (config_tree / "config/environments/staging.yaml").unlink()
+    assert error_of(config_tree, "staging") == (
+        "config/environments/staging.yaml: file not found (every environment named by a stack needs one; "
+        "copy config/environments/dev.yaml to start)")
+
+
+def test_missing_stack_setting(config_tree):
+    edit_yaml(config_tree / "Pulumi.dev.yaml", lambda d: d["config"].pop("gcp:project"))
+    assert error_of(config_tree) == "Pulumi.dev.yaml: gcp:project: is required but missing (pulumi config set gcp:project <value>)"
+
+
+def test_unknown_project_setting_key(config_tree):
+    edit_yaml(config_tree / "Pulumi.dev.yaml", lambda d: d["config"].update({"ai-platform:enviroment": "dev"}))
+    assert error_of(config_tree).startswith(
+        "Pulumi.dev.yaml: ai-platform:enviroment: unknown key (did you mean 'ai-platform:environment'?")
+
+
+@pytest.mark.parametrize(("project", "ok"), [("abcdef", True), ("a" * 30, True), ("abcde", False),
+                                              ("a" * 31, False), ("1project", False), ("my_project", False)])
+def test_project_id_limits(config_tree, project, ok):
+    edit_yaml(config_tree / "Pulumi.dev.yaml", lambda d: d["config"].update({"gcp:project": project}))
+    if ok:
+        assert load(config_tree).project == project
+    else:
+        assert error_of(config_tree).startswith(f"Pulumi.dev.yaml: project: '{project}' is not a GCP project id")
+
+
+@pytest.mark.parametrize(("prefix", "message"), [
+    ("AIP", "'AIP' is not a DNS-1123 label"),
+    ("a-", "'a-' is not a DNS-1123 label"),
+    ("platform9", "'platform9' is not valid: string should have at most 8 characters"),
+])
+def test_prefix_must_be_a_short_dns_label(config_tree, prefix, message):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(prefix=prefix))
+    assert error_of(config_tree).startswith(f"config/environments/dev.yaml: prefix: {message}")
+
+
+def test_duplicate_yaml_key_is_an_error(config_tree):
+    path = config_tree / "config/environments/dev.yaml"
+    path.write_text(path.read_text() + "protect: true\n")
+    assert error_of(config_tree) == "config/environments/dev.yaml: line 16: invalid YAML: key 'protect' appears twice in one mapping"
+
+
+def test_invalid_yaml_names_the_line(config_tree):
+    path = config_tree / "config/environments/dev.yaml"
+    path.write_text("prefix: [aip\n")
+    assert error_of(config_tree).startswith("config/environments/dev.yaml: line 2: invalid YAML:")
+
+
+def test_several_problems_still_one_line(config_tree):
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(protect="x", prefix="UP"))
+    message = error_of(config_tree)
+    assert "\n" not in message and message.endswith("(and 1 more problem in this file)")

@@ -1,0 +1,77 @@
+"""The offline review as a user runs it: exit codes, one-line errors, bundle, diff."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.loader import ROOT
+from tests.conftest import edit_yaml
+
+
+def review(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "review", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+@pytest.mark.parametrize(("file", "change", "stack", "expected"), [
+    ("config/environments/prod.yaml", lambda d: d["network"].update(flow_log=d["network"].pop("flow_logs")), "prod",
+     "config/environments/prod.yaml: network.flow_log: unknown key (did you mean 'flow_logs'?"),
+    ("config/environments/dev.yaml", lambda d: d["network"].update(pods_range="10.10.0.0/16"), "dev",
+     "config/environments/dev.yaml: network.pods_range: '10.10.0.0/16' overlaps network.primary_range"),
+    ("Pulumi.staging.yaml", lambda d: d["config"].update({"gcp:region": "europe-west99"}), "staging",
+     "Pulumi.staging.yaml: gcp:region: 'europe-west99' is not a GCP region"),
+    ("config/environments/dev.yaml", None, "dev", "config/environments/dev.yaml: file not found"),
+])
+def test_user_mistake_is_one_line_and_exit_2(config_tree, tmp_path, file, change, stack, expected):
+    if change is None:
+        (config_tree / file).unlink()
+    else:
+        edit_yaml(config_tree / file, change)
+    result = review(stack, "--root", str(config_tree), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(expected)
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists(), "nothing may be written for a config error"
+
+
+def test_review_all_writes_a_bundle_per_stack(tmp_path):
+    result = review("--all", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for stack in ("dev", "staging", "prod"):
+        bundle = tmp_path / stack
+        records = json.loads((bundle / "resources.json").read_text())
+        assert records == sorted(records, key=lambda r: (r["type"], r["name"]))
+        summary = (bundle / "summary.md").read_text()
+        assert summary.startswith(f"# Review of stack `{stack}`")
+        assert "```mermaid" in summary and "## Resources by type" in summary
+        assert (bundle / "k8s").is_dir()
+
+
+def test_diff_shows_added_removed_and_modified(config_tree, tmp_path):
+    assert review("prod", "--out", str(tmp_path / "before")).returncode == 0
+    edit_yaml(config_tree / "config/environments/prod.yaml",
+              lambda d: d["network"].update(iap_tcp_forwarding=True, nat={"min_ports_per_vm": 512}))
+    result = review("prod", "--root", str(config_tree), "--out", str(tmp_path / "after"),
+                    "--diff", str(tmp_path / "before" / "prod"))
+    assert result.returncode == 0, result.stderr
+    assert "1 to add, 0 to remove, 1 to modify." in result.stdout
+    assert "+ `gcp:compute/firewall:Firewall::network-allow-iap-ssh`" in result.stdout
+    assert "~ `gcp:compute/routerNat:RouterNat::network-nat`: `minPortsPerVm`" in result.stdout
+
+
+def test_diff_warns_when_a_protected_resource_would_go(tmp_path):
+    before, after = tmp_path / "before", tmp_path / "after"
+    for directory, name in ((before, "network-vpc"), (after, "vpc")):
+        directory.mkdir()
+        (directory / "resources.json").write_text(json.dumps([{
+            "type": "gcp:compute/network:Network", "name": name, "protect": True, "inputs": {}}]))
+    from review.diff import diff, render
+    text = render(diff(before, after), before, after)
+    assert "**Warning:** protected resources would be removed" in text
+    assert "`gcp:compute/network:Network::network-vpc`" in text
