@@ -1,7 +1,7 @@
 """The AI platform, one stack: load the validated spec, build components in order, export.
 
 Network -> Encryption -> Cluster -> GpuNodePools -> Storage -> Secrets -> Database
--> PlatformServices -> Tenant x N -> Monitoring -> DisasterRecovery (docs/architecture.md).
+-> PlatformServices -> Tenant x N -> Monitoring -> DisasterRecovery (README, Architecture).
 """
 
 import sys
@@ -9,7 +9,11 @@ import sys
 import pulumi
 
 import config
+from components.cluster import Cluster
+from components.encryption import Encryption
+from components.gpu_pools import GpuNodePools
 from components.network import Network
+from components.node_identity import NodeIdentity
 from components.project_services import ProjectServices
 
 try:
@@ -19,9 +23,16 @@ except config.ConfigError as error:
     raise SystemExit(2) from None
 
 apis = ProjectServices("apis", spec)
-network = Network("network", spec, opts=pulumi.ResourceOptions(depends_on=apis.services))
+after_apis = pulumi.ResourceOptions(depends_on=apis.services)
+network = Network("network", spec, opts=after_apis)
+keys = Encryption("encryption", spec, opts=after_apis)
+nodes = NodeIdentity("nodes", spec, opts=after_apis)
+cluster = Cluster("cluster", spec, network=network, keys=keys, nodes=nodes)
+gpus = GpuNodePools("gpu", spec, cluster=cluster, network=network, keys=keys, nodes=nodes)
 
 pulumi.export("environment", spec.environment)
 pulumi.export("region", spec.region)
 pulumi.export("vpc", network.vpc.id)
-pulumi.export("subnet", network.subnet.id)
+pulumi.export("cluster", cluster.cluster.name)
+pulumi.export("cluster_location", cluster.location)
+pulumi.export("node_service_account", nodes.email)

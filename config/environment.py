@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec, check_gpu_pools
 from config.types import Cidr, DnsLabel, FieldError, Spec, network
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -66,6 +67,14 @@ class NetworkSpec(Spec):
         return self
 
 
+class EncryptionSpec(Spec):
+    """Cloud KMS settings for the platform's customer-managed keys."""
+
+    rotation_days: int = Field(90, ge=1, le=90, description="Automatic rotation; at most 90 days by policy.")
+    protection_level: Literal["SOFTWARE", "HSM"] = "SOFTWARE"
+    destroy_scheduled_days: int = Field(30, ge=1, le=120, description="Grace period before a destroyed version is gone.")
+
+
 class EnvironmentSpec(Spec):
     """Sizing and switches for one environment (dev, staging or prod)."""
 
@@ -73,6 +82,40 @@ class EnvironmentSpec(Spec):
     protect: bool = Field(description="Protect stateful resources and turn on provider-side deletion protection.")
     zones: list[str] = Field(min_length=1, description="Zones used in the stack's region (dev: one; prod: three).")
     network: NetworkSpec
+    cluster: ClusterSpec
+    cpu_pools: list[CpuPoolSpec] = Field(min_length=1, description="Must include one named `system`.")
+    gpu_pools: list[GpuPoolSpec] = Field(default_factory=list)
+    dr: DrSpec = DrSpec()
+    encryption: EncryptionSpec = EncryptionSpec()
+
+    @model_validator(mode="after")
+    def _pools_and_policy(self, info: ValidationInfo) -> EnvironmentSpec:
+        context = info.context or {}
+        names = [p.name for p in self.cpu_pools]
+        if "system" not in names:
+            raise FieldError("cpu_pools", names, "has no pool named 'system' (platform services run there)")
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise FieldError(f"cpu_pools.{i}.name", name, "is used by another CPU pool (names must be unique)")
+        for i, pool in enumerate(self.gpu_pools):
+            if pool.name in names:
+                raise FieldError(f"gpu_pools.{i}.name", pool.name, "is already the name of a CPU pool")
+        try:
+            check_gpu_pools(self.gpu_pools, info, self.zones)
+        except FieldError as error:
+            raise FieldError(f"gpu_pools.{error.field}", error.value, error.message) from None
+        if context.get("environment") == "prod" and self.cluster.binary_authorization != "enforce":
+            raise FieldError("cluster.binary_authorization", self.cluster.binary_authorization,
+                             "must be 'enforce' in prod (only attested images run there)")
+        if self.dr.secondary_region is not None:
+            regions = context.get("regions")
+            if regions is not None and self.dr.secondary_region not in regions:
+                raise FieldError("dr.secondary_region", self.dr.secondary_region,
+                                 "is not a GCP region (see config/catalog/regions.yaml)")
+            if self.dr.secondary_region == context.get("region"):
+                raise FieldError("dr.secondary_region", self.dr.secondary_region,
+                                 "is the stack's own region (a DR region must be another one)")
+        return self
 
     @field_validator("zones")
     @classmethod

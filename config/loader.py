@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from config.catalog import Catalog, RegionCatalog
+from config.catalog import AcceleratorCatalog, Catalog, PriceCatalog, RegionCatalog, Versions
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, from_validation_error
 from config.model import PlatformSpec
@@ -89,7 +89,8 @@ def _rel(path: Path, root: Path) -> str:
 
 def load_catalog(root: Path = ROOT) -> Catalog:
     directory = root / "config" / "catalog"
-    parts = {"regions": RegionCatalog}
+    parts = {"regions": RegionCatalog, "versions": Versions, "accelerators": AcceleratorCatalog,
+             "prices": PriceCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
               for name, model in parts.items()}
     return Catalog(**loaded)
@@ -126,8 +127,26 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
         EnvironmentSpec, read_yaml(env_path, root, hint=" (every environment named by a stack needs one; "
                                    "copy config/environments/dev.yaml to start)"), env_file,
         region=settings["region"], zones=regions[settings["region"]].zone_names(settings["region"]),
+        regions=list(regions), environment=environment, accelerators=catalog.accelerators,
     )
+    _check_prices(env, catalog, settings["region"])
     return validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog}, stack_file)
+
+
+def _check_prices(env: EnvironmentSpec, catalog: Catalog, region: str) -> None:
+    """Every pool's machine and GPU must have a price, or the cost tables would lie."""
+    file = "config/catalog/prices.yaml"
+    prices = catalog.prices.regions.get(region)
+    if prices is None:
+        raise ConfigError(file, "regions", f"has no prices for {region} (add regions.{region})")
+    for pool in [*env.cpu_pools, *env.gpu_pools]:
+        if pool.machine_type not in prices.machines:
+            raise ConfigError(file, f"regions.{region}.machines",
+                              f"has no price for {pool.machine_type} (used by pool '{pool.name}'; add it)")
+    for pool in env.gpu_pools:
+        if pool.accelerator not in prices.gpus:
+            raise ConfigError(file, f"regions.{region}.gpus",
+                              f"has no price for {pool.accelerator} (used by pool '{pool.name}'; add it)")
 
 
 def stack_config_from_file(stack: str, root: Path = ROOT) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from config import capacity
 from review.harness import Record, StackRun
 
 
@@ -75,12 +76,38 @@ def _diagram(run: StackRun) -> str:
     return "## Diagram\n\n" + "\n".join(lines) + "\n```\n"
 
 
+def money(amount: float) -> str:
+    return f"${amount:,.0f}"
+
+
+def _compute_cost(run: StackRun) -> str:
+    spec = run.spec
+    rows = []
+    for pool in capacity.pools(spec):
+        rows.append([
+            f"`{pool.name}`", pool.machine_type + (" (spot)" if pool.spot else ""),
+            f"{pool.gpus_per_node} × {pool.accelerator}" if pool.accelerator else "-",
+            f"{pool.min_nodes}–{pool.max_nodes}", pool.gpus_at_max if pool.accelerator else "-",
+            money(pool.monthly_min), money(pool.monthly_max)])
+    fee = capacity.cluster_fee_monthly(spec)
+    rows.append(["GKE cluster fee", "-", "-", "-", "-", money(fee), money(fee)])
+    low, high = capacity.compute_totals(spec)
+    rows.append(["**total**", "", "", "", "", f"**{money(low)}**", f"**{money(high)}**"])
+    prices = spec.catalog.prices
+    return ("## Compute capacity and monthly cost\n\n"
+            + table(["pool", "machine", "GPUs per node", "nodes min–max", "GPUs at max", "monthly at min",
+                     "monthly at max"], rows)
+            + f"\n{prices.currency} list prices for {spec.region} from `config/catalog/prices.yaml` "
+              f"(as of {prices.as_of}), {prices.hours_per_month} h/month; spot pools at spot prices.\n")
+
+
 def _exports(run: StackRun) -> str:
     return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
 
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
-SECTIONS: list[Callable[[StackRun], str]] = [_settings, _components, _types, _protected, _diagram, _exports]
+SECTIONS: list[Callable[[StackRun], str]] = [
+    _settings, _compute_cost, _components, _types, _protected, _diagram, _exports]
 
 
 def render_summary(run: StackRun) -> str:

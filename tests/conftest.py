@@ -30,14 +30,19 @@ def stack_run() -> Callable[[str], StackRun]:
     return get
 
 
+def copy_tree(target: Path) -> Path:
+    """Copy the stack files, __main__.py and the config data (not code) to ``target``."""
+    for item in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(item, target / item.name)
+    shutil.copy(ROOT / "__main__.py", target / "__main__.py")
+    shutil.copytree(ROOT / "config", target / "config", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return target
+
+
 @pytest.fixture
 def config_tree(tmp_path: Path) -> Path:
     """A writable copy of the program and its config, to break on purpose."""
-    for item in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(item, tmp_path / item.name)
-    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    shutil.copytree(ROOT / "config", tmp_path / "config", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    return tmp_path
+    return copy_tree(tmp_path)
 
 
 def edit_yaml(path: Path, change: Callable[[dict[str, Any]], None]) -> None:

@@ -45,7 +45,7 @@ def test_top_level_unknown_key_lists_allowed_keys(config_tree):
     edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(protekt=True))
     assert error_of(config_tree) == (
         "config/environments/dev.yaml: protekt: unknown key (did you mean 'protect'? "
-        "allowed: network, prefix, protect, zones)")
+        "allowed: cluster, cpu_pools, dr, encryption, gpu_pools, network, prefix, protect, zones)")
 
 
 def test_invalid_cidr_names_value_and_expected_form(config_tree):
@@ -159,8 +159,11 @@ def test_prefix_must_be_a_short_dns_label(config_tree, prefix, message):
 
 def test_duplicate_yaml_key_is_an_error(config_tree):
     path = config_tree / "config/environments/dev.yaml"
-    path.write_text(path.read_text() + "protect: true\n")
-    assert error_of(config_tree) == "config/environments/dev.yaml: line 16: invalid YAML: key 'protect' appears twice in one mapping"
+    text = path.read_text() + "protect: true\n"
+    path.write_text(text)
+    line = text.count("\n")
+    assert error_of(config_tree) == (
+        f"config/environments/dev.yaml: line {line}: invalid YAML: key 'protect' appears twice in one mapping")
 
 
 def test_invalid_yaml_names_the_line(config_tree):

@@ -1,0 +1,52 @@
+"""The review's cost table, computed from a fixture catalog with known numbers."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+import config
+from config import capacity
+from review.summary import _compute_cost
+from tests.conftest import edit_yaml
+
+PRICES = {
+    "source": "test fixture", "as_of": "2026-01-01", "currency": "USD", "hours_per_month": 100,
+    "regions": {"us-central1": {
+        "gke_cluster_hour": 1.0,
+        "machines": {"e2-standard-4": {"on_demand": 2.0, "spot": 1.0}, "g2-standard-8": {"on_demand": 3.0, "spot": 1.5}},
+        "gpus": {"nvidia-l4": {"on_demand": 10.0, "spot": 4.0}},
+    }},
+}
+
+
+@pytest.fixture
+def spec(config_tree):
+    edit_yaml(config_tree / "config/catalog/prices.yaml", lambda d: (d.clear(), d.update(PRICES)))
+    edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(
+        cpu_pools=[{"name": "system", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}],
+        gpu_pools=[{"name": "l4", "accelerator": "nvidia-l4", "machine_type": "g2-standard-8", "gpus_per_node": 1,
+                    "spot": True, "min_nodes": 0, "max_nodes": 4},
+                   {"name": "l4-od", "accelerator": "nvidia-l4", "machine_type": "g2-standard-8",
+                    "gpus_per_node": 1, "min_nodes": 2, "max_nodes": 2}]))
+    return config.load("dev", config.stack_config_from_file("dev", config_tree), config_tree)
+
+
+def test_pool_figures(spec):
+    pools = {p.name: p for p in capacity.pools(spec)}
+    # system: on-demand 2.0/h x 100 h
+    assert (pools["system"].monthly_min, pools["system"].monthly_max) == (200.0, 600.0)
+    # l4 spot: (1.5 + 4.0)/h x 100 h x 0..4 nodes
+    assert (pools["l4"].monthly_min, pools["l4"].monthly_max, pools["l4"].gpus_at_max) == (0.0, 2200.0, 4)
+    # l4-od: (3.0 + 10.0)/h x 100 h x 2 nodes
+    assert (pools["l4-od"].monthly_min, pools["l4-od"].monthly_max) == (2600.0, 2600.0)
+    # totals include the 1.0/h cluster fee
+    assert capacity.compute_totals(spec) == (100 + 200 + 0 + 2600, 100 + 600 + 2200 + 2600)
+
+
+def test_summary_table(spec):
+    text = _compute_cost(SimpleNamespace(spec=spec))
+    assert "| `l4` | g2-standard-8 (spot) | 1 × nvidia-l4 | 0–4 | 4 | $0 | $2,200 |" in text
+    assert "| **total** |  |  |  |  | **$2,900** | **$5,500** |" in text
+    assert "(as of 2026-01-01), 100 h/month" in text
