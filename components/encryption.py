@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.identity import project_number
 from components.naming import labels, physical_name
 from config import PlatformSpec
 
@@ -56,7 +57,7 @@ class Encryption(pulumi.ComponentResource):
         super().__init__("ai-platform:kms:Encryption", name, None, opts)
         cfg = spec.env.encryption
         keep = pulumi.ResourceOptions(parent=self, protect=spec.env.protect)
-        number = gcp.organizations.get_project_output(project_id=spec.project).number
+        number = project_number(spec)
         identities = {
             agent.api: gcp.projects.ServiceIdentity(
                 f"{name}-agent-{agent.domain}", project=spec.project, service=agent.api,

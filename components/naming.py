@@ -34,6 +34,14 @@ def labels(spec: PlatformSpec, component: str, tenant: str | None = None) -> dic
     return out
 
 
+def bucket_name(spec: PlatformSpec, thing: str) -> str:
+    """Bucket names are global: ``<project>-<thing>`` (project ids are globally unique)."""
+    name = f"{spec.project}-{thing}"
+    if len(name) > LIMITS["bucket"] or not _NAME.match(name):
+        raise ValueError(f"bucket name {name!r} is not valid (3-63 characters, DNS-1123)")
+    return name
+
+
 def node_tag(spec: PlatformSpec) -> str:
     """Network tag on every GKE node; firewall rules target it."""
     return physical_name(spec, "gke-node")

@@ -71,3 +71,29 @@ def compute_totals(spec: PlatformSpec) -> tuple[float, float]:
     """(monthly at minimum scale, monthly at maximum scale), cluster fee included."""
     fee = cluster_fee_monthly(spec)
     return (fee + sum(p.monthly_min for p in pools(spec)), fee + sum(p.monthly_max for p in pools(spec)))
+
+
+@dataclass(frozen=True)
+class DataCost:
+    item: str
+    sizing: str
+    monthly: float
+
+
+def data_costs(spec: PlatformSpec) -> list[DataCost]:
+    """Buckets (expected size x class price), Filestore (provisioned GiB), Cloud SQL (tier + SSD; HA doubles)."""
+    prices = spec.catalog.prices.regions[spec.region]
+    hours = spec.catalog.prices.hours_per_month
+    data = spec.env.data
+    out = [DataCost(f"bucket {purpose}", f"{b.expected_gb} GB {b.storage_class}",
+                    b.expected_gb * prices.storage_gb_month[b.storage_class])
+           for purpose, b in data.storage.buckets.items()]
+    fs = data.filestore
+    out.append(DataCost("Filestore model cache", f"{fs.capacity_gb} GiB {fs.tier}",
+                        fs.capacity_gb * prices.filestore_gb_month[fs.tier]))
+    db = data.database
+    ha = 2 if db.availability == "REGIONAL" else 1
+    tier = prices.cloudsql[db.tier]
+    out.append(DataCost("Cloud SQL PostgreSQL 16", f"{db.tier} {db.availability}, {db.disk_size_gb} GB SSD",
+                        ha * (tier.hourly * hours + db.disk_size_gb * prices.cloudsql_storage_gb_month)))
+    return out

@@ -65,10 +65,20 @@ class Price(Spec):
     spot: float = Field(ge=0)
 
 
+class CloudSqlTier(Spec):
+    vcpus: int = Field(ge=1)
+    memory_gb: float = Field(gt=0)
+    hourly: float = Field(ge=0, description="Zonal instance; REGIONAL (HA) costs twice this.")
+
+
 class RegionPrices(Spec):
     machines: dict[str, Price] = Field(description="vCPU + memory of the shape, without GPUs.")
     gpus: dict[str, Price] = Field(description="Per GPU.")
     gke_cluster_hour: float = Field(ge=0, description="GKE Standard cluster management fee.")
+    storage_gb_month: dict[str, float] = Field(description="GCS per storage class, regional location.")
+    filestore_gb_month: dict[str, float] = Field(description="Filestore per tier, per provisioned GiB.")
+    cloudsql: dict[str, CloudSqlTier] = Field(description="Cloud SQL Enterprise edition tiers.")
+    cloudsql_storage_gb_month: float = Field(ge=0, description="SSD storage, zonal; REGIONAL doubles it.")
 
 
 class PriceCatalog(Spec):

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec, check_gpu_pools
+from config.data import REGIONAL_FILESTORE, DataSpec
 from config.types import Cidr, DnsLabel, FieldError, Spec, network
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -87,6 +88,7 @@ class EnvironmentSpec(Spec):
     gpu_pools: list[GpuPoolSpec] = Field(default_factory=list)
     dr: DrSpec = DrSpec()
     encryption: EncryptionSpec = EncryptionSpec()
+    data: DataSpec
 
     @model_validator(mode="after")
     def _pools_and_policy(self, info: ValidationInfo) -> EnvironmentSpec:
@@ -104,6 +106,7 @@ class EnvironmentSpec(Spec):
             check_gpu_pools(self.gpu_pools, info, self.zones)
         except FieldError as error:
             raise FieldError(f"gpu_pools.{error.field}", error.value, error.message) from None
+        self._check_data(context)
         if context.get("environment") == "prod" and self.cluster.binary_authorization != "enforce":
             raise FieldError("cluster.binary_authorization", self.cluster.binary_authorization,
                              "must be 'enforce' in prod (only attested images run there)")
@@ -129,3 +132,19 @@ class EnvironmentSpec(Spec):
         if len(set(zones)) != len(zones):
             raise ValueError("lists a zone twice")
         return zones
+
+    def _check_data(self, context: dict) -> None:
+        """Data settings that depend on the region and the environment's zones."""
+        region = context.get("region")
+        location = self.data.storage.location
+        if region and location.lower() != region:
+            raise FieldError("data.storage.location", location,
+                             f"needs a Cloud KMS key in location '{location.lower()}', but the platform's keys are "
+                             f"in {region} (use location: {region.upper()})")
+        if self.data.database.availability == "REGIONAL" and len(self.zones) < 2:
+            raise FieldError("data.database.availability", "REGIONAL",
+                             f"needs a standby in a second zone, but this environment is zonal ({self.zones[0]}); "
+                             "use ZONAL or list more zones")
+        if self.data.filestore.tier in REGIONAL_FILESTORE and len(self.zones) < 2:
+            raise FieldError("data.filestore.tier", self.data.filestore.tier,
+                             f"is regional, but this environment is zonal ({self.zones[0]}); use ZONAL or BASIC_SSD")

@@ -99,11 +99,6 @@ def load_catalog(root: Path = ROOT) -> Catalog:
 def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> PlatformSpec:
     """Build the PlatformSpec of ``stack`` from its config map (``{"gcp:region": ...}``)."""
     stack_file = f"Pulumi.{stack}.yaml"
-    unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in STACK_KEYS]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], list(STACK_KEYS), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise ConfigError(stack_file, unknown[0], f"unknown key ({hint}allowed: {', '.join(STACK_KEYS)})")
     for key in STACK_KEYS:
         if key not in stack_config:
             raise ConfigError(stack_file, key, f"is required but missing (pulumi config set {key} <value>)")
@@ -129,11 +124,18 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
         region=settings["region"], zones=regions[settings["region"]].zone_names(settings["region"]),
         regions=list(regions), environment=environment, accelerators=catalog.accelerators,
     )
-    _check_prices(env, catalog, settings["region"])
+    _check_prices(env, catalog, settings["region"], env_file)
+    allowed = [*STACK_KEYS, *secret_config_keys(env).values()]
+    unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in allowed]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigError(stack_file, unknown[0], f"unknown key ({hint}allowed: {', '.join(allowed)}; secrets are "
+                          f"declared under data.secrets.external in {env_file})")
     return validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog}, stack_file)
 
 
-def _check_prices(env: EnvironmentSpec, catalog: Catalog, region: str) -> None:
+def _check_prices(env: EnvironmentSpec, catalog: Catalog, region: str, env_file: str) -> None:
     """Every pool's machine and GPU must have a price, or the cost tables would lie."""
     file = "config/catalog/prices.yaml"
     prices = catalog.prices.regions.get(region)
@@ -143,10 +145,21 @@ def _check_prices(env: EnvironmentSpec, catalog: Catalog, region: str) -> None:
         if pool.machine_type not in prices.machines:
             raise ConfigError(file, f"regions.{region}.machines",
                               f"has no price for {pool.machine_type} (used by pool '{pool.name}'; add it)")
+    tier = env.data.database.tier
+    if tier not in prices.cloudsql:
+        close = difflib.get_close_matches(tier, list(prices.cloudsql), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigError(env_file, "data.database.tier",
+                          f"{tier!r} is not a Cloud SQL tier listed in {file} ({hint}known: {', '.join(prices.cloudsql)})")
     for pool in env.gpu_pools:
         if pool.accelerator not in prices.gpus:
             raise ConfigError(file, f"regions.{region}.gpus",
                               f"has no price for {pool.accelerator} (used by pool '{pool.name}'; add it)")
+
+
+def secret_config_keys(env: EnvironmentSpec) -> dict[str, str]:
+    """Secret name -> the stack config key that may hold its value."""
+    return {s.name: f"{PROJECT}:{s.config_key}" for s in env.data.secrets.external}
 
 
 def stack_config_from_file(stack: str, root: Path = ROOT) -> dict[str, Any]:
@@ -156,6 +169,13 @@ def stack_config_from_file(stack: str, root: Path = ROOT) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ConfigError(f"Pulumi.{stack}.yaml", "config", "expected a mapping of config keys")
     return config
+
+
+def _config_keys() -> list[str]:
+    """Every key of the running stack's config (to reject ones nobody reads)."""
+    from pulumi.runtime.config import CONFIG
+
+    return list(CONFIG.get())
 
 
 @contextlib.contextmanager
@@ -182,4 +202,16 @@ def load_from_pulumi() -> PlatformSpec:
         value = pulumi.Config(namespace).get(name)
         if value is not None:
             values[key] = value
+    values.update({k: "[secret]" for k in _config_keys() if k.startswith(f"{PROJECT}:") and k not in values})
     return load(pulumi.get_stack(), values, Path(os.environ.get(ROOT_ENV, ROOT)))
+
+
+def secret_values_from_pulumi(spec: PlatformSpec) -> dict[str, Any]:
+    """Secret name -> its value from `pulumi config set --secret` (a secret Output), or None if unset."""
+    import pulumi
+
+    values = {}
+    for name, key in secret_config_keys(spec.env).items():
+        namespace, config_key = key.split(":")
+        values[name] = pulumi.Config(namespace).get_secret(config_key)
+    return values

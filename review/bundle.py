@@ -16,9 +16,13 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 def is_manifest(record) -> bool:
-    """A Kubernetes object this program renders itself (not a provider, not a Helm release)."""
-    return (record.custom and record.type.startswith("kubernetes:")
-            and record.type != HELM_RELEASE and "apiVersion" in record.inputs)
+    """A whole Kubernetes object this program renders itself (not a provider, Helm release or patch)."""
+    return (record.custom and record.type.startswith("kubernetes:") and record.type != HELM_RELEASE
+            and not record.type.endswith("Patch") and "apiVersion" in record.inputs)
+
+
+def is_patch(record) -> bool:
+    return record.custom and record.type.startswith("kubernetes:") and record.type.endswith("Patch")
 
 
 def manifests(run: StackRun) -> list[dict[str, Any]]:
@@ -46,6 +50,10 @@ def write_bundle(run: StackRun, out: Path) -> Path:
         path = out / manifest_path(manifest)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(manifest, sort_keys=True), encoding="utf-8")
+    for patch in (r for r in run.records if is_patch(r)):
+        path = out / "k8s" / "patches" / f"{patch.inputs['kind'].lower()}-{patch.inputs['metadata']['name']}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(patch.inputs, sort_keys=True), encoding="utf-8")
     for release in (r for r in run.records if r.type == HELM_RELEASE):
         path = out / "k8s" / "helm" / f"{release.name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -173,7 +173,8 @@ def config_map(stack_config: dict[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in stack_config.items()}
 
 
-def run_program(func: Callable[[], Any], stack: str, stack_config: dict[str, Any] | None = None) -> tuple[list[Record], dict]:
+def run_program(func: Callable[[], Any], stack: str, stack_config: dict[str, Any] | None = None,
+                secret_keys: list[str] | None = None) -> tuple[list[Record], dict]:
     """Run ``func`` as a Pulumi program under fresh mocks; returns sorted records and exports.
 
     Each call installs its own monitor and root Stack, so nothing leaks from one run to the next.
@@ -181,23 +182,39 @@ def run_program(func: Callable[[], Any], stack: str, stack_config: dict[str, Any
     monitor = RecordingMonitor(PlatformMocks())
     settings.ROOT.set(None)  # a fresh root Stack resource for this run
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    set_all_config(config_map(stack_config or {}))
+    set_all_config(config_map(stack_config or {}), secret_keys or [])
     _sync_await(run_pulumi_func(func))
     return sorted(monitor.records, key=lambda r: (r.type, r.name)), _exports()
 
 
-def run_stack(stack: str, root: Path = ROOT, stack_config: dict[str, Any] | None = None) -> StackRun:
+def placeholders(stack_config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Encrypted values (``{secure: ...}``) cannot be decrypted offline: review them as placeholders."""
+    plain, secret = {}, []
+    for key, value in stack_config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            plain[key], secret = f"review-placeholder-for-{key.split(':')[-1]}", [*secret, key]
+        else:
+            plain[key] = value
+    return plain, secret
+
+
+def run_stack(stack: str, root: Path = ROOT, stack_config: dict[str, Any] | None = None,
+              secret_keys: list[str] | None = None) -> StackRun:
     """Validate the stack's config, then run the real program (``root``/__main__.py) under mocks.
 
+    ``secret_keys`` marks config values as Pulumi secrets (as `pulumi config set --secret` does).
     Raises ``config.ConfigError`` for a user mistake before registering anything.
     """
     stack_config = config.stack_config_from_file(stack, root) if stack_config is None else stack_config
+    stack_config, encrypted = placeholders(stack_config)
+    secret_keys = [*(secret_keys or []), *encrypted]
     spec = config.load(stack, stack_config, root)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     program = str(root / "__main__.py")
     with config_root(root):
-        records, exports = run_program(lambda: runpy.run_path(program, run_name="__main__"), stack, stack_config)
+        records, exports = run_program(lambda: runpy.run_path(program, run_name="__main__"), stack, stack_config,
+                                       secret_keys)
     return StackRun(stack=stack, spec=spec, records=records, exports=exports)
 
 

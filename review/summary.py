@@ -101,13 +101,55 @@ def _compute_cost(run: StackRun) -> str:
               f"(as of {prices.as_of}), {prices.hours_per_month} h/month; spot pools at spot prices.\n")
 
 
+def _data_cost(run: StackRun) -> str:
+    spec = run.spec
+    items = capacity.data_costs(spec)
+    rows = [[item.item, item.sizing, money(item.monthly)] for item in items]
+    data_total = sum(item.monthly for item in items)
+    rows.append(["**data total**", "", f"**{money(data_total)}**"])
+    low, high = capacity.compute_totals(spec)
+    return ("## Data services and monthly cost\n\n" + table(["item", "sizing", "monthly"], rows)
+            + f"\n**Stack total per month: {money(low + data_total)} at minimum scale, "
+              f"{money(high + data_total)} at maximum scale** (compute + data; network egress not included).\n")
+
+
+def _data(run: StackRun) -> str:
+    spec, data = run.spec, run.spec.env.data
+    rows = []
+    for record in run.by_type("gcp:storage/bucket:Bucket"):
+        i = record.inputs
+        retention = i.get("retentionPolicy")
+        rows.append([f"bucket `{i['name']}`", i["location"], i["storageClass"],
+                     "WORM {}d{}".format(retention["retentionPeriod"] // 86400, ", locked" if retention["isLocked"] else "")
+                     if retention else f"versioned, {data.storage.noncurrent_versions} old versions",
+                     "CMEK", "yes" if record.protect else "no"])
+    for record in run.by_type("gcp:filestore/instance:Instance"):
+        i = record.inputs
+        rows.append([f"Filestore `{i['name']}`", i["location"], i["tier"],
+                     f"{i['fileShares']['capacityGb']} GiB", "CMEK" if "kmsKeyName" in i else "Google-managed",
+                     "yes" if record.protect else "no"])
+    for record in run.by_type("gcp:sql/databaseInstance:DatabaseInstance"):
+        i, settings = record.inputs, record.inputs["settings"]
+        rows.append([f"Cloud SQL `{i['name']}`", i["region"], f"{i['databaseVersion']} {settings['tier']}",
+                     f"{settings['availabilityType']}, private IP only, PITR {data.database.pitr_days}d",
+                     "CMEK", "yes" if record.protect else "no"])
+    for record in run.by_type("gcp:secretmanager/secret:Secret"):
+        versions = [r for r in run.by_type("gcp:secretmanager/secretVersion:SecretVersion")
+                    if f"gcp:secretmanager/secret:Secret::{record.name}" in r.dependencies]
+        rows.append([f"secret `{record.inputs['secretId']}`", spec.region, "Secret Manager",
+                     "has a version" if versions else "empty: add a version", "CMEK",
+                     "yes" if record.protect else "no"])
+    return ("## Data\n\nNames and settings only; secret values never appear in this bundle.\n\n"
+            + table(["resource", "location", "class / tier", "settings", "encryption", "protected"], rows))
+
+
 def _exports(run: StackRun) -> str:
     return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
 
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _components, _types, _protected, _diagram, _exports]
+    _settings, _compute_cost, _data_cost, _data, _components, _types, _protected, _diagram, _exports]
 
 
 def render_summary(run: StackRun) -> str:

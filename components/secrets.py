@@ -1,0 +1,110 @@
+"""Secret Manager secrets: CMEK, user-managed replication, one reader list per secret.
+
+Values come from pulumi-random (generated) or Pulumi secret config (supplied by a human) and
+are written only into Secret Manager. Pods read them through the GKE Secret Manager add-on
+(``secret_provider_class``), so no value reaches a manifest, the state's plain inputs or the
+review bundle.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+import yaml
+
+from components.encryption import Encryption
+from components.identity import project_number, workload_principal
+from components.naming import labels, physical_name
+from config import PlatformSpec
+
+ACCESSOR = "roles/secretmanager.secretAccessor"
+
+
+def managed_secret(resource_name: str, spec: PlatformSpec, thing: str, *, key: pulumi.Input[str], component: str,
+                   parent: pulumi.Resource, tenant: str | None = None) -> gcp.secretmanager.Secret:
+    """An empty secret, replicated in the stack's region only, encrypted with the ``secrets`` key."""
+    sm = gcp.secretmanager
+    return sm.Secret(
+        resource_name,
+        secret_id=physical_name(spec, thing),
+        project=spec.project,
+        replication=sm.SecretReplicationArgs(user_managed=sm.SecretReplicationUserManagedArgs(replicas=[
+            sm.SecretReplicationUserManagedReplicaArgs(
+                location=spec.region,
+                customer_managed_encryption=sm.SecretReplicationUserManagedReplicaCustomerManagedEncryptionArgs(
+                    kms_key_name=key))])),
+        deletion_protection=spec.env.protect,
+        labels=labels(spec, component, tenant),
+        opts=pulumi.ResourceOptions(parent=parent, protect=spec.env.protect),
+    )
+
+
+def secret_version(resource_name: str, secret: gcp.secretmanager.Secret, value: pulumi.Input[str],
+                   parent: pulumi.Resource) -> gcp.secretmanager.SecretVersion:
+    return gcp.secretmanager.SecretVersion(
+        resource_name, secret=secret.id, secret_data=pulumi.Output.secret(value),
+        opts=pulumi.ResourceOptions(parent=parent))
+
+
+def generated_secret(resource_name: str, spec: PlatformSpec, thing: str, *, key: pulumi.Input[str], component: str,
+                     parent: pulumi.Resource, tenant: str | None = None,
+                     length: int = 32) -> tuple[random.RandomPassword, gcp.secretmanager.Secret]:
+    """A random credential stored as the first version of a new secret."""
+    password = random.RandomPassword(
+        f"{resource_name}-value", length=length, special=False, min_lower=2, min_upper=2, min_numeric=2,
+        opts=pulumi.ResourceOptions(parent=parent, protect=spec.env.protect))
+    secret = managed_secret(resource_name, spec, thing, key=key, component=component, parent=parent, tenant=tenant)
+    secret_version(f"{resource_name}-v", secret, password.result, parent)
+    return password, secret
+
+
+def grant_access(resource_name: str, secret: gcp.secretmanager.Secret, member: pulumi.Input[str],
+                 parent: pulumi.Resource) -> gcp.secretmanager.SecretIamMember:
+    """``secretAccessor`` on this one secret, for this one identity."""
+    return gcp.secretmanager.SecretIamMember(
+        resource_name, project=secret.project, secret_id=secret.secret_id, role=ACCESSOR, member=member,
+        opts=pulumi.ResourceOptions(parent=parent))
+
+
+def secret_provider_class(resource_name: str, *, name: str, namespace: str, files: dict[str, pulumi.Input[str]],
+                          labels_: dict[str, str], provider: pulumi.ProviderResource,
+                          parent: pulumi.Resource) -> k8s.apiextensions.CustomResource:
+    """A SecretProviderClass for the GKE Secret Manager add-on: ``files`` maps file name -> secret id.
+
+    It names secrets, never values; a pod mounts it with the ``secrets-store-gke.csi.k8s.io`` driver.
+    """
+    entries = pulumi.Output.all(*files.values()).apply(lambda ids: yaml.safe_dump(
+        [{"resourceName": f"{secret_id}/versions/latest", "path": path} for path, secret_id in zip(files, ids)],
+        sort_keys=True))
+    return k8s.apiextensions.CustomResource(
+        resource_name,
+        api_version="secrets-store.csi.x-k8s.io/v1",
+        kind="SecretProviderClass",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels_),
+        spec={"provider": "gke", "parameters": {"secrets": entries}},
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )
+
+
+class Secrets(pulumi.ComponentResource):
+    """The platform's externally supplied secrets, each readable only by its declared readers."""
+
+    def __init__(self, name: str, spec: PlatformSpec, *, keys: Encryption, values: dict[str, pulumi.Output | None],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:secrets:Secrets", name, None, opts)
+        number = project_number(spec)
+        self.key = keys.key("secrets").id
+        self.secrets: dict[str, gcp.secretmanager.Secret] = {}
+        for external in spec.env.data.secrets.external:
+            secret = managed_secret(f"{name}-{external.name}", spec, external.name, key=self.key,
+                                    component="secrets", parent=self)
+            # Without a configured value the secret starts empty; add one with `gcloud secrets versions add`.
+            if values.get(external.name) is not None:
+                secret_version(f"{name}-{external.name}-v", secret, values[external.name], self)
+            for reader in external.readers:
+                grant_access(f"{name}-{external.name}-{reader.replace('/', '-')}", secret,
+                             workload_principal(spec, number, reader), self)
+            self.secrets[external.name] = secret
+        self.register_outputs({"secrets": {n: s.secret_id for n, s in self.secrets.items()}})
