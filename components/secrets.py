@@ -76,7 +76,7 @@ def secret_provider_class(resource_name: str, *, name: str, namespace: str, file
     It names secrets, never values; a pod mounts it with the ``secrets-store-gke.csi.k8s.io`` driver.
     """
     entries = pulumi.Output.all(*files.values()).apply(lambda ids: yaml.safe_dump(
-        [{"resourceName": f"{secret_id}/versions/latest", "path": path} for path, secret_id in zip(files, ids)],
+        [{"resourceName": f"{secret_id}/versions/latest", "path": path} for path, secret_id in zip(files, ids, strict=True)],
         sort_keys=True))
     return k8s.apiextensions.CustomResource(
         resource_name,
