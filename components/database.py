@@ -92,15 +92,20 @@ class Database(pulumi.ComponentResource):
         self.register_outputs({"connection_name": self.instance.connection_name,
                                "private_ip": self.instance.private_ip_address})
 
-    def add_database(self, resource_name: str, *, db_name: str, readers: list[pulumi.Input[str]],
+    def add_database(self, resource_name: str, *, owner: str, readers: list[pulumi.Input[str]],
                      parent: pulumi.Resource, tenant: str | None = None) -> DatabaseGrant:
-        """A database and a password user named ``db_name``; the password secret is readable by ``readers``."""
+        """A database and a password user for ``owner`` (a DNS label; SQL names use ``_``).
+
+        The password is generated, kept in Secret Manager as ``<prefix>-<env>-<owner>-db-password``
+        and readable only by ``readers``.
+        """
         spec = self.spec
+        db_name = owner.replace("-", "_")
         keep = pulumi.ResourceOptions(parent=parent, protect=spec.env.protect)
         database = gcp.sql.Database(f"{resource_name}-db", name=db_name, instance=self.instance.name,
                                     project=spec.project, deletion_policy="ABANDON" if spec.env.protect else None,
                                     opts=keep)
-        password, secret = generated_secret(f"{resource_name}-db-password", spec, f"{db_name}-db-password",
+        password, secret = generated_secret(f"{resource_name}-db-password", spec, f"{owner}-db-password",
                                             key=self.keys.key("secrets").id, component="database", parent=parent,
                                             tenant=tenant)
         user = gcp.sql.User(f"{resource_name}-db-user", name=db_name, instance=self.instance.name,

@@ -1,0 +1,98 @@
+"""Cloud SQL: private, encrypted, recoverable, HA where configured; per-consumer databases."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components.database import Database
+from components.encryption import Encryption
+from components.network import Network
+from review.harness import REDACTED
+from tests.helpers import run_component, spec_of
+
+INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+STACKS = ["dev", "staging", "prod"]
+
+
+@pytest.fixture(params=STACKS)
+def run(request, stack_run):
+    return stack_run(request.param)
+
+
+def instance(run):
+    return run.get(INSTANCE, "database-pg")
+
+
+def test_postgres_16_private_ip_only_with_ssl(run):
+    i = instance(run).inputs
+    assert i["databaseVersion"] == "POSTGRES_16"
+    ip = i["settings"]["ipConfiguration"]
+    assert ip["ipv4Enabled"] is False
+    assert ip["privateNetwork"] == "network-vpc-id"
+    assert ip["allocatedIpRange"] == f"aip-{run.spec.environment}-psa"
+    assert ip["sslMode"] == "ENCRYPTED_ONLY"
+    assert "authorizedNetworks" not in ip
+    assert "gcp:servicenetworking/connection:Connection::network-psa" in instance(run).dependencies
+
+
+def test_iam_auth_backups_pitr_cmek_insights_maintenance(run):
+    i = instance(run).inputs
+    s, cfg = i["settings"], run.spec.env.data.database
+    assert {"name": "cloudsql.iam_authentication", "value": "on"} in s["databaseFlags"]
+    backup = s["backupConfiguration"]
+    assert backup["enabled"] is True and backup["pointInTimeRecoveryEnabled"] is True
+    assert backup["transactionLogRetentionDays"] == cfg.pitr_days
+    assert backup["backupRetentionSettings"] == {"retainedBackups": cfg.backup_retention, "retentionUnit": "COUNT"}
+    assert i["encryptionKeyName"] == "encryption-database-id"
+    assert s["insightsConfig"]["queryInsightsEnabled"] is True
+    assert s["maintenanceWindow"] == {"day": cfg.maintenance_day, "hour": cfg.maintenance_hour, "updateTrack": "stable"}
+
+
+def test_ha_and_sizing_per_environment(stack_run):
+    settings = {s: instance(stack_run(s)).inputs["settings"] for s in STACKS}
+    assert {s: v["availabilityType"] for s, v in settings.items()} == {
+        "dev": "ZONAL", "staging": "REGIONAL", "prod": "REGIONAL"}
+    assert {s: v["tier"] for s, v in settings.items()} == {
+        "dev": "db-custom-1-3840", "staging": "db-custom-2-8192", "prod": "db-custom-4-16384"}
+
+
+def test_deletion_protection_both_layers_outside_dev(run):
+    record, protected = instance(run), run.spec.environment != "dev"
+    assert record.protect is protected
+    assert record.inputs["deletionProtection"] is protected
+    assert record.inputs["settings"]["deletionProtectionEnabled"] is protected
+    assert record.inputs["settings"]["retainBackupsOnDelete"] is protected
+
+
+def test_admin_password_generated_and_stored_in_secret_manager(run):
+    user = run.get("gcp:sql/user:User", "database-admin")
+    assert user.inputs["password"] == REDACTED
+    assert "random:index/randomPassword:RandomPassword::database-admin-password-value" in user.dependencies
+    assert run.get("gcp:secretmanager/secret:Secret", "database-admin-password").inputs["secretId"] == (
+        f"aip-{run.spec.environment}-pg-admin-password")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_add_database_gives_a_consumer_its_own_database_user_and_secret(stack):
+    spec = spec_of(stack)
+    reader = "principal://example/subject/ns/team-a/sa/app"
+
+    def build():
+        net, keys = Network("network", spec), Encryption("encryption", spec)
+        db = Database("database", spec, network=net, keys=keys)
+        owner = pulumi.ComponentResource("test:index:Consumer", "team-a")
+        db.add_database("team-a", owner="team-a", readers=[reader], parent=owner, tenant="team-a")
+
+    run = run_component(spec, build)
+    database = run.get("gcp:sql/database:Database", "team-a-db")
+    assert database.inputs["name"] == "team_a" and database.parent == "test:index:Consumer::team-a"
+    assert database.protect is (stack == "prod")
+    user = run.get("gcp:sql/user:User", "team-a-db-user")
+    assert user.inputs["name"] == "team_a" and user.inputs["password"] == REDACTED
+    secret = run.get("gcp:secretmanager/secret:Secret", "team-a-db-password")
+    assert secret.inputs["labels"]["tenant"] == "team-a"
+    grants = [r for r in run.by_type("gcp:secretmanager/secretIamMember:SecretIamMember")
+              if r.name.startswith("team-a-")]
+    assert [(g.inputs["secretId"], g.inputs["member"]) for g in grants] == [
+        (f"aip-{stack}-team-a-db-password", reader)]

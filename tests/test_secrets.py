@@ -1,0 +1,92 @@
+"""Secrets: CMEK, per-secret readers, values only in Secret Manager and never in the review bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import config
+from review.bundle import write_bundle
+from review.harness import PROJECT_NUMBER, run_stack
+
+SECRET = "gcp:secretmanager/secret:Secret"
+VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
+READER = "gcp:secretmanager/secretIamMember:SecretIamMember"
+SUPPLIED = {"ai-platform:openaiApiKey": "sk-test-0123456789abcdef", "ai-platform:slackWebhookUrl":
+            "https://hooks.example.com/services/T000/B000/XXXXSECRET"}
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def supplied(request):
+    """A stack run with the external secrets set, as `pulumi config set --secret` would."""
+    stack = request.param
+    stack_config = {**config.stack_config_from_file(stack), **SUPPLIED}
+    return run_stack(stack, stack_config=stack_config, secret_keys=list(SUPPLIED))
+
+
+def principal(project: str, identity: str) -> str:
+    namespace, name = identity.split("/")
+    return (f"principal://iam.googleapis.com/projects/{PROJECT_NUMBER}/locations/global/workloadIdentityPools/"
+            f"{project}.svc.id.goog/subject/ns/{namespace}/sa/{name}")
+
+
+def test_user_managed_replication_with_cmek(supplied):
+    for secret in supplied.by_type(SECRET):
+        replicas = secret.inputs["replication"]["userManaged"]["replicas"]
+        assert replicas == [{"location": supplied.spec.region,
+                             "customerManagedEncryption": {"kmsKeyName": "encryption-secrets-id"}}]
+        assert secret.protect is (supplied.stack != "dev")
+        assert secret.inputs["deletionProtection"] is (supplied.stack != "dev")
+
+
+def test_supplied_values_become_versions(supplied, stack_run):
+    with_value = {r.name for r in supplied.by_type(VERSION)}
+    assert {"secrets-llm-openai-api-key-v", "secrets-alert-slack-webhook-v"} <= with_value
+    # without config values the secrets exist but start empty
+    plain = {r.name for r in stack_run(supplied.stack).by_type(VERSION)}
+    assert not plain & {"secrets-llm-openai-api-key-v", "secrets-alert-slack-webhook-v"}
+
+
+def test_each_secret_readable_only_by_its_declared_readers(supplied):
+    readers: dict[str, set[str]] = {}
+    for grant in supplied.by_type(READER):
+        assert grant.inputs["role"] == "roles/secretmanager.secretAccessor"
+        readers.setdefault(grant.inputs["secretId"], set()).add(grant.inputs["member"])
+    env = supplied.stack
+    project = supplied.spec.project
+    assert readers[f"aip-{env}-llm-openai-api-key"] == {principal(project, "genbi/wren-ai")}
+    assert readers[f"aip-{env}-alert-slack-webhook"] == {principal(project, "monitoring/alertmanager")}
+    # no project-wide secret access for anyone
+    assert not [r for r in supplied.by_type("gcp:projects/iAMMember:IAMMember")
+                if r.inputs["role"].startswith("roles/secretmanager.")]
+
+
+def test_review_bundle_contains_no_secret_value(supplied, tmp_path: Path):
+    bundle = write_bundle(supplied, tmp_path / supplied.stack)
+    generated = [f"mock-{r.name}-value" for r in supplied.by_type("random:index/randomPassword:RandomPassword")]
+    assert generated, "the stack generates credentials"
+    values = [*SUPPLIED.values(), *generated]
+    for path in bundle.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            for value in values:
+                assert value not in text, f"{value!r} leaked into {path.relative_to(bundle)}"
+    # the values did reach the program: redacted where Secret Manager receives them
+    versions = supplied.by_type(VERSION)
+    assert versions and {v.inputs["secretData"] for v in versions} == {"[secret]"}
+
+
+def test_generated_passwords_are_protected_outside_dev(stack_run):
+    for stack in ("dev", "prod"):
+        passwords = stack_run(stack).by_type("random:index/randomPassword:RandomPassword")
+        assert passwords and {p.protect for p in passwords} == {stack != "dev"}
+        assert all(p.inputs["length"] >= 32 for p in passwords)
+
+
+def test_secret_config_key_must_be_declared(config_tree):
+    stack_config = {**config.stack_config_from_file("dev", config_tree), "ai-platform:openaiKey": "x"}
+    with pytest.raises(config.ConfigError) as caught:
+        config.load("dev", stack_config, config_tree)
+    assert str(caught.value).startswith(
+        "Pulumi.dev.yaml: ai-platform:openaiKey: unknown key (did you mean 'ai-platform:openaiApiKey'?")
