@@ -18,6 +18,7 @@ from components.node_identity import NodeIdentity
 from components.project_services import ProjectServices
 from components.secrets import Secrets
 from components.storage import Storage
+from components.tenant import Tenant
 
 try:
     spec = config.load_from_pulumi()
@@ -35,6 +36,8 @@ gpus = GpuNodePools("gpu", spec, cluster=cluster, network=network, keys=keys, no
 storage = Storage("storage", spec, network=network, keys=keys, cluster=cluster)
 secrets = Secrets("secrets", spec, keys=keys, values=config.secret_values_from_pulumi(spec))
 database = Database("database", spec, network=network, keys=keys)
+tenants = {t.name: Tenant(f"tenant-{t.name}", spec, t, cluster=cluster, keys=keys, database=database)
+           for t in spec.tenants}
 
 pulumi.export("environment", spec.environment)
 pulumi.export("region", spec.region)
@@ -44,3 +47,4 @@ pulumi.export("cluster_location", cluster.location)
 pulumi.export("node_service_account", nodes.email)
 pulumi.export("buckets", {purpose: bucket.name for purpose, bucket in storage.buckets.items()})
 pulumi.export("database_connection", database.instance.connection_name)
+pulumi.export("tenants", {name: t.google_account.email for name, t in tenants.items()})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from config import PlatformSpec
+from config.types import NAME_LIMITS
 
-# GCP limits for the kinds of names this program builds.
-LIMITS = {"default": 63, "service_account": 30, "bucket": 63, "key_ring": 63, "sql": 84}
+LIMITS = NAME_LIMITS
 _NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 

@@ -12,6 +12,7 @@ from config.types import network as ipnet
 HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"]
 IAP_RANGE = "35.235.240.0/20"
 PODS, SERVICES = "pods", "services"
+PRIVATE_GOOGLE_ACCESS_IPS = ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"]
 
 
 class Network(pulumi.ComponentResource):
@@ -113,9 +114,27 @@ class Network(pulumi.ComponentResource):
             deletion_policy="ABANDON",
             opts=child,
         )
+        self.dns_zone = self._private_google_apis(name, spec, child)
         self.register_outputs({
             "vpc": self.vpc.id, "subnet": self.subnet.id, "psa_connection": self.psa_connection.id,
         })
+
+    def _private_google_apis(self, name: str, spec: PlatformSpec, child: pulumi.ResourceOptions) -> gcp.dns.ManagedZone:
+        """Resolve *.googleapis.com to private.googleapis.com inside the VPC, so Google API traffic
+        stays on Private Google Access and tenant egress policies can name one /30."""
+        zone = gcp.dns.ManagedZone(
+            f"{name}-googleapis", name=physical_name(spec, "googleapis"), project=spec.project,
+            dns_name="googleapis.com.", visibility="private", description="Private Google Access",
+            private_visibility_config=gcp.dns.ManagedZonePrivateVisibilityConfigArgs(
+                networks=[gcp.dns.ManagedZonePrivateVisibilityConfigNetworkArgs(network_url=self.vpc.id)]),
+            labels=labels(spec, "network"), opts=child)
+        gcp.dns.RecordSet(f"{name}-googleapis-private", project=spec.project, managed_zone=zone.name,
+                          name="private.googleapis.com.", type="A", ttl=300, rrdatas=PRIVATE_GOOGLE_ACCESS_IPS,
+                          opts=child)
+        gcp.dns.RecordSet(f"{name}-googleapis-wildcard", project=spec.project, managed_zone=zone.name,
+                          name="*.googleapis.com.", type="CNAME", ttl=300, rrdatas=["private.googleapis.com."],
+                          opts=child)
+        return zone
 
     def _firewalls(self, name: str, spec: PlatformSpec, child: pulumi.ResourceOptions) -> list[gcp.compute.Firewall]:
         cfg = spec.env.network

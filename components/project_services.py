@@ -11,10 +11,12 @@ from config import PlatformSpec
 # workloads in the project may rely on them.
 APIS = (
     "artifactregistry.googleapis.com",
+    "billingbudgets.googleapis.com",
     "certificatemanager.googleapis.com",
     "cloudkms.googleapis.com",
     "compute.googleapis.com",
     "container.googleapis.com",
+    "dns.googleapis.com",
     "file.googleapis.com",
     "gkebackup.googleapis.com",
     "iam.googleapis.com",

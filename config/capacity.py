@@ -6,6 +6,7 @@ node counts; spot pools use spot prices. Used by the review and the tenant capac
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from config.cluster import GpuPoolSpec, NodePoolSpec
@@ -97,3 +98,118 @@ def data_costs(spec: PlatformSpec) -> list[DataCost]:
     out.append(DataCost("Cloud SQL PostgreSQL 16", f"{db.tier} {db.availability}, {db.disk_size_gb} GB SSD",
                         ha * (tier.hourly * hours + db.disk_size_gb * prices.cloudsql_storage_gb_month)))
     return out
+
+
+MIG_SLICES = {"1g": 7, "2g": 3, "3g": 2, "4g": 1, "7g": 1}
+MEMORY_PER_VCPU = {"standard": 4, "highmem": 8, "highcpu": 1}
+
+
+def gpu_units_per_node(pool: GpuPoolSpec) -> int:
+    """``nvidia.com/gpu`` a node advertises: GPUs x time-sharing clients, or MIG slices per GPU."""
+    if pool.mig_partition:
+        return pool.gpus_per_node * MIG_SLICES[pool.mig_partition.split(".")[0]]
+    if pool.sharing:
+        return pool.gpus_per_node * pool.sharing.max_clients
+    return pool.gpus_per_node
+
+
+def shape(spec: PlatformSpec, machine_type: str) -> tuple[int, float]:
+    """(vCPUs, memory GiB) of a machine type: GPU shapes from the catalog, others from GCE's naming."""
+    for accelerator in spec.catalog.accelerators.accelerators.values():
+        if machine_type in accelerator.machines:
+            m = accelerator.machines[machine_type]
+            return m.vcpus, m.memory_gb
+    _, kind, vcpus = machine_type.rsplit("-", 2)
+    return int(vcpus), int(vcpus) * MEMORY_PER_VCPU.get(kind, 4)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    gpus: dict[str, float]  # accelerator -> quota units at max scale, with overcommit
+    cpu: float
+    memory_gi: float
+    explain: dict[str, str]
+
+
+def tenant_capacity(spec: PlatformSpec) -> Capacity:
+    """What tenants may reserve at the pools' maximum scale, times the environment's overcommit."""
+    tenancy = spec.env.tenancy
+    gpus: dict[str, float] = {}
+    explain: dict[str, list[str]] = {}
+    cpu = memory = 0.0
+    for pool in spec.env.gpu_pools:
+        units = gpu_units_per_node(pool) * pool.max_nodes
+        gpus[pool.accelerator] = gpus.get(pool.accelerator, 0) + units * tenancy.gpu_overcommit
+        explain.setdefault(pool.accelerator, []).append(f"pool '{pool.name}' {pool.max_nodes} nodes × "
+                                                        f"{gpu_units_per_node(pool)} units")
+        vcpus, mem = shape(spec, pool.machine_type)
+        cpu, memory = cpu + vcpus * pool.max_nodes, memory + mem * pool.max_nodes
+    for pool in spec.env.cpu_pools:
+        if pool.serves_tenants:
+            vcpus, mem = shape(spec, pool.machine_type)
+            cpu, memory = cpu + vcpus * pool.max_nodes, memory + mem * pool.max_nodes
+            explain.setdefault("cpu", []).append(f"pool '{pool.name}' {pool.max_nodes} × {vcpus} vCPU")
+    return Capacity(gpus, cpu * tenancy.cpu_overcommit, memory * tenancy.memory_overcommit,
+                    {k: " + ".join(v) for k, v in explain.items()})
+
+
+def check_capacity(spec: PlatformSpec) -> None:
+    """Refuse tenants whose quotas exceed what the pools can hold, with a table and the fix."""
+    from config.errors import ConfigError
+
+    capacity = tenant_capacity(spec)
+    quotas = {t.name: spec.quota(t) for t in spec.tenants}
+    env_file = f"config/environments/{spec.environment}.yaml"
+    demands = {kind: sum(q.gpus.get(kind, 0) for q in quotas.values())
+               for kind in sorted({k for q in quotas.values() for k in q.gpus})}
+    for kind, demand in demands.items():
+        available = capacity.gpus.get(kind, 0)
+        if demand > available:
+            pools = [p for p in spec.env.gpu_pools if p.accelerator == kind]
+            rows = [[name, spec.tenants[i].tier, q.gpus.get(kind, 0), q.sources["gpus"]]
+                    for i, (name, q) in enumerate(quotas.items()) if q.gpus.get(kind)]
+            if pools:
+                biggest = max(pools, key=gpu_units_per_node)
+                missing = (demand - available) / spec.env.tenancy.gpu_overcommit
+                grow = math.ceil(missing / gpu_units_per_node(biggest)) + biggest.max_nodes
+                fix = (f"grow gpu_pools '{biggest.name}' max_nodes in {env_file} to at least {grow}, "
+                       f"raise tenancy.gpu_overcommit, or shrink a tenant's GPU quota")
+            else:
+                fix = f"add a {kind} pool to gpu_pools in {env_file}, or remove {kind} from these tenants"
+            raise ConfigError("config/tenants", "", _capacity_table(
+                f"tenant GPU quotas for {kind} in stack {spec.stack} total {demand}, capacity is {available:g} "
+                f"({capacity.explain.get(kind, 'no pool')}, overcommit {spec.env.tenancy.gpu_overcommit:g})",
+                ["tenant", "tier", f"{kind} quota", "from"], rows, fix))
+    for key, label, available, knob in (("cpu", "CPU", capacity.cpu, "cpu_overcommit"),
+                                        ("memory_gi", "memory (GiB)", capacity.memory_gi, "memory_overcommit")):
+        demand = sum(getattr(q, key) for q in quotas.values())
+        if demand > available:
+            rows = [[name, spec.tenants[i].tier, getattr(q, key), q.sources[key]]
+                    for i, (name, q) in enumerate(quotas.items())]
+            raise ConfigError("config/tenants", "", _capacity_table(
+                f"tenant {label} quotas in stack {spec.stack} total {demand:g}, capacity is {available:g} "
+                f"(pools with serves_tenants and GPU pools at max_nodes, {knob} "
+                f"{getattr(spec.env.tenancy, knob):g})", ["tenant", "tier", label, "from"], rows,
+                f"grow a pool with serves_tenants in {env_file}, raise tenancy.{knob}, or shrink a tenant"))
+
+
+def _capacity_table(headline: str, headers: list[str], rows: list[list], fix: str) -> str:
+    widths = [max(len(str(x)) for x in [h, *(r[i] for r in rows)]) for i, h in enumerate(headers)]
+    lines = [headline, "  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  " + "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join([*lines, f"fix: {fix}"])
+
+
+def tenant_monthly(spec: PlatformSpec, quota) -> float:
+    """Showback: the quota priced at the cheapest pool per GPU unit and per vCPU, plus storage."""
+    hours = spec.catalog.prices.hours_per_month
+    total = 0.0
+    for kind, count in quota.gpus.items():
+        pools = [p for p in spec.env.gpu_pools if p.accelerator == kind]
+        per_unit = min(_hourly(spec, p) / gpu_units_per_node(p) for p in pools) if pools else 0.0
+        total += count * per_unit * hours
+    cpu_pools = [p for p in spec.env.cpu_pools if p.serves_tenants] or list(spec.env.cpu_pools)
+    per_vcpu = min(_hourly(spec, p) / shape(spec, p.machine_type)[0] for p in cpu_pools)
+    total += quota.cpu * per_vcpu * hours
+    total += quota.storage_gi * spec.catalog.prices.regions[spec.region].storage_gb_month["STANDARD"]
+    return total

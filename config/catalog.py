@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from config.tenancy import TierCatalog
 from config.types import Spec
 
 
@@ -96,3 +97,4 @@ class Catalog(Spec):
     versions: Versions
     accelerators: AcceleratorCatalog
     prices: PriceCatalog
+    tiers: TierCatalog

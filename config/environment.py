@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec, check_gpu_pools
 from config.data import REGIONAL_FILESTORE, DataSpec
+from config.tenancy import TenancySpec
 from config.types import Cidr, DnsLabel, FieldError, Spec, network
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -89,6 +90,7 @@ class EnvironmentSpec(Spec):
     dr: DrSpec = DrSpec()
     encryption: EncryptionSpec = EncryptionSpec()
     data: DataSpec
+    tenancy: TenancySpec = TenancySpec()
 
     @model_validator(mode="after")
     def _pools_and_policy(self, info: ValidationInfo) -> EnvironmentSpec:

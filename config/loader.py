@@ -16,6 +16,9 @@ from config.catalog import AcceleratorCatalog, Catalog, PriceCatalog, RegionCata
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, from_validation_error
 from config.model import PlatformSpec
+from config.tenancy import TenantSpec, TierCatalog
+from config.capacity import check_capacity
+from config.types import NAME_LIMITS as LIMITS
 from config.types import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +93,7 @@ def _rel(path: Path, root: Path) -> str:
 def load_catalog(root: Path = ROOT) -> Catalog:
     directory = root / "config" / "catalog"
     parts = {"regions": RegionCatalog, "versions": Versions, "accelerators": AcceleratorCatalog,
-             "prices": PriceCatalog}
+             "prices": PriceCatalog, "tiers": TierCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
               for name, model in parts.items()}
     return Catalog(**loaded)
@@ -132,7 +135,79 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ConfigError(stack_file, unknown[0], f"unknown key ({hint}allowed: {', '.join(allowed)}; secrets are "
                           f"declared under data.secrets.external in {env_file})")
-    return validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog}, stack_file)
+    tenants = load_tenants(root, stack, env, catalog)
+    spec = validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog, "tenants": tenants},
+                    stack_file)
+    check_capacity(spec)
+    return spec
+
+
+def project_stacks(root: Path) -> list[str]:
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def load_tenants(root: Path, stack: str, env: EnvironmentSpec, catalog: Catalog) -> list[TenantSpec]:
+    """Every tenant file, validated; returns those hosted by ``stack``, sorted by name."""
+    directory, stacks = root / "config" / "tenants", project_stacks(root)
+    seen: dict[str, str] = {}
+    hosted = []
+    for path in sorted(directory.glob("*.yaml")):
+        file = _rel(path, root)
+        tenant = validate(TenantSpec, read_yaml(path, root), file)
+        if tenant.name in seen:
+            raise ConfigError(file, "name", f"{tenant.name!r} is already the name of the tenant in {seen[tenant.name]} "
+                              "(tenant names must be unique)")
+        seen[tenant.name] = file
+        if path.stem != tenant.name:
+            raise ConfigError(file, "name", f"{tenant.name!r} must match the file name ('{path.stem}')")
+        _check_tenant(tenant, file, stacks, env, catalog)
+        if stack in tenant.stacks:
+            _check_tenant_on_stack(tenant, file, stack, env)
+            hosted.append(tenant)
+    return hosted
+
+
+def _check_tenant(tenant: TenantSpec, file: str, stacks: list[str], env: EnvironmentSpec, catalog: Catalog) -> None:
+    tiers = catalog.tiers.tiers
+    if tenant.tier not in tiers:
+        close = difflib.get_close_matches(tenant.tier, list(tiers), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigError(file, "tier", f"{tenant.tier!r} is not a tier of config/catalog/tiers.yaml "
+                          f"({hint}tiers: {', '.join(tiers)})")
+    for i, name in enumerate(tenant.stacks):
+        if name not in stacks:
+            raise ConfigError(file, f"stacks[{i}]", f"{name!r} is not a stack of this project "
+                              f"(stacks: {', '.join(stacks)}; each is a Pulumi.<stack>.yaml)")
+    longest = f"{env.prefix}-staging-{tenant.name}"
+    if len(longest) > LIMITS["service_account"]:
+        allowed = LIMITS["service_account"] - len(f"{env.prefix}-staging-")
+        raise ConfigError(file, "name", f"{tenant.name!r} is too long: its Google service account id {longest!r} "
+                          f"would be {len(longest)} characters (limit {LIMITS['service_account']}); "
+                          f"use at most {allowed} characters")
+    limit = tiers[tenant.tier].max_workloads
+    if len(tenant.workloads) > limit:
+        raise ConfigError(file, "workloads", f"declares {len(tenant.workloads)} workloads; tier {tenant.tier} allows "
+                          f"{limit} (choose a larger tier or remove workloads)")
+    known = catalog.accelerators.accelerators
+    for i, workload in enumerate(tenant.workloads):
+        accelerator = getattr(workload, "accelerator", None)
+        if accelerator is not None and accelerator not in known:
+            raise ConfigError(file, f"workloads[{i}].accelerator", f"{accelerator!r} is not in "
+                              f"config/catalog/accelerators.yaml (known: {', '.join(known)})")
+
+
+def _check_tenant_on_stack(tenant: TenantSpec, file: str, stack: str, env: EnvironmentSpec) -> None:
+    pools = sorted({p.accelerator for p in env.gpu_pools})
+    for i, workload in enumerate(tenant.workloads):
+        accelerator = getattr(workload, "accelerator", None)
+        if accelerator is not None and accelerator not in pools:
+            raise ConfigError(file, f"workloads[{i}].accelerator",
+                              f"{accelerator!r} has no GPU pool in stack {stack} (pools offer: {', '.join(pools) or 'none'}; "
+                              f"add a pool or remove {stack} from stacks)")
+    for i, endpoint in enumerate(tenant.uses):
+        if endpoint not in env.tenancy.shared_endpoints:
+            raise ConfigError(file, f"uses[{i}]", f"{endpoint!r} is not a shared endpoint of stack {stack} "
+                              f"(known: {', '.join(env.tenancy.shared_endpoints) or 'none'})")
 
 
 def _check_prices(env: EnvironmentSpec, catalog: Catalog, region: str, env_file: str) -> None:

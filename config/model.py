@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config.catalog import Catalog
 from config.environment import Environment, EnvironmentSpec
+from config.tenancy import Quota, TenantSpec, derive_quota
 from config.types import DnsLabel, ProjectId, Spec
 
 
@@ -16,6 +17,10 @@ class PlatformSpec(Spec):
     environment: Environment
     env: EnvironmentSpec
     catalog: Catalog
+    tenants: list[TenantSpec] = []
+
+    def quota(self, tenant: TenantSpec) -> Quota:
+        return derive_quota(tenant, self.catalog.tiers)
 
     @property
     def regional(self) -> bool:

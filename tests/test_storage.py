@@ -17,7 +17,8 @@ def run(request, stack_run):
 
 
 def buckets(run):
-    return {r.name.removeprefix("storage-"): r for r in run.by_type(BUCKET)}
+    return {r.name.removeprefix("storage-"): r for r in run.by_type(BUCKET)
+            if r.parent == "ai-platform:storage:Storage::storage"}
 
 
 def test_four_platform_buckets_with_global_names(run):

@@ -1,0 +1,219 @@
+"""Tenants: one file each in config/tenants/, tiers from config/catalog/tiers.yaml.
+
+A workload kind is one model with a ``kind`` literal and a ``needs()`` method; adding a kind
+means adding a class here and to ``Workload``. Quotas follow from tier and needs (``quota``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from config.types import DnsLabel, FieldError, Spec
+
+EMAIL = r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$"
+
+
+@dataclass
+class Needs:
+    """What workloads need at their maximum scale (requests)."""
+
+    cpu: float = 0.0
+    memory_gi: float = 0.0
+    storage_gi: float = 0.0
+    pods: int = 0
+    gpus: dict[str, int] = field(default_factory=dict)
+
+    def __add__(self, other: Needs) -> Needs:
+        gpus = dict(self.gpus)
+        for kind, count in other.gpus.items():
+            gpus[kind] = gpus.get(kind, 0) + count
+        return Needs(self.cpu + other.cpu, self.memory_gi + other.memory_gi, self.storage_gi + other.storage_gi,
+                     self.pods + other.pods, gpus)
+
+
+class InferenceWorkload(Spec):
+    """A vLLM endpoint serving one model on GPUs (built by the inference component)."""
+
+    kind: Literal["inference"]
+    name: DnsLabel = Field(max_length=20)
+    model: str = Field(min_length=1, description="Model id, e.g. meta-llama/Llama-3.1-8B-Instruct.")
+    accelerator: str
+    gpus_per_replica: int = Field(1, ge=1, le=16)
+    min_replicas: int = Field(1, ge=0)
+    max_replicas: int = Field(1, ge=1, le=100)
+    cpu: float = Field(4, gt=0, description="CPU request per replica.")
+    memory_gi: float = Field(16, gt=0, description="Memory request per replica.")
+
+    @model_validator(mode="after")
+    def _replicas(self) -> InferenceWorkload:
+        if self.min_replicas > self.max_replicas:
+            raise FieldError("min_replicas", self.min_replicas, f"is more than max_replicas ({self.max_replicas})")
+        return self
+
+    def needs(self) -> Needs:
+        n = self.max_replicas
+        return Needs(self.cpu * n, self.memory_gi * n, 0, n, {self.accelerator: self.gpus_per_replica * n})
+
+
+class GenBiWorkload(Spec):
+    """A WrenAI GenBI service (UI, AI service, engine, ibis server), CPU only."""
+
+    kind: Literal["genbi"]
+    name: DnsLabel = Field(max_length=20)
+    replicas: int = Field(1, ge=1, le=10)
+    storage_gi: int = Field(10, ge=1, description="Engine/UI working storage (PVC).")
+
+    # Per replica of the whole WrenAI set: ui 0.5/1Gi, ai-service 1/2Gi, engine 1/2Gi, ibis 0.5/1Gi.
+    CPU: ClassVar[float] = 3.0
+    MEMORY_GI: ClassVar[float] = 6.0
+    PODS: ClassVar[int] = 4
+
+    def needs(self) -> Needs:
+        return Needs(self.CPU * self.replicas, self.MEMORY_GI * self.replicas, self.storage_gi,
+                     self.PODS * self.replicas)
+
+
+Workload = Annotated[InferenceWorkload | GenBiWorkload, Field(discriminator="kind")]
+
+
+class Budget(Spec):
+    monthly: float = Field(gt=0, description="Monthly budget in the billing account's currency.")
+    thresholds: list[float] = Field(default_factory=lambda: [0.5, 0.9, 1.0], min_length=1)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> Budget:
+        for i, t in enumerate(self.thresholds):
+            if not 0 < t <= 2:
+                raise FieldError(f"thresholds.{i}", t, "must be a fraction of the budget between 0 and 2")
+        return self
+
+
+class QuotaOverride(Spec):
+    """Explicit numbers that replace the derived ones (each optional)."""
+
+    cpu: float | None = Field(None, gt=0)
+    memory_gi: float | None = Field(None, gt=0)
+    storage_gi: int | None = Field(None, ge=0)
+    gpus: dict[str, int] | None = None
+    pods: int | None = Field(None, ge=1)
+
+
+class TenantSpec(Spec):
+    """One tenant: who owns it, where it runs, what it may use and what it runs."""
+
+    name: DnsLabel
+    display_name: str = Field(min_length=1, max_length=80)
+    tier: str
+    stacks: list[str] = Field(min_length=1)
+    owners: list[Annotated[str, Field(pattern=EMAIL)]] = Field(min_length=1, description="Google groups: admin.")
+    viewers: list[Annotated[str, Field(pattern=EMAIL)]] = Field(default_factory=list, description="Groups: view.")
+    sla: float = Field(ge=90, le=99.999, description="Availability target in percent, e.g. 99.9.")
+    budget: Budget | None = None
+    quota: QuotaOverride | None = None
+    uses: list[str] = Field(default_factory=list, description="Shared platform endpoints the tenant calls.")
+    workloads: list[Workload] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_workloads(self) -> TenantSpec:
+        names = [w.name for w in self.workloads]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise FieldError(f"workloads.{i}.name", name, "is used by another workload of this tenant")
+        return self
+
+    def needs(self) -> Needs:
+        return sum((w.needs() for w in self.workloads), Needs())
+
+
+class Tier(Spec):
+    cpu: float = Field(gt=0)
+    memory_gi: float = Field(gt=0)
+    storage_gi: int = Field(ge=0)
+    gpus: int = Field(ge=0)
+    max_workloads: int = Field(ge=1)
+    pods: int = Field(ge=1)
+    services: int = Field(ge=1)
+    pvcs: int = Field(ge=0)
+
+
+class TierCatalog(Spec):
+    default_accelerator: str
+    limit_ratio: float = Field(ge=1, le=10)
+    headroom: float = Field(ge=0, le=2)
+    tiers: dict[str, Tier]
+
+
+class SharedEndpoint(Spec):
+    """A platform service tenants may call (egress is allowed only to those a tenant `uses`)."""
+
+    namespace: DnsLabel
+    port: int = Field(ge=1, le=65535)
+
+
+class TenancySpec(Spec):
+    """The `tenancy` section of an environment file."""
+
+    gpu_overcommit: float = Field(1.0, ge=0.1, le=10, description="Sum of GPU quotas may exceed capacity by this.")
+    cpu_overcommit: float = Field(1.0, ge=0.1, le=10)
+    memory_overcommit: float = Field(1.0, ge=0.1, le=10)
+    billing_account: str | None = Field(None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
+    gateway_namespace: DnsLabel = "gateway-system"
+    shared_endpoints: dict[str, SharedEndpoint] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A tenant's namespace quota and where each number came from (tier, workloads or override)."""
+
+    cpu: float
+    memory_gi: float
+    storage_gi: int
+    gpus: dict[str, int]
+    pods: int
+    services: int
+    pvcs: int
+    limit_ratio: float
+    sources: dict[str, str]
+
+    @property
+    def total_gpus(self) -> int:
+        return sum(self.gpus.values())
+
+
+def derive_quota(tenant: TenantSpec, tiers: TierCatalog) -> Quota:
+    """The larger of tier and declared needs (+headroom), unless the tenant overrides a number.
+
+    CPU, memory and storage get ``headroom``; GPUs are whole devices and get none.
+    """
+    tier, needs, h = tiers.tiers[tenant.tier], tenant.needs(), tiers.headroom
+    sources: dict[str, str] = {}
+
+    def pick(key: str, from_tier: float, from_needs: float) -> float:
+        sources[key] = "workloads" if from_needs > from_tier else "tier"
+        return max(from_tier, from_needs)
+
+    cpu = pick("cpu", tier.cpu, math.ceil(needs.cpu * (1 + h) * 10) / 10)
+    memory = pick("memory_gi", tier.memory_gi, math.ceil(needs.memory_gi * (1 + h)))
+    storage = int(pick("storage_gi", tier.storage_gi, math.ceil(needs.storage_gi * (1 + h))))
+    pods = int(pick("pods", tier.pods, needs.pods * 2))  # rolling updates double pods briefly
+    gpus = {tiers.default_accelerator: tier.gpus} if tier.gpus else {}
+    for kind, count in needs.gpus.items():
+        gpus[kind] = max(gpus.get(kind, 0), count)
+    sources["gpus"] = "workloads" if any(needs.gpus.get(k, 0) > (tier.gpus if k == tiers.default_accelerator
+                                                                 else 0) for k in needs.gpus) else "tier"
+    override = tenant.quota
+    if override is not None:
+        for key in ("cpu", "memory_gi", "storage_gi", "pods", "gpus"):
+            if getattr(override, key) is not None:
+                sources[key] = "override"
+        cpu = override.cpu if override.cpu is not None else cpu
+        memory = override.memory_gi if override.memory_gi is not None else memory
+        storage = override.storage_gi if override.storage_gi is not None else storage
+        pods = override.pods if override.pods is not None else pods
+        gpus = dict(override.gpus) if override.gpus is not None else gpus
+    return Quota(cpu=cpu, memory_gi=memory, storage_gi=storage, gpus={k: v for k, v in gpus.items() if v},
+                 pods=pods, services=tier.services, pvcs=tier.pvcs, limit_ratio=tiers.limit_ratio, sources=sources)
