@@ -12,12 +12,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from config.capacity import check_capacity
 from config.catalog import AcceleratorCatalog, Catalog, PriceCatalog, RegionCatalog, Versions
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, from_validation_error
 from config.model import PlatformSpec
 from config.tenancy import TenantSpec, TierCatalog
-from config.capacity import check_capacity
 from config.types import NAME_LIMITS as LIMITS
 from config.types import Spec
 

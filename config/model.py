@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from config.catalog import Catalog
 from config.environment import Environment, EnvironmentSpec
 from config.tenancy import Quota, TenantSpec, derive_quota
@@ -17,7 +19,7 @@ class PlatformSpec(Spec):
     environment: Environment
     env: EnvironmentSpec
     catalog: Catalog
-    tenants: list[TenantSpec] = []
+    tenants: list[TenantSpec] = Field(default_factory=list, description="Tenants hosted by this stack.")
 
     def quota(self, tenant: TenantSpec) -> Quota:
         return derive_quota(tenant, self.catalog.tiers)
