@@ -4,7 +4,7 @@ VENV   := venv
 PY     := $(VENV)/bin/python
 STACK  ?= dev
 
-.PHONY: review review-all test lint inventories clean
+.PHONY: review review-all test lint inventories bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ lint: $(VENV)/.installed
 
 inventories: $(VENV)/.installed ## regenerate tests/inventories/ after an intended change
 	$(PY) -m tests.inventory --write
+
+bench: $(VENV)/.installed ## review of prod with 20 and 200 synthetic tenants vs a trivial baseline
+	$(PY) -m bench.tenants 20 200
 
 clean:
 	rm -rf build .pytest_cache

@@ -195,8 +195,8 @@ def check_capacity(spec: PlatformSpec) -> None:
 
 def _capacity_table(headline: str, headers: list[str], rows: list[list], fix: str) -> str:
     widths = [max(len(str(x)) for x in [h, *(r[i] for r in rows)]) for i, h in enumerate(headers)]
-    lines = [headline, "  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines += ["  " + "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines = [headline, ("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))).rstrip()]
+    lines += [("  " + "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))).rstrip() for r in rows]
     return "\n".join([*lines, f"fix: {fix}"])
 
 

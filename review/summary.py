@@ -143,13 +143,55 @@ def _data(run: StackRun) -> str:
             + table(["resource", "location", "class / tier", "settings", "encryption", "protected"], rows))
 
 
+def _tenants(run: StackRun) -> str:
+    spec = run.spec
+    if not spec.tenants:
+        return "## Tenants\n\nNo tenant is hosted by this stack.\n"
+    rows = []
+    for tenant in spec.tenants:
+        q = spec.quota(tenant)
+        src = {k: v[0] for k, v in q.sources.items()}  # t(ier), w(orkloads), o(verride)
+        gpus = ", ".join(f"{n} {k}" for k, n in sorted(q.gpus.items())) or "-"
+        rows.append([f"`{tenant.name}`", tenant.tier, ", ".join(tenant.stacks), f"{q.cpu:g} ({src['cpu']})",
+                     f"{q.memory_gi:g} Gi ({src['memory_gi']})", f"{gpus} ({src['gpus']})",
+                     f"{q.storage_gi} Gi ({src['storage_gi']})", len(tenant.workloads),
+                     money(capacity.tenant_monthly(spec, q))])
+    tiers = spec.catalog.tiers
+    return ("## Tenants\n\n" + table(["tenant", "tier", "stacks", "CPU", "memory", "GPUs", "storage", "workloads",
+                                        "monthly estimate"], rows)
+            + f"\nWhere each number came from: t = tier, w = declared workloads at max replicas "
+              f"+ {tiers.headroom:.0%} headroom (GPUs exact), o = the tenant file's `quota` override. Limits are "
+              f"requests × {tiers.limit_ratio:g}. The monthly estimate prices the quota at the cheapest pool per GPU "
+              "and per vCPU, plus storage.\n")
+
+
+def _capacity(run: StackRun) -> str:
+    spec = run.spec
+    cap = capacity.tenant_capacity(spec)
+    quotas = [spec.quota(t) for t in spec.tenants]
+    tenancy = spec.env.tenancy
+    rows = []
+    for kind in sorted(set(cap.gpus) | {k for q in quotas for k in q.gpus}):
+        used = sum(q.gpus.get(kind, 0) for q in quotas)
+        available = cap.gpus.get(kind, 0)
+        rows.append([f"GPU {kind}", used, f"{available:g}", f"{used / available:.0%}" if available else "-",
+                     f"{cap.explain.get(kind, 'no pool')} × {tenancy.gpu_overcommit:g}"])
+    for label, key, available, knob in (("CPU", "cpu", cap.cpu, tenancy.cpu_overcommit),
+                                        ("memory (GiB)", "memory_gi", cap.memory_gi, tenancy.memory_overcommit)):
+        used = sum(getattr(q, key) for q in quotas)
+        rows.append([label, f"{used:g}", f"{available:g}", f"{used / available:.0%}" if available else "-",
+                     f"tenant-serving and GPU pools at max_nodes × {knob:g}"])
+    return ("## Tenant capacity\n\n" + table(["resource", "tenant quotas", "capacity", "used", "capacity from"], rows)
+            + "\nChecked before anything is registered: quotas over capacity stop the program with this table.\n")
+
+
 def _exports(run: StackRun) -> str:
     return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
 
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _data_cost, _data, _components, _types, _protected, _diagram, _exports]
+    _settings, _compute_cost, _data_cost, _data, _tenants, _capacity, _components, _types, _protected, _diagram, _exports]
 
 
 def render_summary(run: StackRun) -> str:
