@@ -39,6 +39,12 @@ def copy_tree(target: Path) -> Path:
     return target
 
 
+@pytest.fixture(params=STACKS)
+def run(request, stack_run) -> StackRun:
+    """Each stack of the real tree, in turn (tests using it run once per stack)."""
+    return stack_run(request.param)
+
+
 @pytest.fixture
 def config_tree(tmp_path: Path) -> Path:
     """A writable copy of the program and its config, to break on purpose."""

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from components.node_identity import NODE_ROLES
 from review.harness import StackRun
+from tests.conftest import STACKS
 
 CLUSTER = "gcp:container/cluster:Cluster"
 POOL = "gcp:container/nodePool:NodePool"
-STACKS = ["dev", "staging", "prod"]
 
 
 def cluster_of(run: StackRun) -> dict:
     return run.get(CLUSTER, "cluster-gke").inputs
 
-
-@pytest.fixture(params=STACKS)
-def run(request, stack_run) -> StackRun:
-    return stack_run(request.param)
 
 
 def test_zonal_in_dev_regional_elsewhere(stack_run):

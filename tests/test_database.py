@@ -9,15 +9,10 @@ from components.database import Database
 from components.encryption import Encryption
 from components.network import Network
 from review.harness import REDACTED
+from tests.conftest import STACKS
 from tests.helpers import run_component, spec_of
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
-STACKS = ["dev", "staging", "prod"]
-
-
-@pytest.fixture(params=STACKS)
-def run(request, stack_run):
-    return stack_run(request.param)
 
 
 def instance(run):

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from review.bundle import manifests
+from tests.conftest import STACKS
 
 BUCKET = "gcp:storage/bucket:Bucket"
 FILESTORE = "gcp:filestore/instance:Instance"
-STACKS = ["dev", "staging", "prod"]
-
-
-@pytest.fixture(params=STACKS)
-def run(request, stack_run):
-    return stack_run(request.param)
 
 
 def buckets(run):

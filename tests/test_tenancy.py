@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
-import pytest
-
 from components.tenant import quota_hard
 from components.tenant_network import NAMESPACE_NAME
 from review.bundle import manifests
 
-STACKS = ["dev", "staging", "prod"]
 PLATFORM_NAMESPACES = {"kube-system", "gateway-system", "gmp-system", "monitoring"}
 
-
-@pytest.fixture(params=STACKS)
-def run(request, stack_run):
-    return stack_run(request.param)
 
 
 def objects(run, kind, namespace=None):
