@@ -7,7 +7,6 @@ import re
 from config import PlatformSpec
 from config.types import NAME_LIMITS
 
-LIMITS = NAME_LIMITS
 _NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -19,7 +18,7 @@ def physical_name(spec: PlatformSpec, thing: str, *, kind: str = "default") -> s
     and pool names short enough that this never fires on valid input.
     """
     name = f"{spec.env.prefix}-{spec.environment}-{thing}"
-    limit = LIMITS[kind]
+    limit = NAME_LIMITS[kind]
     minimum = 6 if kind == "service_account" else 1
     if not (minimum <= len(name) <= limit) or not _NAME.match(name):
         raise ValueError(f"physical name {name!r} is not a valid {kind} name ({minimum}-{limit} characters, DNS-1123)")
@@ -37,7 +36,7 @@ def labels(spec: PlatformSpec, component: str, tenant: str | None = None) -> dic
 def bucket_name(spec: PlatformSpec, thing: str) -> str:
     """Bucket names are global: ``<project>-<thing>`` (project ids are globally unique)."""
     name = f"{spec.project}-{thing}"
-    if len(name) > LIMITS["bucket"] or not _NAME.match(name):
+    if len(name) > NAME_LIMITS["bucket"] or not _NAME.match(name):
         raise ValueError(f"bucket name {name!r} is not valid (3-63 characters, DNS-1123)")
     return name
 

@@ -277,7 +277,9 @@ def load_from_pulumi() -> PlatformSpec:
         value = pulumi.Config(namespace).get(name)
         if value is not None:
             values[key] = value
-    values.update({k: "[secret]" for k in _config_keys() if k.startswith(f"{PROJECT}:") and k not in values})
+    # Other keys of this project only need to be present for the unknown-key check; their
+    # values (secrets among them) are read where they are used, as Pulumi secrets.
+    values.update({k: "<present>" for k in _config_keys() if k.startswith(f"{PROJECT}:") and k not in values})
     return load(pulumi.get_stack(), values, Path(os.environ.get(ROOT_ENV, ROOT)))
 
 

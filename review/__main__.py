@@ -11,14 +11,10 @@ import sys
 from pathlib import Path
 
 import config
-from config.loader import ROOT
+from config.loader import ROOT, project_stacks
 from review import diff as review_diff
 from review.bundle import write_bundle
 from review.harness import run_stack
-
-
-def stacks(root: Path = ROOT) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--diff compares one stack")
 
     root = args.root.resolve()
-    for stack in stacks(root) if args.all else [args.stack]:
+    for stack in project_stacks(root) if args.all else [args.stack]:
         try:
             run = run_stack(stack, root)
         except config.ConfigError as error:
