@@ -14,7 +14,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 review: $(VENV)/.installed ## review one stack offline (STACK=dev) and print its short summary
 	$(PY) -m review $(STACK)
 	@echo "bundle: build/review/$(STACK)/ (resources.json, k8s/, summary.md)"
-	@sed -n '1,/^## Components/p' build/review/$(STACK)/summary.md | head -n -1
+	@sed -n '1,/^## Data services/p' build/review/$(STACK)/summary.md | head -n -1
+	@grep '^\*\*Stack total' build/review/$(STACK)/summary.md
 
 review-all: $(VENV)/.installed
 	$(PY) -m review --all
