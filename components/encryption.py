@@ -58,6 +58,8 @@ class Encryption(pulumi.ComponentResource):
         cfg = spec.env.encryption
         keep = pulumi.ResourceOptions(parent=self, protect=spec.env.protect)
         number = project_number(spec)
+        # The Cloud Storage agent exists only once asked for; this lookup creates it.
+        storage_agent = gcp.storage.get_project_service_account_output(project=spec.project).email_address
         identities = {
             agent.api: gcp.projects.ServiceIdentity(
                 f"{name}-agent-{agent.domain}", project=spec.project, service=agent.api,
@@ -91,7 +93,8 @@ class Encryption(pulumi.ComponentResource):
                         f"{name}-{purpose}{suffix}-{agent.domain}",
                         crypto_key_id=key.id,
                         role=ENCRYPTER_DECRYPTER,
-                        member=number.apply(lambda n, a=agent: f"serviceAccount:{a.email(n)}"),
+                        member=storage_agent.apply(lambda e: f"serviceAccount:{e}") if agent is STORAGE
+                        else number.apply(lambda n, a=agent: f"serviceAccount:{a.email(n)}"),
                         opts=pulumi.ResourceOptions(
                             parent=self, depends_on=[identities[agent.api]] if agent.api else None),
                     ))

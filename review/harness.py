@@ -100,6 +100,9 @@ class PlatformMocks(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         if args.token == "gcp:organizations/getProject:getProject":  # noqa: S105 (an invoke token)
             return {"number": PROJECT_NUMBER, "projectId": args.args.get("projectId", "mock-project")}
+        if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":  # noqa: S105
+            email = f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
+            return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": args.args.get("project")}
         return {}
 
 
