@@ -173,7 +173,7 @@ def check_capacity(spec: PlatformSpec) -> None:
                 missing = (demand - available) / spec.env.tenancy.gpu_overcommit
                 grow = math.ceil(missing / gpu_units_per_node(biggest)) + biggest.max_nodes
                 fix = (f"grow gpu_pools '{biggest.name}' max_nodes in {env_file} to at least {grow}, "
-                       f"raise tenancy.gpu_overcommit, or shrink a tenant's GPU quota")
+                       f"raise tenancy.gpu_overcommit, or shrink {_largest(quotas, lambda q, k=kind: q.gpus.get(k, 0))}")
             else:
                 fix = f"add a {kind} pool to gpu_pools in {env_file}, or remove {kind} from these tenants"
             raise ConfigError("config/tenants", "", _capacity_table(
@@ -190,7 +190,14 @@ def check_capacity(spec: PlatformSpec) -> None:
                 f"tenant {label} quotas in stack {spec.stack} total {demand:g}, capacity is {available:g} "
                 f"(pools with serves_tenants and GPU pools at max_nodes, {knob} "
                 f"{getattr(spec.env.tenancy, knob):g})", ["tenant", "tier", label, "from"], rows,
-                f"grow a pool with serves_tenants in {env_file}, raise tenancy.{knob}, or shrink a tenant"))
+                f"grow a pool with serves_tenants in {env_file}, raise tenancy.{knob}, or shrink "
+                f"{_largest(quotas, lambda q, k=key: getattr(q, k))}"))
+
+
+def _largest(quotas: dict, amount) -> str:
+    """The tenant holding the most of a resource, as the first one to shrink."""
+    name = max(quotas, key=lambda n: amount(quotas[n]))
+    return f"the largest quota, {name}'s ({amount(quotas[name]):g}), in config/tenants/{name}.yaml"
 
 
 def _capacity_table(headline: str, headers: list[str], rows: list[list], fix: str) -> str:

@@ -141,7 +141,8 @@ def test_over_capacity_prints_a_table_and_the_fix(config_tree):
     assert lines[2].split() == ["acme-research", "premium", "2", "tier"]
     assert lines[4].split() == ["zeta", "premium", "3", "workloads"]
     assert lines[-1] == ("fix: grow gpu_pools 'l4' max_nodes in config/environments/dev.yaml to at least 3, "
-                         "raise tenancy.gpu_overcommit, or shrink a tenant's GPU quota")
+                         "raise tenancy.gpu_overcommit, or shrink the largest quota, zeta's (3), "
+                         "in config/tenants/zeta.yaml")
 
 
 def test_over_cpu_capacity(config_tree):
@@ -149,3 +150,4 @@ def test_over_cpu_capacity(config_tree):
     message = load_error(config_tree)
     assert message.startswith("config/tenants: tenant CPU quotas in stack dev total")
     assert "zeta" in message and "override" in message
+    assert message.endswith("or shrink the largest quota, zeta's (500), in config/tenants/zeta.yaml")
