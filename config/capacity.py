@@ -159,6 +159,7 @@ def check_capacity(spec: PlatformSpec) -> None:
 
     capacity = tenant_capacity(spec)
     quotas = {t.name: spec.quota(t) for t in spec.tenants}
+    tiers = {t.name: t.tier for t in spec.tenants}
     env_file = f"config/environments/{spec.environment}.yaml"
     demands = {kind: sum(q.gpus.get(kind, 0) for q in quotas.values())
                for kind in sorted({k for q in quotas.values() for k in q.gpus})}
@@ -166,8 +167,8 @@ def check_capacity(spec: PlatformSpec) -> None:
         available = capacity.gpus.get(kind, 0)
         if demand > available:
             pools = [p for p in spec.env.gpu_pools if p.accelerator == kind]
-            rows = [[name, spec.tenants[i].tier, q.gpus.get(kind, 0), q.sources["gpus"]]
-                    for i, (name, q) in enumerate(quotas.items()) if q.gpus.get(kind)]
+            rows = [[name, tiers[name], q.gpus.get(kind, 0), q.sources["gpus"]]
+                    for name, q in quotas.items() if q.gpus.get(kind)]
             if pools:
                 biggest = max(pools, key=gpu_units_per_node)
                 missing = (demand - available) / spec.env.tenancy.gpu_overcommit
@@ -184,8 +185,7 @@ def check_capacity(spec: PlatformSpec) -> None:
                                         ("memory_gi", "memory (GiB)", capacity.memory_gi, "memory_overcommit")):
         demand = sum(getattr(q, key) for q in quotas.values())
         if demand > available:
-            rows = [[name, spec.tenants[i].tier, getattr(q, key), q.sources[key]]
-                    for i, (name, q) in enumerate(quotas.items())]
+            rows = [[name, tiers[name], getattr(q, key), q.sources[key]] for name, q in quotas.items()]
             raise ConfigError("config/tenants", "", _capacity_table(
                 f"tenant {label} quotas in stack {spec.stack} total {demand:g}, capacity is {available:g} "
                 f"(pools with serves_tenants and GPU pools at max_nodes, {knob} "

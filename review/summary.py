@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from config import capacity
-from review.harness import Record, StackRun
+from review.harness import StackRun
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:
@@ -15,13 +15,16 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def top_component(run: StackRun, record: Record) -> str:
-    """Key of the top-level component that (transitively) owns ``record``."""
+def owners(run: StackRun) -> dict[str, str]:
+    """Record key -> key of the top-level component that (transitively) owns it."""
     by_key = {r.key: r for r in run.records}
-    current = record
-    while current.parent and current.parent in by_key:
-        current = by_key[current.parent]
-    return current.key
+    out: dict[str, str] = {}
+    for record in run.records:
+        current = record
+        while current.parent and current.parent in by_key:
+            current = by_key[current.parent]
+        out[record.key] = current.key
+    return out
 
 
 def _settings(run: StackRun) -> str:
@@ -41,7 +44,8 @@ def _settings(run: StackRun) -> str:
 
 
 def _components(run: StackRun) -> str:
-    counts: Counter[str] = Counter(top_component(run, r) for r in run.records if r.custom)
+    owner = owners(run)
+    counts: Counter[str] = Counter(owner[r.key] for r in run.records if r.custom)
     tops = [r for r in run.records if not r.parent and not r.custom]
     rows = [[f"`{r.name}`", r.type, counts[r.key]] for r in sorted(tops, key=lambda r: r.name)]
     return "## Components\n\n" + table(["component", "type", "resources"], rows)
@@ -61,7 +65,7 @@ def _protected(run: StackRun) -> str:
 
 
 def _diagram(run: StackRun) -> str:
-    owner = {r.key: top_component(run, r) for r in run.records}
+    owner = owners(run)
     edges: set[tuple[str, str]] = set()
     for record in run.records:
         for dep in record.dependencies:
