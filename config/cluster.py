@@ -8,12 +8,12 @@ specific reservation, ...), each with a message that says what to change.
 
 from __future__ import annotations
 
-import difflib
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
 from config.catalog import Accelerator, AcceleratorCatalog
+from config.errors import did_you_mean
 from config.types import Cidr, DnsLabel, FieldError, Spec
 
 RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
@@ -108,8 +108,7 @@ class GpuPoolSpec(NodePoolSpec):
         """Catalog-dependent checks; raises FieldError on the offending field."""
         catalog = accelerators.accelerators
         if self.accelerator not in catalog:
-            close = difflib.get_close_matches(self.accelerator, list(catalog), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            hint = did_you_mean(self.accelerator, catalog)
             raise FieldError("accelerator", self.accelerator,
                              f"is not in config/catalog/accelerators.yaml ({hint}known: {', '.join(catalog)})")
         gpu = catalog[self.accelerator]

@@ -24,6 +24,12 @@ class ConfigError(Exception):
         super().__init__(f"{file}: {path}: {message}" if path else f"{file}: {message}")
 
 
+def did_you_mean(value: object, choices) -> str:
+    """``"did you mean 'x'? "`` for the closest choice, or ``""`` when none is close."""
+    close = difflib.get_close_matches(str(value), list(choices), n=1)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     """The model class that holds the last element of ``loc`` (for listing allowed keys)."""
     current: Any = model
@@ -82,8 +88,7 @@ def describe(error: dict, model: type[BaseModel]) -> tuple[str, str]:
         return _path(loc + extra), f"{cause.value!r} {cause.message}"
     if kind == "extra_forbidden":
         allowed = _keys(_model_at(model, loc[:-1])) if _model_at(model, loc[:-1]) else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(loc[-1], allowed)
         return _path(loc), f"unknown key ({hint}allowed: {', '.join(sorted(allowed))})"
     if kind == "missing":
         return _path(loc), "is required but missing"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -15,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from config.capacity import check_capacity
 from config.catalog import AcceleratorCatalog, Catalog, PriceCatalog, RegionCatalog, Versions
 from config.environment import ENVIRONMENTS, EnvironmentSpec
-from config.errors import ConfigError, from_validation_error
+from config.errors import ConfigError, did_you_mean, from_validation_error
 from config.model import PlatformSpec
 from config.tenancy import TenantSpec, TierCatalog
 from config.types import NAME_LIMITS as LIMITS
@@ -110,8 +109,7 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
     catalog = load_catalog(root)
     regions = catalog.regions.regions
     if settings["region"] not in regions:
-        close = difflib.get_close_matches(str(settings["region"]), list(regions), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(settings["region"], regions)
         raise ConfigError(stack_file, "gcp:region", f"{settings['region']!r} is not a GCP region "
                           f"({hint}known regions are listed in config/catalog/regions.yaml)")
     environment = settings["environment"]
@@ -131,8 +129,7 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
     allowed = [*STACK_KEYS, *secret_config_keys(env).values()]
     unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in allowed]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], allowed, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(unknown[0], allowed)
         raise ConfigError(stack_file, unknown[0], f"unknown key ({hint}allowed: {', '.join(allowed)}; secrets are "
                           f"declared under data.secrets.external in {env_file})")
     tenants = load_tenants(root, stack, env, catalog)
@@ -170,8 +167,7 @@ def load_tenants(root: Path, stack: str, env: EnvironmentSpec, catalog: Catalog)
 def _check_tenant(tenant: TenantSpec, file: str, stacks: list[str], env: EnvironmentSpec, catalog: Catalog) -> None:
     tiers = catalog.tiers.tiers
     if tenant.tier not in tiers:
-        close = difflib.get_close_matches(tenant.tier, list(tiers), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(tenant.tier, tiers)
         raise ConfigError(file, "tier", f"{tenant.tier!r} is not a tier of config/catalog/tiers.yaml "
                           f"({hint}tiers: {', '.join(tiers)})")
     for i, name in enumerate(tenant.stacks):
@@ -222,8 +218,7 @@ def _check_prices(env: EnvironmentSpec, catalog: Catalog, region: str, env_file:
                               f"has no price for {pool.machine_type} (used by pool '{pool.name}'; add it)")
     tier = env.data.database.tier
     if tier not in prices.cloudsql:
-        close = difflib.get_close_matches(tier, list(prices.cloudsql), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(tier, prices.cloudsql)
         raise ConfigError(env_file, "data.database.tier",
                           f"{tier!r} is not a Cloud SQL tier listed in {file} ({hint}known: {', '.join(prices.cloudsql)})")
     for pool in env.gpu_pools:
