@@ -1,10 +1,16 @@
-"""Compare two review bundles: what a change adds, removes and modifies, by type and name."""
+"""Compare two review bundles: what a change adds, removes, modifies and replaces, by type and name.
+
+A modification that touches an input the provider cannot update in place (review/replace_on.yaml)
+is a **replace**: the resource is deleted and created again, and its data with it.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from review.replacements import pins, replaced_by
 
 COMPARED = ("parent", "provider", "protect", "aliases", "ignore_changes", "retain_on_delete")
 
@@ -36,29 +42,45 @@ def changed_paths(old: dict, new: dict) -> list[str]:
     return paths
 
 
+def replacing_paths(old: dict, new: dict) -> list[str]:
+    """The replace-forcing inputs that differ (none: an in-place update)."""
+    return replaced_by(new["type"], pins(old["type"], old["inputs"]), pins(new["type"], new["inputs"]),
+                       new.get("ignore_changes") or [])
+
+
 def diff(old_dir: Path, new_dir: Path) -> dict[str, Any]:
     old, new = _load(old_dir), _load(new_dir)
+    common = sorted(set(old) & set(new))
     return {
         "added": sorted(set(new) - set(old)),
         "removed": sorted(set(old) - set(new)),
-        "modified": {k: changed_paths(old[k], new[k]) for k in sorted(set(old) & set(new))
-                     if changed_paths(old[k], new[k])},
+        "replaced": {k: paths for k in common if (paths := replacing_paths(old[k], new[k]))},
+        "modified": {k: paths for k in common if (paths := changed_paths(old[k], new[k]))
+                     and not replacing_paths(old[k], new[k])},
+        "protected_removed": [k for k in sorted(set(old) - set(new)) if old[k].get("protect")],
     }
 
 
 def render(result: dict[str, Any], old_dir: Path, new_dir: Path) -> str:
     lines = [f"# Review diff: {old_dir} -> {new_dir}", ""]
-    counts = {k: len(v) for k, v in result.items()}
-    lines.append(f"{counts['added']} to add, {counts['removed']} to remove, {counts['modified']} to modify.")
+    counts = {k: len(result[k]) for k in ("added", "removed", "replaced", "modified")}
+    lines.append(f"{counts['added']} to add, {counts['removed']} to remove, {counts['replaced']} to replace, "
+                 f"{counts['modified']} to modify.")
     for kind, sign in (("added", "+"), ("removed", "-")):
         if result[kind]:
             lines += ["", f"## {kind.capitalize()}", ""] + [f"{sign} `{k}`" for k in result[kind]]
+    if result["replaced"]:
+        lines += ["", "## Replaced (deleted, then created again)", ""]
+        for key, paths in result["replaced"].items():
+            lines.append(f"± `{key}`: **replace**, forced by " + ", ".join(f"`{p}`" for p in paths))
     if result["modified"]:
         lines += ["", "## Modified", ""]
         for key, paths in result["modified"].items():
             lines.append(f"~ `{key}`: " + ", ".join(f"`{p}`" for p in paths))
-    protected_removed = [k for k in result["removed"] if _load(old_dir)[k].get("protect")]
-    if protected_removed:
+    if result["protected_removed"]:
         lines += ["", "**Warning:** protected resources would be removed (a rename without `aliases`?): "
-                  + ", ".join(f"`{k}`" for k in protected_removed)]
+                  + ", ".join(f"`{k}`" for k in result["protected_removed"])]
+    if result["replaced"]:
+        lines += ["", "**Warning:** resources would be replaced, losing what they hold (a rename without "
+                  "`aliases`, or a replace-forcing input?): " + ", ".join(f"`{k}`" for k in result["replaced"])]
     return "\n".join(lines) + "\n"

@@ -1,9 +1,10 @@
 """Per-stack inventories: counts per resource type and the identity of stateful resources.
 
 Regenerate after an intended change with ``make inventories`` (``python -m tests.inventory --write``).
-Regeneration refuses to drop a pinned stateful resource unless ``--allow-replace`` is given:
-a changed type, name or parent of a bucket, key, database or secret means Pulumi would
-delete and recreate it, which loses data. Add ``aliases`` instead.
+Each stateful resource is pinned by type, logical name, parent and every input whose change
+makes the provider replace it (review/replace_on.yaml): its physical name, location, key
+ring, ... A change to any of them means Pulumi would delete and recreate the resource and lose
+its data, so regeneration refuses it unless ``--allow-replace`` is given. Move with ``aliases``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from config.loader import ROOT, project_stacks
 from review.harness import StackRun, run_stack
+from review.replacements import pins, replaced_by
 
-DIR = Path(__file__).resolve().parent / "inventories"
-STACKS = ("dev", "staging", "prod")
-
-# Types whose replacement loses data or identity. Pinned by type + logical name + parent.
+# Types whose replacement loses data: protected outside dev, pinned.
 STATEFUL_TYPES = (
     "gcp:compute/globalAddress:GlobalAddress",  # PSA range: Cloud SQL private IPs live in it
     "gcp:compute/network:Network",
@@ -34,6 +34,10 @@ STATEFUL_TYPES = (
     "gcp:storage/bucket:Bucket",
     "random:index/randomPassword:RandomPassword",
 )
+# Identities: replacing one loses every grant to it (and a user its objects' ownership), so they
+# are pinned too; they are not protected, because offboarding a tenant deletes them.
+IDENTITY_TYPES = ("gcp:serviceaccount/account:Account", "gcp:sql/user:User")
+PINNED_TYPES = STATEFUL_TYPES + IDENTITY_TYPES
 
 
 def inventory(run: StackRun) -> dict[str, Any]:
@@ -42,46 +46,68 @@ def inventory(run: StackRun) -> dict[str, Any]:
         if record.custom:
             counts[record.type] = counts.get(record.type, 0) + 1
     stateful = [
-        {"type": r.type, "name": r.name, "parent": r.parent, "protect": r.protect}
-        for r in run.records if r.type in STATEFUL_TYPES
+        {"type": r.type, "name": r.name, "parent": r.parent, "protect": r.protect, "pins": pins(r.type, r.inputs)}
+        for r in run.records if r.type in PINNED_TYPES
     ]
     return {"stack": run.stack, "resources": sum(counts.values()), "counts": dict(sorted(counts.items())),
             "stateful": stateful}
 
 
-def path(stack: str) -> Path:
-    return DIR / f"{stack}.json"
+def directory(root: Path = ROOT) -> Path:
+    return root / "tests" / "inventories"
+
+
+def path(stack: str, root: Path = ROOT) -> Path:
+    return directory(root) / f"{stack}.json"
 
 
 def dump(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
-def dropped_stateful(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """Pinned stateful resources of ``old`` whose type, name or parent is gone from ``new``."""
-    ident = {(s["type"], s["name"], s["parent"]) for s in new["stateful"]}
-    return [s for s in old["stateful"] if (s["type"], s["name"], s["parent"]) not in ident]
+def replaced_stateful(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Why pinned stateful resources of ``old`` would be replaced by ``new``: gone, or a pinned input changed."""
+    current = {(s["type"], s["name"]): s for s in new["stateful"]}
+    reasons = []
+    for item in old["stateful"]:
+        key = f"{item['type']}::{item['name']}"
+        now = current.get((item["type"], item["name"]))
+        if now is None or now["parent"] != item["parent"]:
+            reasons.append(f"{key} (parent {item['parent'] or 'stack'}) is gone: renamed or moved without aliases")
+            continue
+        if "pins" not in item:  # an inventory written before pins existed: nothing to compare
+            continue
+        changed = replaced_by(item["type"], item["pins"], now["pins"])
+        if changed:
+            detail = ", ".join(f"{p} {item['pins'].get(p, '<absent>')!r} -> {now['pins'].get(p, '<absent>')!r}"
+                               for p in changed)
+            reasons.append(f"{key} would be replaced: {detail}")
+    return reasons
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.inventory")
     parser.add_argument("--write", action="store_true", help="rewrite tests/inventories/*.json")
-    parser.add_argument("--allow-replace", action="store_true", help="accept dropping pinned stateful resources")
+    parser.add_argument("--allow-replace", action="store_true",
+                        help="accept replacing pinned stateful resources (their data is lost)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="project tree (default: this one)")
     args = parser.parse_args(argv)
+    root = args.root.resolve()
     status = 0
-    for stack in STACKS:
-        new = inventory(run_stack(stack))
-        old = json.loads(path(stack).read_text()) if path(stack).exists() else None
-        lost = dropped_stateful(old, new) if old else []
-        if lost and not args.allow_replace:
-            for item in lost:
-                print(f"{stack}: stateful {item['type']}::{item['name']} (parent {item['parent'] or 'stack'}) "
-                      "would be replaced; add aliases, or pass --allow-replace if losing it is intended",
+    for stack in project_stacks(root):
+        new = inventory(run_stack(stack, root))
+        file = path(stack, root)
+        old = json.loads(file.read_text()) if file.exists() else None
+        reasons = replaced_stateful(old, new) if old else []
+        if reasons and not args.allow_replace:
+            for reason in reasons:
+                print(f"{stack}: stateful {reason}; add aliases, or pass --allow-replace if losing it is intended",
                       file=sys.stderr)
             status = 1
             continue
         if args.write:
-            path(stack).write_text(dump(new))
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(dump(new))
         print(f"{stack}: {new['resources']} resources, {len(new['stateful'])} stateful pinned"
               + ("" if args.write else " (dry run; --write to save)"))
     return status

@@ -60,7 +60,7 @@ def test_diff_shows_added_removed_and_modified(config_tree, tmp_path):
     result = review("prod", "--root", str(config_tree), "--out", str(tmp_path / "after"),
                     "--diff", str(tmp_path / "before" / "prod"))
     assert result.returncode == 0, result.stderr
-    assert "1 to add, 0 to remove, 1 to modify." in result.stdout
+    assert "1 to add, 0 to remove, 0 to replace, 1 to modify." in result.stdout
     assert "+ `gcp:compute/firewall:Firewall::network-allow-iap-ssh`" in result.stdout
     assert "~ `gcp:compute/routerNat:RouterNat::network-nat`: `minPortsPerVm`" in result.stdout
 

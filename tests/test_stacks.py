@@ -17,8 +17,8 @@ from tests.conftest import STACKS
 def test_stack_matches_its_inventory(stack_run, stack):
     expected = json.loads(inventory.path(stack).read_text())
     actual = inventory.inventory(stack_run(stack))
-    assert not inventory.dropped_stateful(expected, actual), (
-        "a stateful resource changed type, name or parent: Pulumi would replace it and lose its data; add aliases")
+    replaced = inventory.replaced_stateful(expected, actual)
+    assert not replaced, "stateful resources would be replaced and lose their data:\n" + "\n".join(replaced)
     assert actual == expected, "inventory changed: if intended, run `make inventories` and review the diff"
 
 
