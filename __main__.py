@@ -1,7 +1,8 @@
 """The AI platform, one stack: load the validated spec, build components in order, export.
 
-Network -> Encryption -> Cluster -> GpuNodePools -> Storage -> Secrets -> Database
--> PlatformServices -> Tenant x N -> Monitoring -> DisasterRecovery (README, Architecture).
+ProjectServices -> Network -> Encryption -> NodeIdentity -> Cluster -> GpuNodePools -> Storage
+-> Secrets -> Database -> Tenant x N (docs/architecture.md). Each component gets its own small
+args, built here from the spec; components see nothing else.
 """
 
 import sys
@@ -9,16 +10,19 @@ import sys
 import pulumi
 
 import config
-from components.cluster import Cluster
-from components.database import Database
-from components.encryption import Encryption
-from components.gpu_pools import GpuNodePools
-from components.network import Network
-from components.node_identity import NodeIdentity
-from components.project_services import ProjectServices
-from components.secrets import Secrets
-from components.storage import Storage
-from components.tenant import Tenant
+from components.cluster import Cluster, ClusterArgs, ClusterNetwork
+from components.database import Database, DatabaseArgs
+from components.encryption import Encryption, EncryptionArgs
+from components.gpu_pools import GpuNodePools, GpuNodePoolsArgs, PlacedGpuPool
+from components.identity import project_number
+from components.network import Network, NetworkArgs
+from components.node_identity import NodeIdentity, NodeIdentityArgs
+from components.node_pools import NodeSettings
+from components.project_services import APIS, ProjectServices, ProjectServicesArgs
+from components.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
+from components.storage import BucketPolicy, Storage, StorageArgs, StorageKeys
+from components.tenant import Billing, Tenant, TenantArgs
+from components.tenant_network import Endpoint, TenantNetworkArgs
 
 try:
     spec = config.load_from_pulumi()
@@ -26,25 +30,64 @@ except config.ConfigError as error:
     print(error, file=sys.stderr)
     raise SystemExit(2) from None
 
-apis = ProjectServices("apis", spec)
-after_apis = pulumi.ResourceOptions(depends_on=apis.services)
-network = Network("network", spec, opts=after_apis)
-keys = Encryption("encryption", spec, opts=after_apis)
-nodes = NodeIdentity("nodes", spec, opts=after_apis)
-cluster = Cluster("cluster", spec, network=network, keys=keys, nodes=nodes)
-gpus = GpuNodePools("gpu", spec, cluster=cluster, network=network, keys=keys, nodes=nodes)
-storage = Storage("storage", spec, network=network, keys=keys, cluster=cluster)
-secrets = Secrets("secrets", spec, keys=keys, values=config.secret_values_from_pulumi(spec))
-database = Database("database", spec, network=network, keys=keys)
-tenants = {t.name: Tenant(f"tenant-{t.name}", spec, t, cluster=cluster, keys=keys, database=database)
-           for t in spec.tenants}
+env, naming, protect = spec.env, spec.naming, spec.env.protect
+number = project_number(spec.project)
+
+apis = ProjectServices("apis", ProjectServicesArgs(project=spec.project, apis=APIS))
+after_apis = pulumi.ResourceOptions(depends_on=[apis])
+network = Network("network", NetworkArgs(naming=naming, region=spec.region, plan=env.network, protect=protect),
+                  opts=after_apis)
+keys = Encryption("encryption", EncryptionArgs(
+    naming=naming, regions=spec.regions_in_use, settings=env.encryption, project_number=number, protect=protect),
+    opts=after_apis)
+nodes = NodeIdentity("nodes", NodeIdentityArgs(naming=naming), opts=after_apis)
+node_settings = NodeSettings(service_account=nodes.email, disk_key=keys.key_id("disks"), node_tag=network.node_tag)
+cluster = Cluster("cluster", ClusterArgs(
+    naming=naming, location=spec.cluster_location, zones=tuple(env.zones), regional=env.regional,
+    network=ClusterNetwork(vpc_id=network.vpc_id, subnet_id=network.subnet_id,
+                           pods_range_name=network.pods_range_name, services_range_name=network.services_range_name,
+                           control_plane_range=env.network.control_plane_range),
+    settings=env.cluster, versions=spec.catalog.versions.gke, nodes=node_settings,
+    secrets_key=keys.key_id("gke-secrets"), cpu_pools=tuple(env.cpu_pools),
+    backup_agent=env.dr.mode != "none", gpu_metrics=bool(env.gpu_pools), protect=protect))
+gpus = GpuNodePools("gpu", GpuNodePoolsArgs(
+    naming=naming, cluster_name=cluster.name, location=cluster.location, nodes=node_settings,
+    gpu_driver=spec.catalog.versions.gpu_driver,
+    pools=tuple(PlacedGpuPool(pool, tuple(spec.gpu_pool_zones(pool))) for pool in env.gpu_pools)))
+buckets = BucketPolicy(naming=naming, settings=env.data.storage, protect=protect)
+storage = Storage("storage", StorageArgs(
+    buckets=buckets, keys=StorageKeys(storage=keys.key_id("storage"), backups=keys.key_id("backups"),
+                                      filestore=keys.key_id("filestore"), disks=keys.key_id("disks")),
+    filestore=env.data.filestore, region=spec.region, zone=env.zones[0], vpc_name=network.vpc_name,
+    psa_range_name=network.psa_range_name, provider=cluster.provider))
+secret_store = SecretStore(naming=naming, region=spec.region, key=keys.key_id("secrets"), protect=protect)
+supplied = config.secret_values_from_pulumi(spec)
+secrets = Secrets("secrets", SecretsArgs(store=secret_store, project_number=number, secrets=tuple(
+    SuppliedSecret(s.name, tuple(spec.secret_readers(s)), supplied[s.name]) for s in env.data.secrets.external)))
+database = Database("database", DatabaseArgs(
+    naming=naming, region=spec.region, settings=env.data.database, vpc_id=network.vpc_id,
+    psa_range_name=network.psa_range_name, key=keys.key_id("database"), secrets=secret_store, protect=protect))
+billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.prices.currency,
+                  project_number=number) if env.tenancy.billing_account else None
+tenants = {
+    t.name: Tenant(f"tenant-{t.name}", TenantArgs(
+        tenant=t, quota=spec.quota(t), naming=naming,
+        network=TenantNetworkArgs(
+            gateway_namespace=env.tenancy.gateway_namespace, proxy_only_range=env.network.proxy_only_range,
+            database_range=env.network.private_service_access_range,
+            shared_endpoints=tuple(Endpoint(e.namespace, e.port)
+                                   for e in (env.tenancy.shared_endpoints[u] for u in t.uses))),
+        buckets=buckets, bucket_key=keys.key_id("storage"), secrets=secret_store,
+        database_instance=database.instance_name, provider=cluster.provider, billing=billing))
+    for t in spec.tenants
+}
 
 pulumi.export("environment", spec.environment)
 pulumi.export("region", spec.region)
-pulumi.export("vpc", network.vpc.id)
-pulumi.export("cluster", cluster.cluster.name)
+pulumi.export("vpc", network.vpc_id)
+pulumi.export("cluster", cluster.name)
 pulumi.export("cluster_location", cluster.location)
 pulumi.export("node_service_account", nodes.email)
-pulumi.export("buckets", {purpose: bucket.name for purpose, bucket in storage.buckets.items()})
-pulumi.export("database_connection", database.instance.connection_name)
-pulumi.export("tenants", {name: t.google_account.email for name, t in tenants.items()})
+pulumi.export("buckets", storage.bucket_names)
+pulumi.export("database_connection", database.connection_name)
+pulumi.export("tenants", {name: t.google_account for name, t in tenants.items()})

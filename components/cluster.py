@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.encryption import Encryption
-from components.naming import labels, physical_name
-from components.network import Network
-from components.node_identity import NodeIdentity
-from components.node_pools import CLOUD_PLATFORM, node_config, node_pool
-from config import PlatformSpec
+from components.node_pools import CLOUD_PLATFORM, NodeSettings, node_config, node_pool
+from config.catalog import GkeVersions
+from config.cluster import ClusterSpec, CpuPoolSpec
+from config.google import workload_pool
+from config.naming import Naming
 
 MONITORING = ["SYSTEM_COMPONENTS", "APISERVER", "SCHEDULER", "CONTROLLER_MANAGER", "STORAGE", "HPA", "POD",
               "DAEMONSET", "DEPLOYMENT", "STATEFULSET", "CADVISOR", "KUBELET"]
@@ -42,44 +42,73 @@ def kubeconfig(name: str, endpoint: str, ca: str) -> str:
     }, sort_keys=True)
 
 
-class Cluster(pulumi.ComponentResource):
-    """Private, Workload-Identity, Dataplane V2 GKE cluster; exposes ``cluster``, ``provider``, ``location``."""
+@dataclass(frozen=True)
+class ClusterNetwork:
+    """Where the cluster lives on the platform VPC."""
 
-    def __init__(self, name: str, spec: PlatformSpec, *, network: Network, keys: Encryption,
-                 nodes: NodeIdentity, opts: pulumi.ResourceOptions | None = None) -> None:
+    vpc_id: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    pods_range_name: str
+    services_range_name: str
+    control_plane_range: str
+
+
+@dataclass(frozen=True)
+class ClusterArgs:
+    naming: Naming
+    location: str  # the region (regional cluster) or a zone (zonal)
+    zones: tuple[str, ...]
+    regional: bool
+    network: ClusterNetwork
+    settings: ClusterSpec
+    versions: GkeVersions
+    nodes: NodeSettings
+    secrets_key: pulumi.Input[str]  # application-layer encryption of Kubernetes Secrets
+    cpu_pools: tuple[CpuPoolSpec, ...]
+    backup_agent: bool  # Backup for GKE (where the environment has DR)
+    gpu_metrics: bool  # DCGM metrics (where there are GPU pools)
+    protect: bool
+
+
+class Cluster(pulumi.ComponentResource):
+    """Private, Workload-Identity, Dataplane V2 GKE cluster with its CPU pools.
+
+    Outputs: ``name``, ``location``, ``endpoint`` and ``provider`` (the Kubernetes provider).
+    """
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:gke:Cluster", name, None, opts)
-        cfg, versions = spec.env.cluster, spec.catalog.versions
-        self.location = spec.region if spec.regional else spec.env.zones[0]
-        self.zones = list(spec.env.zones)
-        disk_key = keys.key("disks").id
+        cfg, versions, naming, net = args.settings, args.versions, args.naming, args.network
+        self.location = args.location
         c = gcp.container
-        self.cluster = c.Cluster(
+        cluster = c.Cluster(
             f"{name}-gke",
-            name=physical_name(spec, "gke"),
-            project=spec.project,
+            name=naming.name("gke"),
+            project=naming.project,
             location=self.location,
-            node_locations=self.zones if spec.regional else None,
-            description=f"AI platform cluster ({spec.environment})",
-            network=network.vpc.id,
-            subnetwork=network.subnet.id,
+            node_locations=list(args.zones) if args.regional else None,
+            description=f"AI platform cluster ({naming.environment})",
+            network=net.vpc_id,
+            subnetwork=net.subnet_id,
             networking_mode="VPC_NATIVE",
             ip_allocation_policy=c.ClusterIpAllocationPolicyArgs(
-                cluster_secondary_range_name=network.pods_range_name,
-                services_secondary_range_name=network.services_range_name),
+                cluster_secondary_range_name=net.pods_range_name,
+                services_secondary_range_name=net.services_range_name),
             remove_default_node_pool=True,
             initial_node_count=1,
             # The bootstrap pool is deleted at once, but must not use the default compute SA either.
             node_config=c.ClusterNodeConfigArgs(
-                service_account=nodes.email, oauth_scopes=[CLOUD_PLATFORM], boot_disk_kms_key=disk_key,
+                service_account=args.nodes.service_account, oauth_scopes=[CLOUD_PLATFORM],
+                boot_disk_kms_key=args.nodes.disk_key,
                 shielded_instance_config=c.ClusterNodeConfigShieldedInstanceConfigArgs(
                     enable_secure_boot=True, enable_integrity_monitoring=True),
                 workload_metadata_config=c.ClusterNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA")),
-            release_channel=c.ClusterReleaseChannelArgs(channel=versions.gke.release_channel),
-            min_master_version=versions.gke.min_master_version,
+            release_channel=c.ClusterReleaseChannelArgs(channel=versions.release_channel),
+            min_master_version=versions.min_master_version,
             private_cluster_config=c.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True,
                 enable_private_endpoint=not cfg.authorized_networks,
-                master_ipv4_cidr_block=spec.env.network.control_plane_range,
+                master_ipv4_cidr_block=net.control_plane_range,
                 master_global_access_config=c.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(enabled=True)),
             control_plane_endpoints_config=c.ClusterControlPlaneEndpointsConfigArgs(
                 dns_endpoint_config=c.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
@@ -89,11 +118,11 @@ class Cluster(pulumi.ComponentResource):
                 cidr_blocks=[c.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
                     cidr_block=n.cidr, display_name=n.name) for n in cfg.authorized_networks],
                 gcp_public_cidrs_access_enabled=False),
-            workload_identity_config=c.ClusterWorkloadIdentityConfigArgs(workload_pool=f"{spec.project}.svc.id.goog"),
+            workload_identity_config=c.ClusterWorkloadIdentityConfigArgs(workload_pool=workload_pool(naming.project)),
             datapath_provider="ADVANCED_DATAPATH",  # Dataplane V2: enforces NetworkPolicy
             enable_shielded_nodes=True,
             enable_legacy_abac=False,
-            database_encryption=c.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=keys.key("gke-secrets").id),
+            database_encryption=c.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=args.secrets_key),
             binary_authorization=c.ClusterBinaryAuthorizationArgs(
                 evaluation_mode="PROJECT_SINGLETON_POLICY_ENFORCE" if cfg.binary_authorization == "enforce"
                 else "DISABLED"),
@@ -110,12 +139,11 @@ class Cluster(pulumi.ComponentResource):
                     enabled=True),
                 gcp_filestore_csi_driver_config=c.ClusterAddonsConfigGcpFilestoreCsiDriverConfigArgs(enabled=True),
                 gcs_fuse_csi_driver_config=c.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(enabled=True),
-                gke_backup_agent_config=c.ClusterAddonsConfigGkeBackupAgentConfigArgs(
-                    enabled=spec.env.dr.mode != "none"),
+                gke_backup_agent_config=c.ClusterAddonsConfigGkeBackupAgentConfigArgs(enabled=args.backup_agent),
             ),
             gateway_api_config=c.ClusterGatewayApiConfigArgs(channel="CHANNEL_STANDARD"),
             monitoring_config=c.ClusterMonitoringConfigArgs(
-                enable_components=MONITORING + (["DCGM"] if spec.env.gpu_pools else []),
+                enable_components=MONITORING + (["DCGM"] if args.gpu_metrics else []),
                 managed_prometheus=c.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True)),
             logging_config=c.ClusterLoggingConfigArgs(enable_components=LOGGING),
             cost_management_config=c.ClusterCostManagementConfigArgs(enabled=True),
@@ -123,25 +151,23 @@ class Cluster(pulumi.ComponentResource):
             vertical_pod_autoscaling=c.ClusterVerticalPodAutoscalingArgs(enabled=True),
             maintenance_policy=c.ClusterMaintenancePolicyArgs(recurring_window=c.ClusterMaintenancePolicyRecurringWindowArgs(
                 start_time=cfg.maintenance.start, end_time=cfg.maintenance.end, recurrence=cfg.maintenance.recurrence)),
-            deletion_protection=spec.env.protect,
-            resource_labels=labels(spec, "cluster"),
+            deletion_protection=args.protect,
+            resource_labels=naming.labels("cluster"),
             # node_config describes only the bootstrap pool removed at creation; later drift is noise.
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.env.protect, ignore_changes=["nodeConfig"],
-                                        depends_on=keys.grants),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["nodeConfig"]),
         )
-        self.cpu_pools = [
+        for pool in args.cpu_pools:
             node_pool(
-                f"{name}-{pool.name}", spec, pool, cluster=self.cluster, zones=self.zones,
-                config=node_config(spec, pool, service_account=nodes.email, disk_key=disk_key,
-                                   node_tag=network.node_tag, component="cluster"),
+                f"{name}-{pool.name}", pool, project=naming.project, cluster=cluster.name, location=self.location,
+                zones=list(args.zones),
+                config=node_config(pool, args.nodes, resource_labels=naming.labels("cluster")),
                 location_policy="ANY" if pool.spot else "BALANCED", parent=self)
-            for pool in spec.env.cpu_pools
-        ]
+        self.name: pulumi.Output[str] = cluster.name
+        self.endpoint: pulumi.Output[str] = cluster.endpoint
         self.provider = k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=pulumi.Output.all(self.cluster.name, self.cluster.endpoint,
-                                         self.cluster.master_auth.cluster_ca_certificate)
-            .apply(lambda args: kubeconfig(*args)),
+            kubeconfig=pulumi.Output.all(cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate)
+            .apply(lambda values: kubeconfig(*values)),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})
+        self.register_outputs({"name": self.name, "endpoint": self.endpoint})

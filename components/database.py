@@ -1,7 +1,8 @@
 """The platform's Cloud SQL for PostgreSQL 16: private IP only, IAM auth, CMEK, PITR.
 
-``add_database`` gives a consumer (a tenant, GenBI) its own database and user, the password
-generated and kept in Secret Manager, readable only by the consumer's identities.
+``add_database`` gives a consumer (a tenant, GenBI) its own database and user on the
+instance, the password generated and kept in Secret Manager, readable only by the
+consumer's identities.
 """
 
 from __future__ import annotations
@@ -11,39 +12,40 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.encryption import Encryption
-from components.naming import labels, physical_name
-from components.network import Network
-from components.secrets import generated_secret, grant_access
-from config import PlatformSpec
-
-POSTGRES_PORT = 5432
+from components.secrets import SecretStore, generated_secret, grant_access
+from config.data import DatabaseSpec
+from config.naming import Naming
 
 
-@dataclass
-class DatabaseGrant:
-    database: gcp.sql.Database
-    user: gcp.sql.User
-    password_secret: gcp.secretmanager.Secret
+@dataclass(frozen=True)
+class DatabaseArgs:
+    naming: Naming
+    region: str
+    settings: DatabaseSpec
+    vpc_id: pulumi.Input[str]
+    psa_range_name: pulumi.Input[str]  # resolves once the peering exists
+    key: pulumi.Input[str]  # the `database` key
+    secrets: SecretStore  # where the admin password goes
+    protect: bool
 
 
 class Database(pulumi.ComponentResource):
-    """Cloud SQL instance on the Private Service Access range; regional HA where configured."""
+    """Cloud SQL instance on the Private Service Access range; regional HA where configured.
 
-    def __init__(self, name: str, spec: PlatformSpec, *, network: Network, keys: Encryption,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    Outputs: ``instance_name``, ``connection_name``, ``private_ip``.
+    """
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:database:Database", name, None, opts)
-        cfg, sql = spec.env.data.database, gcp.sql
-        self.spec, self.keys = spec, keys
-        self.private_range = spec.env.network.private_service_access_range
-        self.instance = sql.DatabaseInstance(
+        cfg, sql, naming = args.settings, gcp.sql, args.naming
+        instance = sql.DatabaseInstance(
             f"{name}-pg",
-            name=physical_name(spec, "pg"),
-            project=spec.project,
-            region=spec.region,
+            name=naming.name("pg"),
+            project=naming.project,
+            region=args.region,
             database_version="POSTGRES_16",
-            encryption_key_name=keys.key("database").id,
-            deletion_protection=spec.env.protect,
+            encryption_key_name=args.key,
+            deletion_protection=args.protect,
             settings=sql.DatabaseInstanceSettingsArgs(
                 tier=cfg.tier,
                 edition="ENTERPRISE",
@@ -51,18 +53,18 @@ class Database(pulumi.ComponentResource):
                 disk_type="PD_SSD",
                 disk_size=cfg.disk_size_gb,
                 disk_autoresize=True,
-                deletion_protection_enabled=spec.env.protect,
-                retain_backups_on_delete=spec.env.protect,
+                deletion_protection_enabled=args.protect,
+                retain_backups_on_delete=args.protect,
                 ip_configuration=sql.DatabaseInstanceSettingsIpConfigurationArgs(
                     ipv4_enabled=False,
-                    private_network=network.vpc.id,
-                    allocated_ip_range=network.psa_range.name,
+                    private_network=args.vpc_id,
+                    allocated_ip_range=args.psa_range_name,
                     ssl_mode="ENCRYPTED_ONLY",
                     enable_private_path_for_google_cloud_services=True),
                 backup_configuration=sql.DatabaseInstanceSettingsBackupConfigurationArgs(
                     enabled=True,
                     start_time="02:00",
-                    location=spec.region,
+                    location=args.region,
                     point_in_time_recovery_enabled=True,
                     transaction_log_retention_days=cfg.pitr_days,
                     backup_retention_settings=sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
@@ -78,39 +80,46 @@ class Database(pulumi.ComponentResource):
                     sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_connections", value="on"),
                     sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_min_duration_statement", value="1000"),
                 ],
-                user_labels=labels(spec, "database"),
+                user_labels=naming.labels("database"),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.env.protect,
-                                        depends_on=[network.psa_connection, *keys.grants]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        self.admin_password, self.admin_secret = generated_secret(
-            f"{name}-admin-password", spec, "pg-admin-password", key=keys.key("secrets").id, component="database",
-            parent=self)
-        self.admin = sql.User(f"{name}-admin", name="platform-admin", instance=self.instance.name,
-                              project=spec.project, password=self.admin_password.result,
-                              opts=pulumi.ResourceOptions(parent=self))
-        self.register_outputs({"connection_name": self.instance.connection_name,
-                               "private_ip": self.instance.private_ip_address})
+        admin_password, _ = generated_secret(
+            f"{name}-admin-password", args.secrets, "pg-admin-password", component="database", parent=self)
+        sql.User(f"{name}-admin", name="platform-admin", instance=instance.name, project=naming.project,
+                 password=admin_password.result, opts=pulumi.ResourceOptions(parent=self))
+        self.instance_name: pulumi.Output[str] = instance.name
+        self.connection_name: pulumi.Output[str] = instance.connection_name
+        self.private_ip: pulumi.Output[str] = instance.private_ip_address
+        self.register_outputs({"connection_name": self.connection_name, "private_ip": self.private_ip})
 
-    def add_database(self, resource_name: str, *, owner: str, readers: list[pulumi.Input[str]],
-                     parent: pulumi.Resource, tenant: str | None = None) -> DatabaseGrant:
-        """A database and a password user for ``owner`` (a DNS label; SQL names use ``_``).
 
-        The password is generated, kept in Secret Manager as ``<prefix>-<env>-<owner>-db-password``
-        and readable only by ``readers``.
-        """
-        spec = self.spec
-        db_name = owner.replace("-", "_")
-        keep = pulumi.ResourceOptions(parent=parent, protect=spec.env.protect)
-        database = gcp.sql.Database(f"{resource_name}-db", name=db_name, instance=self.instance.name,
-                                    project=spec.project, deletion_policy="ABANDON" if spec.env.protect else None,
-                                    opts=keep)
-        password, secret = generated_secret(f"{resource_name}-db-password", spec, f"{owner}-db-password",
-                                            key=self.keys.key("secrets").id, component="database", parent=parent,
-                                            tenant=tenant)
-        user = gcp.sql.User(f"{resource_name}-db-user", name=db_name, instance=self.instance.name,
-                            project=spec.project, password=password.result,
-                            opts=pulumi.ResourceOptions(parent=parent, depends_on=[database]))
-        for i, reader in enumerate(readers):
-            grant_access(f"{resource_name}-db-password-reader-{i}", secret, reader, parent)
-        return DatabaseGrant(database, user, secret)
+@dataclass(frozen=True)
+class ConsumerDatabase:
+    """What ``add_database`` made: the database name and the id of its password secret."""
+
+    name: pulumi.Output[str]
+    password_secret_id: pulumi.Output[str]
+
+
+def add_database(resource_name: str, *, instance: pulumi.Input[str], store: SecretStore, owner: str,
+                 readers: list[pulumi.Input[str]], parent: pulumi.Resource,
+                 tenant: str | None = None) -> ConsumerDatabase:
+    """A database and a password user for ``owner`` (a DNS label; SQL names use ``_``) on ``instance``.
+
+    The password is generated, kept in Secret Manager as ``<prefix>-<env>-<owner>-db-password``
+    and readable only by ``readers``. The database is protected (and abandoned rather than
+    dropped) wherever the store protects secrets.
+    """
+    project, protect = store.naming.project, store.protect
+    db_name = owner.replace("-", "_")
+    database = gcp.sql.Database(f"{resource_name}-db", name=db_name, instance=instance, project=project,
+                                deletion_policy="ABANDON" if protect else None,
+                                opts=pulumi.ResourceOptions(parent=parent, protect=protect))
+    password, secret = generated_secret(f"{resource_name}-db-password", store, f"{owner}-db-password",
+                                        component="database", parent=parent, tenant=tenant)
+    gcp.sql.User(f"{resource_name}-db-user", name=db_name, instance=instance, project=project,
+                 password=password.result, opts=pulumi.ResourceOptions(parent=parent, depends_on=[database]))
+    for i, reader in enumerate(readers):
+        grant_access(f"{resource_name}-db-password-reader-{i}", secret, reader, parent)
+    return ConsumerDatabase(database.name, secret.id)

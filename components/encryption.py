@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.identity import project_number
-from components.naming import labels, physical_name
-from config import PlatformSpec
+from config.environment import EncryptionSpec
+from config.naming import Naming
 
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
@@ -50,29 +49,42 @@ PURPOSES: dict[str, tuple[Agent, ...]] = {
 }
 
 
-class Encryption(pulumi.ComponentResource):
-    """Key rings in the stack's region (and the DR region), a key per purpose, least-privilege grants."""
+@dataclass(frozen=True)
+class EncryptionArgs:
+    naming: Naming
+    regions: tuple[str, ...]  # the stack's region first, then any other region in use (DR)
+    settings: EncryptionSpec
+    project_number: pulumi.Input[str]
+    protect: bool
 
-    def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+
+class Encryption(pulumi.ComponentResource):
+    """Key rings in each region in use, a key per purpose, least-privilege grants.
+
+    ``key_id(purpose, region)`` is the key's id, resolved only once every agent of that
+    purpose may use the key: a resource encrypted with it waits for the grant through it.
+    """
+
+    def __init__(self, name: str, args: EncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:kms:Encryption", name, None, opts)
-        cfg = spec.env.encryption
-        keep = pulumi.ResourceOptions(parent=self, protect=spec.env.protect)
-        number = project_number(spec)
+        cfg, naming, project = args.settings, args.naming, args.naming.project
+        keep = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        number = pulumi.Output.from_input(args.project_number)
         # The Cloud Storage agent exists only once asked for; this lookup creates it.
-        storage_agent = gcp.storage.get_project_service_account_output(project=spec.project).email_address
+        storage_agent = gcp.storage.get_project_service_account_output(project=project).email_address
         identities = {
             agent.api: gcp.projects.ServiceIdentity(
-                f"{name}-agent-{agent.domain}", project=spec.project, service=agent.api,
+                f"{name}-agent-{agent.domain}", project=project, service=agent.api,
                 opts=pulumi.ResourceOptions(parent=self))
             for agents in PURPOSES.values() for agent in agents if agent.api
         }
-        self.regions = [spec.region] + ([spec.env.dr.secondary_region] if spec.env.dr.mode != "none" else [])
-        self.keys: dict[tuple[str, str], gcp.kms.CryptoKey] = {}
-        self.grants: list[gcp.kms.CryptoKeyIAMMember] = []
-        for region in self.regions:
-            suffix = "" if region == spec.region else f"-{region}"
+        self._primary = args.regions[0]
+        self._key_ids: dict[tuple[str, str], pulumi.Output[str]] = {}
+        for region in args.regions:
+            # The DR ring keeps the name it was created with (`keys-<region>`): rings can never be deleted.
+            suffix = "" if region == self._primary else f"-{region}"
             ring = gcp.kms.KeyRing(
-                f"{name}-ring{suffix}", name=physical_name(spec, f"keys{suffix}"), project=spec.project,
+                f"{name}-ring{suffix}", name=naming.name(f"keys{suffix}"), project=project,
                 location=region, opts=keep)
             for purpose, agents in PURPOSES.items():
                 key = gcp.kms.CryptoKey(
@@ -84,12 +96,11 @@ class Encryption(pulumi.ComponentResource):
                     destroy_scheduled_duration=f"{cfg.destroy_scheduled_days * 86400}s",
                     version_template=gcp.kms.CryptoKeyVersionTemplateArgs(
                         algorithm="GOOGLE_SYMMETRIC_ENCRYPTION", protection_level=cfg.protection_level),
-                    labels=labels(spec, "encryption"),
+                    labels=naming.labels("encryption"),
                     opts=keep,
                 )
-                self.keys[(region, purpose)] = key
-                for agent in agents:
-                    self.grants.append(gcp.kms.CryptoKeyIAMMember(
+                grants = [
+                    gcp.kms.CryptoKeyIAMMember(
                         f"{name}-{purpose}{suffix}-{agent.domain}",
                         crypto_key_id=key.id,
                         role=ENCRYPTER_DECRYPTER,
@@ -97,9 +108,13 @@ class Encryption(pulumi.ComponentResource):
                         else number.apply(lambda n, a=agent: f"serviceAccount:{a.email(n)}"),
                         opts=pulumi.ResourceOptions(
                             parent=self, depends_on=[identities[agent.api]] if agent.api else None),
-                    ))
-        self.register_outputs({f"{r}/{p}": k.id for (r, p), k in self.keys.items()})
+                    )
+                    for agent in agents
+                ]
+                self._key_ids[(region, purpose)] = pulumi.Output.all(key.id, *(g.id for g in grants)).apply(
+                    lambda ids: ids[0])
+        self.register_outputs({f"{r}/{p}": k for (r, p), k in self._key_ids.items()})
 
-    def key(self, purpose: str, region: str | None = None) -> gcp.kms.CryptoKey:
-        """The key for ``purpose`` in ``region`` (default: the stack's region)."""
-        return self.keys[(region or self.regions[0], purpose)]
+    def key_id(self, purpose: str, region: str | None = None) -> pulumi.Output[str]:
+        """The key for ``purpose`` in ``region`` (default: the stack's region), usable once granted."""
+        return self._key_ids[(region or self._primary, purpose)]

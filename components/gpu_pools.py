@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from components.cluster import Cluster
-from components.encryption import Encryption
-from components.network import Network
-from components.node_identity import NodeIdentity
-from components.node_pools import node_config, node_pool
-from config import PlatformSpec
+from components.node_pools import NodeSettings, node_config, node_pool
 from config.cluster import GpuPoolSpec
+from config.naming import Naming
 
 GPU_TAINT = "nvidia.com/gpu"
 ACCELERATOR_LABEL = "ai-platform/accelerator"
 
 
-def pool_zones(spec: PlatformSpec, pool: GpuPoolSpec) -> list[str]:
-    """The zones a GPU pool runs in: configured, or the environment's zones that offer its GPU."""
-    gpu = spec.catalog.accelerators.accelerators[pool.accelerator]
-    return pool.effective_zones(gpu, spec.region, list(spec.env.zones))
+@dataclass(frozen=True)
+class PlacedGpuPool:
+    """A GPU pool and the zones it runs in (configured, or the environment's zones offering its GPU)."""
+
+    spec: GpuPoolSpec
+    zones: tuple[str, ...]
 
 
-def guest_accelerator(spec: PlatformSpec, pool: GpuPoolSpec) -> gcp.container.NodePoolNodeConfigGuestAcceleratorArgs:
+@dataclass(frozen=True)
+class GpuNodePoolsArgs:
+    naming: Naming
+    cluster_name: pulumi.Input[str]
+    location: str
+    nodes: NodeSettings
+    gpu_driver: str  # GKE-managed driver version (DEFAULT, LATEST)
+    pools: tuple[PlacedGpuPool, ...]
+
+
+def guest_accelerator(pool: GpuPoolSpec, driver: str) -> gcp.container.NodePoolNodeConfigGuestAcceleratorArgs:
     sharing = pool.sharing
     return gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
         type=pool.accelerator,
         count=pool.gpus_per_node,
         gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
-            gpu_driver_version=spec.catalog.versions.gpu_driver),
+            gpu_driver_version=driver),
         gpu_partition_size=pool.mig_partition,
         gpu_sharing_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuSharingConfigArgs(
             gpu_sharing_strategy=sharing.strategy, max_shared_clients_per_gpu=sharing.max_clients)
@@ -50,18 +60,18 @@ def reservation_affinity(pool: GpuPoolSpec) -> gcp.container.NodePoolNodeConfigR
 
 
 class GpuNodePools(pulumi.ComponentResource):
-    """The environment's GPU pools; ``pools`` maps pool name to NodePool."""
+    """The environment's GPU pools; output ``names`` maps pool to node pool name."""
 
-    def __init__(self, name: str, spec: PlatformSpec, *, cluster: Cluster, network: Network, keys: Encryption,
-                 nodes: NodeIdentity, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: GpuNodePoolsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:gke:GpuNodePools", name, None, opts)
-        self.pools: dict[str, gcp.container.NodePool] = {}
-        for pool in spec.env.gpu_pools:
-            c = gcp.container
+        c = gcp.container
+        names: dict[str, pulumi.Output[str]] = {}
+        for placed in args.pools:
+            pool = placed.spec
             config = node_config(
-                spec, pool, service_account=nodes.email, disk_key=keys.key("disks").id, node_tag=network.node_tag,
-                component="gpu-pools", node_labels={ACCELERATOR_LABEL: pool.accelerator},
-                guest_accelerators=[guest_accelerator(spec, pool)],
+                pool, args.nodes, resource_labels=args.naming.labels("gpu-pools"),
+                node_labels={ACCELERATOR_LABEL: pool.accelerator},
+                guest_accelerators=[guest_accelerator(pool, args.gpu_driver)],
                 taints=[c.NodePoolNodeConfigTaintArgs(key=GPU_TAINT, value="present", effect="NO_SCHEDULE")],
                 ephemeral_storage_local_ssd_config=c.NodePoolNodeConfigEphemeralStorageLocalSsdConfigArgs(
                     local_ssd_count=pool.local_ssds) if pool.local_ssds else None,
@@ -71,12 +81,13 @@ class GpuNodePools(pulumi.ComponentResource):
                 reservation_affinity=reservation_affinity(pool),
                 flex_start=True if pool.flex_start else None,
             )
-            self.pools[pool.name] = node_pool(
-                f"{name}-{pool.name}", spec, pool, cluster=cluster.cluster, zones=pool_zones(spec, pool),
-                config=config,
+            names[pool.name] = node_pool(
+                f"{name}-{pool.name}", pool, project=args.naming.project, cluster=args.cluster_name,
+                location=args.location, zones=list(placed.zones), config=config,
                 location_policy="ANY" if (pool.spot or pool.flex_start or pool.queued_provisioning) else "BALANCED",
                 parent=self,
                 queued_provisioning=c.NodePoolQueuedProvisioningArgs(enabled=True) if pool.queued_provisioning else None,
                 placement_policy=c.NodePoolPlacementPolicyArgs(type="COMPACT") if pool.compact_placement else None,
-            )
-        self.register_outputs({"pools": {n: p.name for n, p in self.pools.items()}})
+            ).name
+        self.names = names
+        self.register_outputs({"pools": names})

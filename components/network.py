@@ -2,48 +2,61 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from components.naming import labels, node_tag, physical_name
-from config import PlatformSpec
+from config.environment import NetworkSpec
+from config.google import HEALTH_CHECK_RANGES, IAP_RANGE, PRIVATE_GOOGLE_ACCESS_IPS
+from config.naming import Naming
 from config.types import network as ipnet
 
-HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"]
-IAP_RANGE = "35.235.240.0/20"
 PODS, SERVICES = "pods", "services"
-PRIVATE_GOOGLE_ACCESS_IPS = ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"]
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    naming: Naming
+    region: str
+    plan: NetworkSpec  # address plan, NAT, flow logs, IAP
+    protect: bool
 
 
 class Network(pulumi.ComponentResource):
-    """Custom-mode VPC sized from ``env.network``; exposes ``vpc``, ``subnet`` and ``psa_connection``."""
+    """Custom-mode VPC sized from the address plan.
 
-    def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+    Outputs: ``vpc_id``, ``vpc_name``, ``subnet_id``, the secondary range names, ``node_tag``,
+    and ``psa_range_name``, which resolves only once the service networking peering exists
+    (consumers of the range wait for the peering through it).
+    """
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:network:Network", name, None, opts)
-        cfg = spec.env.network
+        cfg, naming = args.plan, args.naming
         child = pulumi.ResourceOptions(parent=self)
         # Replacing these takes the cluster and the database down with them.
-        keep = pulumi.ResourceOptions(parent=self, protect=spec.env.protect)
-        project, region = spec.project, spec.region
-        self.node_tag = node_tag(spec)
+        keep = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        project, region = naming.project, args.region
+        self.node_tag = naming.node_tag
         self.pods_range_name, self.services_range_name = PODS, SERVICES
 
-        self.vpc = gcp.compute.Network(
+        vpc = gcp.compute.Network(
             f"{name}-vpc",
-            name=physical_name(spec, "vpc"),
+            name=naming.name("vpc"),
             project=project,
             auto_create_subnetworks=False,
             routing_mode="REGIONAL",
-            description=f"AI platform VPC ({spec.environment})",
+            description=f"AI platform VPC ({naming.environment})",
             opts=keep,
         )
         flow_logs = cfg.flow_logs
-        self.subnet = gcp.compute.Subnetwork(
+        subnet = gcp.compute.Subnetwork(
             f"{name}-nodes",
-            name=physical_name(spec, "nodes"),
+            name=naming.name("nodes"),
             project=project,
             region=region,
-            network=self.vpc.id,
+            network=vpc.id,
             ip_cidr_range=cfg.primary_range,
             private_ip_google_access=True,
             secondary_ip_ranges=[
@@ -57,12 +70,12 @@ class Network(pulumi.ComponentResource):
             ) if flow_logs else None,
             opts=keep,
         )
-        self.proxy_only_subnet = gcp.compute.Subnetwork(
+        gcp.compute.Subnetwork(
             f"{name}-proxy-only",
-            name=physical_name(spec, "proxy-only"),
+            name=naming.name("proxy-only"),
             project=project,
             region=region,
-            network=self.vpc.id,
+            network=vpc.id,
             ip_cidr_range=cfg.proxy_only_range,
             purpose="REGIONAL_MANAGED_PROXY",
             role="ACTIVE",
@@ -70,74 +83,78 @@ class Network(pulumi.ComponentResource):
         )
 
         router = gcp.compute.Router(
-            f"{name}-router", name=physical_name(spec, "router"), project=project, region=region,
-            network=self.vpc.id, opts=child,
+            f"{name}-router", name=naming.name("router"), project=project, region=region,
+            network=vpc.id, opts=child,
         )
-        self.nat = gcp.compute.RouterNat(
+        gcp.compute.RouterNat(
             f"{name}-nat",
-            name=physical_name(spec, "nat"),
+            name=naming.name("nat"),
             project=project,
             region=region,
             router=router.name,
             nat_ip_allocate_option="AUTO_ONLY",
             source_subnetwork_ip_ranges_to_nat="LIST_OF_SUBNETWORKS",
             subnetworks=[gcp.compute.RouterNatSubnetworkArgs(
-                name=self.subnet.id, source_ip_ranges_to_nats=["ALL_IP_RANGES"],
+                name=subnet.id, source_ip_ranges_to_nats=["ALL_IP_RANGES"],
             )],
             min_ports_per_vm=cfg.nat.min_ports_per_vm,
             log_config=gcp.compute.RouterNatLogConfigArgs(enable=True, filter=cfg.nat.log_filter),
             opts=child,
         )
 
-        self.firewalls = self._firewalls(name, spec, child)
+        self._firewalls(name, naming, cfg, vpc.id, child)
 
         psa = ipnet(cfg.private_service_access_range)
-        self.psa_range = gcp.compute.GlobalAddress(
+        psa_range = gcp.compute.GlobalAddress(
             f"{name}-psa-range",
-            name=physical_name(spec, "psa"),
+            name=naming.name("psa"),
             project=project,
-            network=self.vpc.id,
+            network=vpc.id,
             purpose="VPC_PEERING",
             address_type="INTERNAL",
             address=str(psa.network_address),
             prefix_length=psa.prefixlen,
-            labels=labels(spec, "network"),
+            labels=naming.labels("network"),
             opts=keep,
         )
         # ABANDON: Google refuses to delete the peering while Cloud SQL still uses it;
         # the peering goes with the VPC instead.
-        self.psa_connection = gcp.servicenetworking.Connection(
+        psa_connection = gcp.servicenetworking.Connection(
             f"{name}-psa",
-            network=self.vpc.id,
+            network=vpc.id,
             service="servicenetworking.googleapis.com",
-            reserved_peering_ranges=[self.psa_range.name],
+            reserved_peering_ranges=[psa_range.name],
             deletion_policy="ABANDON",
             opts=child,
         )
-        self.dns_zone = self._private_google_apis(name, spec, child)
-        self.register_outputs({
-            "vpc": self.vpc.id, "subnet": self.subnet.id, "psa_connection": self.psa_connection.id,
-        })
+        self._private_google_apis(name, naming, vpc.id, child)
 
-    def _private_google_apis(self, name: str, spec: PlatformSpec, child: pulumi.ResourceOptions) -> gcp.dns.ManagedZone:
+        self.vpc_id: pulumi.Output[str] = vpc.id
+        self.vpc_name: pulumi.Output[str] = vpc.name
+        self.subnet_id: pulumi.Output[str] = subnet.id
+        self.psa_range_name: pulumi.Output[str] = pulumi.Output.all(psa_range.name, psa_connection.id).apply(
+            lambda values: values[0])
+        self.register_outputs({"vpc": self.vpc_id, "subnet": self.subnet_id, "psa_range": self.psa_range_name})
+
+    def _private_google_apis(self, name: str, naming: Naming, vpc_id: pulumi.Input[str],
+                             child: pulumi.ResourceOptions) -> None:
         """Resolve *.googleapis.com to private.googleapis.com inside the VPC, so Google API traffic
         stays on Private Google Access and tenant egress policies can name one /30."""
         zone = gcp.dns.ManagedZone(
-            f"{name}-googleapis", name=physical_name(spec, "googleapis"), project=spec.project,
+            f"{name}-googleapis", name=naming.name("googleapis"), project=naming.project,
             dns_name="googleapis.com.", visibility="private", description="Private Google Access",
             private_visibility_config=gcp.dns.ManagedZonePrivateVisibilityConfigArgs(
-                networks=[gcp.dns.ManagedZonePrivateVisibilityConfigNetworkArgs(network_url=self.vpc.id)]),
-            labels=labels(spec, "network"), opts=child)
-        gcp.dns.RecordSet(f"{name}-googleapis-private", project=spec.project, managed_zone=zone.name,
+                networks=[gcp.dns.ManagedZonePrivateVisibilityConfigNetworkArgs(network_url=vpc_id)]),
+            labels=naming.labels("network"), opts=child)
+        gcp.dns.RecordSet(f"{name}-googleapis-private", project=naming.project, managed_zone=zone.name,
                           name="private.googleapis.com.", type="A", ttl=300, rrdatas=PRIVATE_GOOGLE_ACCESS_IPS,
                           opts=child)
-        gcp.dns.RecordSet(f"{name}-googleapis-wildcard", project=spec.project, managed_zone=zone.name,
+        gcp.dns.RecordSet(f"{name}-googleapis-wildcard", project=naming.project, managed_zone=zone.name,
                           name="*.googleapis.com.", type="CNAME", ttl=300, rrdatas=["private.googleapis.com."],
                           opts=child)
-        return zone
 
-    def _firewalls(self, name: str, spec: PlatformSpec, child: pulumi.ResourceOptions) -> list[gcp.compute.Firewall]:
-        cfg = spec.env.network
+    def _firewalls(self, name: str, naming: Naming, cfg: NetworkSpec, vpc_id: pulumi.Input[str],
+                   child: pulumi.ResourceOptions) -> None:
         rules = [
             dict(thing="allow-internal", priority=1000,
                  source_ranges=[cfg.primary_range, cfg.pods_range, cfg.proxy_only_range],
@@ -156,12 +173,12 @@ class Network(pulumi.ComponentResource):
                           denies=[gcp.compute.FirewallDenyArgs(protocol="all")],
                           description="Explicit, logged default deny for everything not allowed above.",
                           log=True))
-        return [
+        for rule in rules:
             gcp.compute.Firewall(
                 f"{name}-{rule['thing']}",
-                name=physical_name(spec, rule["thing"]),
-                project=spec.project,
-                network=self.vpc.id,
+                name=naming.name(rule["thing"]),
+                project=naming.project,
+                network=vpc_id,
                 direction="INGRESS",
                 priority=rule["priority"],
                 source_ranges=rule["source_ranges"],
@@ -174,5 +191,3 @@ class Network(pulumi.ComponentResource):
                 if rule.get("log") else None,
                 opts=child,
             )
-            for rule in rules
-        ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from components.naming import physical_name
-from config import PlatformSpec
+from config.naming import Naming
 
 NODE_ROLES = (
     "roles/artifactregistry.reader",
@@ -17,24 +18,28 @@ NODE_ROLES = (
 )
 
 
-class NodeIdentity(pulumi.ComponentResource):
-    """A dedicated node service account with exactly ``NODE_ROLES`` on the project."""
+@dataclass(frozen=True)
+class NodeIdentityArgs:
+    naming: Naming
 
-    def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+
+class NodeIdentity(pulumi.ComponentResource):
+    """A dedicated node service account with exactly ``NODE_ROLES`` on the project; output ``email``."""
+
+    def __init__(self, name: str, args: NodeIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:iam:NodeIdentity", name, None, opts)
+        naming = args.naming
         child = pulumi.ResourceOptions(parent=self)
-        self.account = gcp.serviceaccount.Account(
+        account = gcp.serviceaccount.Account(
             f"{name}-sa",
-            account_id=physical_name(spec, "gke-nodes", kind="service_account"),
-            display_name=f"GKE nodes ({spec.environment})",
-            project=spec.project,
+            account_id=naming.name("gke-nodes", kind="service_account"),
+            display_name=f"GKE nodes ({naming.environment})",
+            project=naming.project,
             opts=child,
         )
-        self.email = self.account.email
-        self.grants = [
+        for role in NODE_ROLES:
             gcp.projects.IAMMember(
                 f"{name}-{role.split('/')[1].replace('.', '-').lower()}",
-                project=spec.project, role=role, member=self.account.member, opts=child)
-            for role in NODE_ROLES
-        ]
+                project=naming.project, role=role, member=account.member, opts=child)
+        self.email: pulumi.Output[str] = account.email
         self.register_outputs({"email": self.email})

@@ -7,31 +7,38 @@ zones (``total_min/max_node_count``), so capacity and cost figures read directly
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.naming import labels
-from config import PlatformSpec
 from config.cluster import NodePoolSpec
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 POOL_LABEL = "ai-platform/node-pool"
 
 
-def node_config(spec: PlatformSpec, pool: NodePoolSpec, *, service_account: pulumi.Input[str],
-                disk_key: pulumi.Input[str], node_tag: str, component: str,
+@dataclass(frozen=True)
+class NodeSettings:
+    """What every node of the cluster shares: identity, boot disk key, network tag, GCP labels."""
+
+    service_account: pulumi.Input[str]
+    disk_key: pulumi.Input[str]
+    node_tag: str
+
+
+def node_config(pool: NodePoolSpec, nodes: NodeSettings, *, resource_labels: dict[str, str],
                 node_labels: dict[str, str] | None = None, **extra: Any) -> gcp.container.NodePoolNodeConfigArgs:
     """COS containerd, shielded (secure boot + integrity), GKE metadata server, CMEK boot disk, image streaming."""
     return gcp.container.NodePoolNodeConfigArgs(
         machine_type=pool.machine_type,
         disk_type=pool.disk_type,
         disk_size_gb=pool.disk_size_gb,
-        boot_disk_kms_key=disk_key,
+        boot_disk_kms_key=nodes.disk_key,
         image_type="COS_CONTAINERD",
         spot=pool.spot,
-        service_account=service_account,
+        service_account=nodes.service_account,
         oauth_scopes=[CLOUD_PLATFORM],
         shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
             enable_secure_boot=True, enable_integrity_monitoring=True),
@@ -39,23 +46,23 @@ def node_config(spec: PlatformSpec, pool: NodePoolSpec, *, service_account: pulu
         gcfs_config=gcp.container.NodePoolNodeConfigGcfsConfigArgs(enabled=True),
         gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
         metadata={"disable-legacy-endpoints": "true"},
-        tags=[node_tag],
+        tags=[nodes.node_tag],
         labels={POOL_LABEL: pool.name, **(node_labels or {})},
-        resource_labels=labels(spec, component),
+        resource_labels=resource_labels,
         **extra,
     )
 
 
-def node_pool(resource_name: str, spec: PlatformSpec, pool: NodePoolSpec, *, cluster: gcp.container.Cluster,
+def node_pool(resource_name: str, pool: NodePoolSpec, *, project: str, cluster: pulumi.Input[str], location: str,
               zones: list[str], config: gcp.container.NodePoolNodeConfigArgs, location_policy: str,
               parent: pulumi.Resource, **extra: Any) -> gcp.container.NodePool:
     """An autoscaled pool with auto-repair, auto-upgrade and surge upgrades that never drop capacity."""
     return gcp.container.NodePool(
         resource_name,
         name=pool.name,
-        project=spec.project,
-        cluster=cluster.name,
-        location=cluster.location,
+        project=project,
+        cluster=cluster,
+        location=location,
         node_locations=zones,
         initial_node_count=math.ceil(pool.min_nodes / len(zones)),
         autoscaling=gcp.container.NodePoolAutoscalingArgs(

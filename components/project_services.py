@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from config import PlatformSpec
-
-# Every API a component of this program calls. Never disabled on destroy: other
-# workloads in the project may rely on them.
+# Every API a component of this program calls.
 APIS = (
     "artifactregistry.googleapis.com",
     "billingbudgets.googleapis.com",
@@ -30,20 +29,30 @@ APIS = (
 )
 
 
-class ProjectServices(pulumi.ComponentResource):
-    """The project's enabled APIs; other components depend on ``services``."""
+@dataclass(frozen=True)
+class ProjectServicesArgs:
+    project: str
+    apis: tuple[str, ...]
 
-    def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+
+class ProjectServices(pulumi.ComponentResource):
+    """The project's enabled APIs. Depend on the component to wait for all of them.
+
+    Never disabled on destroy: other workloads in the project may rely on them.
+    """
+
+    def __init__(self, name: str, args: ProjectServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:project:ProjectServices", name, None, opts)
-        self.services = [
+        services = [
             gcp.projects.Service(
                 f"{name}-{api.split('.')[0]}",
-                project=spec.project,
+                project=args.project,
                 service=api,
                 disable_on_destroy=False,
                 disable_dependent_services=False,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            for api in APIS
+            for api in args.apis
         ]
-        self.register_outputs({"services": [s.service for s in self.services]})
+        self.enabled: pulumi.Output[list[str]] = pulumi.Output.all(*(s.service for s in services))
+        self.register_outputs({"services": self.enabled})

@@ -8,36 +8,46 @@ review bundle.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
 
-from components.encryption import Encryption
-from components.identity import project_number, workload_principal
-from components.naming import labels, physical_name
-from config import PlatformSpec
+from components.identity import workload_principal
+from config.naming import Naming
 
 ACCESSOR = "roles/secretmanager.secretAccessor"
 
 
-def managed_secret(resource_name: str, spec: PlatformSpec, thing: str, *, key: pulumi.Input[str], component: str,
+@dataclass(frozen=True)
+class SecretStore:
+    """Where this stack keeps secrets: its region only, encrypted with the ``secrets`` key."""
+
+    naming: Naming
+    region: str
+    key: pulumi.Input[str]
+    protect: bool
+
+
+def managed_secret(resource_name: str, store: SecretStore, thing: str, *, component: str,
                    parent: pulumi.Resource, tenant: str | None = None) -> gcp.secretmanager.Secret:
-    """An empty secret, replicated in the stack's region only, encrypted with the ``secrets`` key."""
+    """An empty secret, replicated in the stack's region only, encrypted with the store's key."""
     sm = gcp.secretmanager
     return sm.Secret(
         resource_name,
-        secret_id=physical_name(spec, thing),
-        project=spec.project,
+        secret_id=store.naming.name(thing),
+        project=store.naming.project,
         replication=sm.SecretReplicationArgs(user_managed=sm.SecretReplicationUserManagedArgs(replicas=[
             sm.SecretReplicationUserManagedReplicaArgs(
-                location=spec.region,
+                location=store.region,
                 customer_managed_encryption=sm.SecretReplicationUserManagedReplicaCustomerManagedEncryptionArgs(
-                    kms_key_name=key))])),
-        deletion_protection=spec.env.protect,
-        labels=labels(spec, component, tenant),
-        opts=pulumi.ResourceOptions(parent=parent, protect=spec.env.protect),
+                    kms_key_name=store.key))])),
+        deletion_protection=store.protect,
+        labels=store.naming.labels(component, tenant),
+        opts=pulumi.ResourceOptions(parent=parent, protect=store.protect),
     )
 
 
@@ -48,14 +58,14 @@ def secret_version(resource_name: str, secret: gcp.secretmanager.Secret, value: 
         opts=pulumi.ResourceOptions(parent=parent))
 
 
-def generated_secret(resource_name: str, spec: PlatformSpec, thing: str, *, key: pulumi.Input[str], component: str,
+def generated_secret(resource_name: str, store: SecretStore, thing: str, *, component: str,
                      parent: pulumi.Resource, tenant: str | None = None,
                      length: int = 32) -> tuple[random.RandomPassword, gcp.secretmanager.Secret]:
     """A random credential stored as the first version of a new secret."""
     password = random.RandomPassword(
         f"{resource_name}-value", length=length, special=False, min_lower=2, min_upper=2, min_numeric=2,
-        opts=pulumi.ResourceOptions(parent=parent, protect=spec.env.protect))
-    secret = managed_secret(resource_name, spec, thing, key=key, component=component, parent=parent, tenant=tenant)
+        opts=pulumi.ResourceOptions(parent=parent, protect=store.protect))
+    secret = managed_secret(resource_name, store, thing, component=component, parent=parent, tenant=tenant)
     secret_version(f"{resource_name}-v", secret, password.result, parent)
     return password, secret
 
@@ -88,23 +98,38 @@ def secret_provider_class(resource_name: str, *, name: str, namespace: str, file
     )
 
 
-class Secrets(pulumi.ComponentResource):
-    """The platform's externally supplied secrets, each readable only by its declared readers."""
+@dataclass(frozen=True)
+class SuppliedSecret:
+    """A secret a human supplies; ``readers`` are Kubernetes identities ``namespace/serviceaccount``."""
 
-    def __init__(self, name: str, spec: PlatformSpec, *, keys: Encryption, values: dict[str, pulumi.Output | None],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    name: str
+    readers: tuple[str, ...]
+    value: pulumi.Input[str] | None  # from `pulumi config set --secret`; None: created empty
+
+
+@dataclass(frozen=True)
+class SecretsArgs:
+    store: SecretStore
+    project_number: pulumi.Input[str]
+    secrets: tuple[SuppliedSecret, ...]
+
+
+class Secrets(pulumi.ComponentResource):
+    """The platform's externally supplied secrets, each readable only by its readers; output ``ids``."""
+
+    def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:secrets:Secrets", name, None, opts)
-        number = project_number(spec)
-        self.key = keys.key("secrets").id
-        self.secrets: dict[str, gcp.secretmanager.Secret] = {}
-        for external in spec.env.data.secrets.external:
-            secret = managed_secret(f"{name}-{external.name}", spec, external.name, key=self.key,
-                                    component="secrets", parent=self)
+        project = args.store.naming.project
+        ids: dict[str, pulumi.Output[str]] = {}
+        for supplied in args.secrets:
+            secret = managed_secret(f"{name}-{supplied.name}", args.store, supplied.name, component="secrets",
+                                    parent=self)
             # Without a configured value the secret starts empty; add one with `gcloud secrets versions add`.
-            if values.get(external.name) is not None:
-                secret_version(f"{name}-{external.name}-v", secret, values[external.name], self)
-            for reader in external.readers:
-                grant_access(f"{name}-{external.name}-{reader.replace('/', '-')}", secret,
-                             workload_principal(spec, number, reader), self)
-            self.secrets[external.name] = secret
-        self.register_outputs({"secrets": {n: s.secret_id for n, s in self.secrets.items()}})
+            if supplied.value is not None:
+                secret_version(f"{name}-{supplied.name}-v", secret, supplied.value, self)
+            for reader in supplied.readers:
+                grant_access(f"{name}-{supplied.name}-{reader.replace('/', '-')}", secret,
+                             workload_principal(project, args.project_number, reader), self)
+            ids[supplied.name] = secret.secret_id
+        self.ids = ids
+        self.register_outputs({"secrets": ids})

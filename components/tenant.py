@@ -9,20 +9,18 @@ account that can reach only this tenant's bucket, database password and nothing 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.cluster import Cluster
-from components.database import Database
-from components.encryption import Encryption
-from components.identity import project_number
-from components.naming import physical_name
-from components.secrets import secret_provider_class
-from components.storage import secure_bucket
-from components.tenant_network import network_policies
-from config import PlatformSpec
+from components.database import add_database
+from components.secrets import SecretStore, secret_provider_class
+from components.storage import BucketPolicy, secure_bucket
+from components.tenant_network import TenantNetworkArgs, network_policies
+from config.google import workload_pool
+from config.naming import Naming
 from config.tenancy import Quota, TenantSpec
 
 TENANT_LABEL = "ai-platform/tenant"
@@ -57,17 +55,39 @@ def quota_hard(quota: Quota) -> dict[str, str]:
     }
 
 
-class Tenant(pulumi.ComponentResource):
-    """One tenant's kit; ``namespace``, ``google_account`` and ``service_accounts`` for its workloads."""
+@dataclass(frozen=True)
+class Billing:
+    """Where a tenant's budget is created and in which currency."""
 
-    def __init__(self, name: str, spec: PlatformSpec, tenant: TenantSpec, *, cluster: Cluster, keys: Encryption,
-                 database: Database, opts: pulumi.ResourceOptions | None = None) -> None:
+    account: str
+    currency: str
+    project_number: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class TenantArgs:
+    tenant: TenantSpec  # the tenant's own file
+    quota: Quota  # derived from tier and workloads
+    naming: Naming
+    network: TenantNetworkArgs
+    buckets: BucketPolicy
+    bucket_key: pulumi.Input[str]  # the `storage` key
+    secrets: SecretStore
+    database_instance: pulumi.Input[str]
+    provider: pulumi.ProviderResource
+    billing: Billing | None = None  # None: no budget
+
+
+class Tenant(pulumi.ComponentResource):
+    """One tenant's kit. Outputs: ``namespace``, ``google_account`` (email), ``bucket`` (name)."""
+
+    def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:tenancy:Tenant", name, None, opts)
-        self.quota = spec.quota(tenant)
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=cluster.provider)
+        tenant, naming, provider = args.tenant, args.naming, args.provider
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
         ns = tenant.name
         meta = k8s_labels(ns, "tenant")
-        self.namespace = k8s.core.v1.Namespace(
+        namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels={
                 **meta, **{f"pod-security.kubernetes.io/{mode}": PSA_LEVEL for mode in ("enforce", "audit", "warn")},
@@ -75,21 +95,22 @@ class Tenant(pulumi.ComponentResource):
                 annotations={"ai-platform/display-name": tenant.display_name, "ai-platform/tier": tenant.tier,
                              "ai-platform/sla": str(tenant.sla)}),
             opts=k8s_opts)
-        in_ns = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[self.namespace])
+        in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
 
         def metadata(object_name: str, component: str = "tenant") -> k8s.meta.v1.ObjectMetaArgs:
             return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns, labels=k8s_labels(ns, component))
 
+        quota = args.quota
         k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=metadata("tenant-quota"),
-                                  spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota_hard(self.quota)), opts=in_ns)
+                                  spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota_hard(quota)), opts=in_ns)
         k8s.core.v1.LimitRange(f"{name}-limits", metadata=metadata("tenant-defaults"), spec=k8s.core.v1.LimitRangeSpecArgs(
             limits=[k8s.core.v1.LimitRangeItemArgs(type="Container", default={"cpu": "500m", "memory": "512Mi"},
                                                    default_request={"cpu": "100m", "memory": "128Mi"}),
                     k8s.core.v1.LimitRangeItemArgs(type="PersistentVolumeClaim",
-                                                   max={"storage": f"{max(self.quota.storage_gi, 1)}Gi"})]),
+                                                   max={"storage": f"{max(quota.storage_gi, 1)}Gi"})]),
             opts=in_ns)
-        network_policies(f"{name}-netpol", spec, tenant, namespace=ns, labels=k8s_labels(ns, "network-policy"),
-                         provider=cluster.provider, parent=self)
+        network_policies(f"{name}-netpol", args.network, namespace=ns, labels=k8s_labels(ns, "network-policy"),
+                         provider=provider, parent=self)
         for role, groups in (("admin", tenant.owners), ("view", tenant.viewers)):
             if groups:
                 k8s.rbac.v1.RoleBinding(
@@ -101,50 +122,51 @@ class Tenant(pulumi.ComponentResource):
                     opts=in_ns)
 
         # Identity: one Google service account per tenant; a Kubernetes one per workload.
-        self.google_account = gcp.serviceaccount.Account(
-            f"{name}-gsa", account_id=physical_name(spec, tenant.name, kind="service_account"),
-            display_name=f"Tenant {tenant.display_name} ({spec.environment})", project=spec.project,
+        google_account = gcp.serviceaccount.Account(
+            f"{name}-gsa", account_id=naming.name(tenant.name, kind="service_account"),
+            display_name=f"Tenant {tenant.display_name} ({naming.environment})", project=naming.project,
             opts=pulumi.ResourceOptions(parent=self))
-        self.service_accounts: dict[str, k8s.core.v1.ServiceAccount] = {}
         for workload in tenant.workloads:
-            self.service_accounts[workload.name] = k8s.core.v1.ServiceAccount(
+            k8s.core.v1.ServiceAccount(
                 f"{name}-{workload.name}-ksa",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=workload.name, namespace=ns, labels=k8s_labels(ns, workload.kind),
-                    annotations={"iam.gke.io/gcp-service-account": self.google_account.email}),
+                    annotations={"iam.gke.io/gcp-service-account": google_account.email}),
                 automount_service_account_token=False, opts=in_ns)
             gcp.serviceaccount.IAMMember(
-                f"{name}-{workload.name}-wi", service_account_id=self.google_account.name,
+                f"{name}-{workload.name}-wi", service_account_id=google_account.name,
                 role="roles/iam.workloadIdentityUser",
-                member=f"serviceAccount:{spec.project}.svc.id.goog[{ns}/{workload.name}]",
+                member=f"serviceAccount:{workload_pool(naming.project)}[{ns}/{workload.name}]",
                 opts=pulumi.ResourceOptions(parent=self))
 
         # Data: the tenant's own bucket and database; only its Google account can use them.
-        self.bucket = secure_bucket(f"{name}-bucket", spec, f"t-{tenant.name}", key=keys.key("storage").id,
-                                    component="tenant", tenant=tenant.name, parent=self, depends_on=keys.grants)
-        gcp.storage.BucketIAMMember(f"{name}-bucket-user", bucket=self.bucket.name, role=OBJECT_USER,
-                                    member=self.google_account.member, opts=pulumi.ResourceOptions(parent=self))
-        self.database = database.add_database(name, owner=tenant.name, readers=[self.google_account.member],
-                                              parent=self, tenant=tenant.name)
+        bucket = secure_bucket(f"{name}-bucket", args.buckets, f"t-{tenant.name}", key=args.bucket_key,
+                               component="tenant", tenant=tenant.name, parent=self)
+        gcp.storage.BucketIAMMember(f"{name}-bucket-user", bucket=bucket.name, role=OBJECT_USER,
+                                    member=google_account.member, opts=pulumi.ResourceOptions(parent=self))
+        database = add_database(name, instance=args.database_instance, store=args.secrets, owner=tenant.name,
+                                readers=[google_account.member], parent=self, tenant=tenant.name)
         secret_provider_class(f"{name}-database-spc", name="database", namespace=ns,
-                              files={"db-password": self.database.password_secret.id},
-                              labels_=k8s_labels(ns, "database"), provider=cluster.provider, parent=self)
-        if tenant.budget and spec.env.tenancy.billing_account:
-            self._budget(name, spec, tenant)
-        self.register_outputs({"namespace": ns, "google_account": self.google_account.email,
-                               "bucket": self.bucket.name})
+                              files={"db-password": database.password_secret_id},
+                              labels_=k8s_labels(ns, "database"), provider=provider, parent=self)
+        if tenant.budget and args.billing:
+            self._budget(name, tenant, naming, args.billing)
+        self.namespace = ns
+        self.google_account: pulumi.Output[str] = google_account.email
+        self.bucket: pulumi.Output[str] = bucket.name
+        self.register_outputs({"namespace": ns, "google_account": self.google_account, "bucket": self.bucket})
 
-    def _budget(self, name: str, spec: PlatformSpec, tenant: TenantSpec) -> None:
+    def _budget(self, name: str, tenant: TenantSpec, naming: Naming, billing: Billing) -> None:
         """A monthly budget on the tenant's labelled resources, alerting at each threshold."""
         b = gcp.billing
-        gcp.billing.Budget(
+        b.Budget(
             f"{name}-budget",
-            billing_account=spec.env.tenancy.billing_account,
-            display_name=f"{spec.env.prefix}-{spec.environment} tenant {tenant.name}",
+            billing_account=billing.account,
+            display_name=f"{naming.prefix}-{naming.environment} tenant {tenant.name}",
             budget_filter=b.BudgetBudgetFilterArgs(
-                projects=[project_number(spec).apply(lambda n: f"projects/{n}")],
+                projects=[pulumi.Output.from_input(billing.project_number).apply(lambda n: f"projects/{n}")],
                 labels={"tenant": tenant.name}, calendar_period="MONTH"),
             amount=b.BudgetAmountArgs(specified_amount=b.BudgetAmountSpecifiedAmountArgs(
-                currency_code=spec.catalog.prices.currency, units=str(int(tenant.budget.monthly)))),
+                currency_code=billing.currency, units=str(int(tenant.budget.monthly)))),
             threshold_rules=[b.BudgetThresholdRuleArgs(threshold_percent=t) for t in tenant.budget.thresholds],
             opts=pulumi.ResourceOptions(parent=self))

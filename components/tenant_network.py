@@ -7,21 +7,36 @@ uses) and IP blocks outside the pod range.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_kubernetes as k8s
 
-from config import PlatformSpec
-from config.tenancy import TenantSpec
+from config.google import HEALTH_CHECK_RANGES, POSTGRES_PORT, PRIVATE_GOOGLE_ACCESS_RANGE
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 EXPOSE_LABEL = "ai-platform/expose"
-PRIVATE_GOOGLE_APIS = "199.36.153.8/30"  # private.googleapis.com (the network's DNS zone points there)
 METADATA_SERVER = "169.254.169.254/32"  # GKE metadata server: Workload Identity tokens
 NODE_LOCAL_DNS = "169.254.20.10/32"
-GOOGLE_FRONT_ENDS = ["35.191.0.0/16", "130.211.0.0/22"]  # load balancer proxies and health checks
 MANAGED_PROMETHEUS_NAMESPACE = "gmp-system"
 
 net = k8s.networking.v1
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A platform service a tenant may call: its namespace and port."""
+
+    namespace: str
+    port: int
+
+
+@dataclass(frozen=True)
+class TenantNetworkArgs:
+    gateway_namespace: str
+    proxy_only_range: str  # regional gateways' proxies reach pods from here
+    database_range: str  # the Private Service Access range (Cloud SQL private IP)
+    shared_endpoints: tuple[Endpoint, ...] = ()  # those the tenant uses
 
 
 def _ns(name: str) -> net.NetworkPolicyPeerArgs:
@@ -36,11 +51,10 @@ def _ip(cidr: str) -> net.NetworkPolicyPeerArgs:
     return net.NetworkPolicyPeerArgs(ip_block=net.IPBlockArgs(cidr=cidr))
 
 
-def policies(spec: PlatformSpec, tenant: TenantSpec) -> dict[str, net.NetworkPolicySpecArgs]:
+def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
     """Policy name -> spec. Kept separate from registration so tests can reason about the rules."""
     every_pod = k8s.meta.v1.LabelSelectorArgs()
     same_namespace = net.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs())
-    tenancy, network = spec.env.tenancy, spec.env.network
     out = {
         "default-deny": net.NetworkPolicySpecArgs(pod_selector=every_pod, policy_types=["Ingress", "Egress"]),
         "allow-dns": net.NetworkPolicySpecArgs(
@@ -61,7 +75,7 @@ def policies(spec: PlatformSpec, tenant: TenantSpec) -> dict[str, net.NetworkPol
             pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={EXPOSE_LABEL: "true"}),
             policy_types=["Ingress"],
             ingress=[net.NetworkPolicyIngressRuleArgs(from_=[
-                _ns(tenancy.gateway_namespace), _ip(network.proxy_only_range), *map(_ip, GOOGLE_FRONT_ENDS)])]),
+                _ns(args.gateway_namespace), _ip(args.proxy_only_range), *map(_ip, HEALTH_CHECK_RANGES)])]),
         "allow-metrics-scrape": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Ingress"],
             ingress=[net.NetworkPolicyIngressRuleArgs(
@@ -69,32 +83,28 @@ def policies(spec: PlatformSpec, tenant: TenantSpec) -> dict[str, net.NetworkPol
                 ports=[net.NetworkPolicyPortArgs(port="metrics", protocol="TCP")])]),
         "allow-google-apis": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
-            egress=[net.NetworkPolicyEgressRuleArgs(to=[_ip(PRIVATE_GOOGLE_APIS)], ports=_ports((443, "TCP"))),
+            egress=[net.NetworkPolicyEgressRuleArgs(to=[_ip(PRIVATE_GOOGLE_ACCESS_RANGE)], ports=_ports((443, "TCP"))),
                     net.NetworkPolicyEgressRuleArgs(to=[_ip(METADATA_SERVER)], ports=_ports((80, "TCP"),
                                                                                             (988, "TCP")))]),
         "allow-database": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
             egress=[net.NetworkPolicyEgressRuleArgs(
-                to=[_ip(network.private_service_access_range)], ports=_ports((5432, "TCP")))]),
+                to=[_ip(args.database_range)], ports=_ports((POSTGRES_PORT, "TCP")))]),
     }
-    if tenant.uses:
+    if args.shared_endpoints:
         out["allow-shared-endpoints"] = net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
-            egress=[net.NetworkPolicyEgressRuleArgs(
-                to=[_ns(tenancy.shared_endpoints[use].namespace)],
-                ports=_ports((tenancy.shared_endpoints[use].port, "TCP"))) for use in tenant.uses])
+            egress=[net.NetworkPolicyEgressRuleArgs(to=[_ns(e.namespace)], ports=_ports((e.port, "TCP")))
+                    for e in args.shared_endpoints])
     return out
 
 
-def network_policies(resource_name: str, spec: PlatformSpec, tenant: TenantSpec, *, namespace: str,
-                     labels: dict[str, str], provider: pulumi.ProviderResource,
-                     parent: pulumi.Resource) -> list[net.NetworkPolicy]:
-    return [
+def network_policies(resource_name: str, args: TenantNetworkArgs, *, namespace: str, labels: dict[str, str],
+                     provider: pulumi.ProviderResource, parent: pulumi.Resource) -> None:
+    for name, policy_spec in policies(args).items():
         net.NetworkPolicy(
             f"{resource_name}-{name}",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels),
             spec=policy_spec,
             opts=pulumi.ResourceOptions(parent=parent, provider=provider),
         )
-        for name, policy_spec in policies(spec, tenant).items()
-    ]

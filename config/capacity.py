@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from config.cluster import GpuPoolSpec, NodePoolSpec
+from config.errors import ConfigError
 from config.model import PlatformSpec
 
 
@@ -57,9 +58,9 @@ def pools(spec: PlatformSpec) -> list[PoolCapacity]:
         out.append(PoolCapacity(pool.name, "cpu", pool.machine_type, None, 0, None, pool.min_nodes, pool.max_nodes,
                                 pool.spot, _hourly(spec, pool), hours))
     for pool in spec.env.gpu_pools:
-        shape = spec.catalog.accelerators.accelerators[pool.accelerator].machines[pool.machine_type]
         out.append(PoolCapacity(pool.name, "gpu", pool.machine_type, pool.accelerator, pool.gpus_per_node,
-                                shape.vcpus, pool.min_nodes, pool.max_nodes, pool.spot, _hourly(spec, pool), hours))
+                                shape(spec, pool.machine_type)[0], pool.min_nodes, pool.max_nodes, pool.spot,
+                                _hourly(spec, pool), hours))
     return out
 
 
@@ -101,7 +102,6 @@ def data_costs(spec: PlatformSpec) -> list[DataCost]:
 
 
 MIG_SLICES = {"1g": 7, "2g": 3, "3g": 2, "4g": 1, "7g": 1}
-MEMORY_PER_VCPU = {"standard": 4, "highmem": 8, "highcpu": 1}
 
 
 def gpu_units_per_node(pool: GpuPoolSpec) -> int:
@@ -114,13 +114,8 @@ def gpu_units_per_node(pool: GpuPoolSpec) -> int:
 
 
 def shape(spec: PlatformSpec, machine_type: str) -> tuple[int, float]:
-    """(vCPUs, memory GiB) of a machine type: GPU shapes from the catalog, others from GCE's naming."""
-    for accelerator in spec.catalog.accelerators.accelerators.values():
-        if machine_type in accelerator.machines:
-            m = accelerator.machines[machine_type]
-            return m.vcpus, m.memory_gb
-    _, kind, vcpus = machine_type.rsplit("-", 2)
-    return int(vcpus), int(vcpus) * MEMORY_PER_VCPU.get(kind, 4)
+    """(vCPUs, memory GiB) of a machine type, from the catalog (checked to know every pool's shape)."""
+    return spec.machine_shapes[machine_type]
 
 
 @dataclass(frozen=True)
@@ -155,8 +150,6 @@ def tenant_capacity(spec: PlatformSpec) -> Capacity:
 
 def check_capacity(spec: PlatformSpec) -> None:
     """Refuse tenants whose quotas exceed what the pools can hold, with a table and the fix."""
-    from config.errors import ConfigError
-
     capacity = tenant_capacity(spec)
     quotas = {t.name: spec.quota(t) for t in spec.tenants}
     tiers = {t.name: t.tier for t in spec.tenants}

@@ -23,6 +23,17 @@ class RegionCatalog(Spec):
     regions: dict[str, Region]
 
 
+class CpuShape(Spec):
+    vcpus: int = Field(ge=1)
+    memory_gb: float = Field(gt=0)
+
+
+class MachineCatalog(Spec):
+    """CPU machine shapes (config/catalog/machines.yaml); GPU shapes are in accelerators.yaml."""
+
+    source: str
+    as_of: str
+    machines: dict[str, CpuShape]
 
 
 class GkeVersions(Spec):
@@ -94,6 +105,7 @@ class Catalog(Spec):
     """Everything under config/catalog/, each file validated on its own."""
 
     regions: RegionCatalog
+    machines: MachineCatalog
     versions: Versions
     accelerators: AcceleratorCatalog
     prices: PriceCatalog

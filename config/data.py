@@ -73,6 +73,10 @@ class FilestoreSpec(Spec):
     def cmek(self) -> bool:
         return FILESTORE_TIERS[self.tier][1]
 
+    @property
+    def regional(self) -> bool:
+        return self.tier in REGIONAL_FILESTORE
+
 
 class DatabaseSpec(Spec):
     """The platform's Cloud SQL for PostgreSQL instance (tenants and GenBI get databases on it)."""
@@ -95,12 +99,19 @@ class DatabaseSpec(Spec):
 
 
 class ExternalSecret(Spec):
-    """A secret whose value a human supplies: `pulumi config set --secret ai-platform:<config_key> ...`."""
+    """A secret whose value a human supplies: `pulumi config set --secret ai-platform:<config_key> ...`.
+
+    Readers are derived: every hosted tenant workload of a kind in ``used_by`` (its Kubernetes
+    service account), plus the platform identities listed in ``readers``.
+    """
 
     name: DnsLabel = Field(max_length=40)
     config_key: str = Field(pattern=r"^[a-z][a-zA-Z0-9]*$")
     description: str
-    readers: list[str] = Field(default_factory=list, description="Kubernetes identities `namespace/serviceaccount`.")
+    used_by: list[Literal["inference", "genbi"]] = Field(
+        default_factory=list, description="Tenant workload kinds that read it.")
+    readers: list[str] = Field(default_factory=list,
+                               description="Platform identities `namespace/serviceaccount` that read it.")
 
     @model_validator(mode="after")
     def _readers(self) -> ExternalSecret:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec, check_gpu_pools
-from config.data import REGIONAL_FILESTORE, DataSpec
+from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec
+from config.data import DataSpec
 from config.tenancy import TenancySpec
 from config.types import Cidr, DnsLabel, FieldError, Spec, network
 
@@ -93,60 +93,29 @@ class EnvironmentSpec(Spec):
     tenancy: TenancySpec = TenancySpec()
 
     @model_validator(mode="after")
-    def _pools_and_policy(self, info: ValidationInfo) -> EnvironmentSpec:
-        context = info.context or {}
+    def _pools(self) -> EnvironmentSpec:
         names = [p.name for p in self.cpu_pools]
         if "system" not in names:
             raise FieldError("cpu_pools", names, "has no pool named 'system' (platform services run there)")
         for i, name in enumerate(names):
             if name in names[:i]:
                 raise FieldError(f"cpu_pools.{i}.name", name, "is used by another CPU pool (names must be unique)")
-        for i, pool in enumerate(self.gpu_pools):
-            if pool.name in names:
-                raise FieldError(f"gpu_pools.{i}.name", pool.name, "is already the name of a CPU pool")
-        try:
-            check_gpu_pools(self.gpu_pools, info, self.zones)
-        except FieldError as error:
-            raise FieldError(f"gpu_pools.{error.field}", error.value, error.message) from None
-        self._check_data(context)
-        if context.get("environment") == "prod" and self.cluster.binary_authorization != "enforce":
-            raise FieldError("cluster.binary_authorization", self.cluster.binary_authorization,
-                             "must be 'enforce' in prod (only attested images run there)")
-        if self.dr.secondary_region is not None:
-            regions = context.get("regions")
-            if regions is not None and self.dr.secondary_region not in regions:
-                raise FieldError("dr.secondary_region", self.dr.secondary_region,
-                                 "is not a GCP region (see config/catalog/regions.yaml)")
-            if self.dr.secondary_region == context.get("region"):
-                raise FieldError("dr.secondary_region", self.dr.secondary_region,
-                                 "is the stack's own region (a DR region must be another one)")
+        gpu_names = [p.name for p in self.gpu_pools]
+        for i, name in enumerate(gpu_names):
+            if name in names:
+                raise FieldError(f"gpu_pools.{i}.name", name, "is already the name of a CPU pool")
+            if name in gpu_names[:i]:
+                raise FieldError(f"gpu_pools.{i}.name", name, "is used by another GPU pool (names must be unique)")
         return self
 
     @field_validator("zones")
     @classmethod
-    def _zones_in_region(cls, zones: list[str], info: ValidationInfo) -> list[str]:
-        region, known = (info.context or {}).get("region"), (info.context or {}).get("zones")
-        if known is None:
-            return zones
-        for i, zone in enumerate(zones):
-            if zone not in known:
-                raise FieldError(str(i), zone, f"is not a zone of region {region} (expected one of: {', '.join(known)})")
+    def _unique_zones(cls, zones: list[str]) -> list[str]:
         if len(set(zones)) != len(zones):
             raise ValueError("lists a zone twice")
         return zones
 
-    def _check_data(self, context: dict) -> None:
-        """Data settings that depend on the region and the environment's zones."""
-        region = context.get("region")
-        location = self.data.storage.location
-        if region and location.lower() != region:
-            raise FieldError("data.storage.location", location,
-                             f"needs a Cloud KMS key in location '{location.lower()}', but the platform's keys are "
-                             f"in {region} (use location: {region.upper()})")
-        if self.data.database.availability == "REGIONAL" and len(self.zones) < 2:
-            raise FieldError("data.database.availability", "REGIONAL",
-                             f"needs a standby in a second zone, but this environment is zonal ({self.zones[0]}); "
-                             "use ZONAL or list more zones")
-        if self.data.filestore.tier in REGIONAL_FILESTORE and len(self.zones) < 2:
-            raise FieldError("data.filestore.tier", self.data.filestore.tier,
-                             f"is regional, but this environment is zonal ({self.zones[0]}); use ZONAL or BASIC_SSD")
+    @property
+    def regional(self) -> bool:
+        """One zone: a zonal cluster; several: a regional (HA) control plane over them."""
+        return len(self.zones) > 1

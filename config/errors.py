@@ -70,7 +70,8 @@ def _keys(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _path(loc: tuple) -> str:
+def field_path(loc: tuple) -> str:
+    """``('gpu_pools', 0, 'zones', 1)`` -> ``gpu_pools[0].zones[1]``."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -85,17 +86,17 @@ def describe(error: dict, model: type[BaseModel]) -> tuple[str, str]:
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldError):
         extra = tuple(int(p) if p.isdigit() else p for p in cause.field.split("."))
-        return _path(loc + extra), f"{cause.value!r} {cause.message}"
+        return field_path(loc + extra), f"{cause.value!r} {cause.message}"
     if kind == "extra_forbidden":
         allowed = _keys(_model_at(model, loc[:-1])) if _model_at(model, loc[:-1]) else []
         hint = did_you_mean(loc[-1], allowed)
-        return _path(loc), f"unknown key ({hint}allowed: {', '.join(sorted(allowed))})"
+        return field_path(loc), f"unknown key ({hint}allowed: {', '.join(sorted(allowed))})"
     if kind == "missing":
-        return _path(loc), "is required but missing"
+        return field_path(loc), "is required but missing"
     if kind == "value_error":
-        return _path(loc), f"{value!r} {cause}"
+        return field_path(loc), f"{value!r} {cause}"
     message = error["msg"]
-    return _path(loc), f"{value!r} is not valid: {message[0].lower()}{message[1:]}"
+    return field_path(loc), f"{value!r} is not valid: {message[0].lower()}{message[1:]}"
 
 
 def from_validation_error(file: str, exc: ValidationError, model: type[BaseModel]) -> ConfigError:

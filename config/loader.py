@@ -11,13 +11,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from config.capacity import check_capacity
-from config.catalog import AcceleratorCatalog, Catalog, PriceCatalog, RegionCatalog, Versions
+from config.catalog import AcceleratorCatalog, Catalog, MachineCatalog, PriceCatalog, RegionCatalog, Versions
+from config.checks import run_checks
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, did_you_mean, from_validation_error
 from config.model import PlatformSpec
 from config.tenancy import TenantSpec, TierCatalog
-from config.types import NAME_LIMITS as LIMITS
 from config.types import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,10 +73,10 @@ def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "") -> dict[str, Any
     return data
 
 
-def validate(model: type[BaseModel], data: Any, file: str, **context: Any):
+def validate(model: type[BaseModel], data: Any, file: str):
     """model.model_validate with errors turned into a ConfigError about ``file``."""
     try:
-        return model.model_validate(data, context=context or None)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(file, exc, model) from None
 
@@ -91,15 +90,19 @@ def _rel(path: Path, root: Path) -> str:
 
 def load_catalog(root: Path = ROOT) -> Catalog:
     directory = root / "config" / "catalog"
-    parts = {"regions": RegionCatalog, "versions": Versions, "accelerators": AcceleratorCatalog,
-             "prices": PriceCatalog, "tiers": TierCatalog}
+    parts = {"regions": RegionCatalog, "machines": MachineCatalog, "versions": Versions,
+             "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
               for name, model in parts.items()}
     return Catalog(**loaded)
 
 
 def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> PlatformSpec:
-    """Build the PlatformSpec of ``stack`` from its config map (``{"gcp:region": ...}``)."""
+    """Build the PlatformSpec of ``stack`` from its config map (``{"gcp:region": ...}``).
+
+    Parses and validates each file on its own, then runs the checks of ``config.checks`` in
+    order over the whole spec. Raises ConfigError for the first mistake.
+    """
     stack_file = f"Pulumi.{stack}.yaml"
     for key in STACK_KEYS:
         if key not in stack_config:
@@ -118,24 +121,19 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
                           f"{environment!r} is not a known environment (expected one of: {', '.join(ENVIRONMENTS)})")
 
     env_path = root / "config" / "environments" / f"{environment}.yaml"
-    env_file = _rel(env_path, root)
-    env = validate(
-        EnvironmentSpec, read_yaml(env_path, root, hint=" (every environment named by a stack needs one; "
-                                   "copy config/environments/dev.yaml to start)"), env_file,
-        region=settings["region"], zones=regions[settings["region"]].zone_names(settings["region"]),
-        regions=list(regions), environment=environment, accelerators=catalog.accelerators,
-    )
-    _check_prices(env, catalog, settings["region"], env_file)
+    env = validate(EnvironmentSpec, read_yaml(env_path, root, hint=" (every environment named by a stack needs one; "
+                                              "copy config/environments/dev.yaml to start)"), _rel(env_path, root))
     allowed = [*STACK_KEYS, *secret_config_keys(env).values()]
     unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in allowed]
     if unknown:
         hint = did_you_mean(unknown[0], allowed)
         raise ConfigError(stack_file, unknown[0], f"unknown key ({hint}allowed: {', '.join(allowed)}; secrets are "
-                          f"declared under data.secrets.external in {env_file})")
-    tenants = load_tenants(root, stack, env, catalog)
-    spec = validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog, "tenants": tenants},
-                    stack_file)
-    check_capacity(spec)
+                          f"declared under data.secrets.external in {_rel(env_path, root)})")
+    tenants = load_tenant_files(root)
+    spec = validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog,
+                                   "tenants": [t for t in tenants if stack in t.stacks], "all_tenants": tenants,
+                                   "stacks": project_stacks(root)}, stack_file)
+    run_checks(spec)
     return spec
 
 
@@ -143,13 +141,15 @@ def project_stacks(root: Path) -> list[str]:
     return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
 
 
-def load_tenants(root: Path, stack: str, env: EnvironmentSpec, catalog: Catalog) -> list[TenantSpec]:
-    """Every tenant file, validated; returns those hosted by ``stack``, sorted by name."""
-    directory, stacks = root / "config" / "tenants", project_stacks(root)
+def load_tenant_files(root: Path) -> list[TenantSpec]:
+    """Every tenant file, each validated on its own, sorted by name; names unique and equal to file names."""
+    directory = root / "config" / "tenants"
     seen: dict[str, str] = {}
-    hosted = []
-    for path in sorted(directory.glob("*.yaml")):
+    tenants = []
+    for path in sorted(directory.glob("*.y*ml")):
         file = _rel(path, root)
+        if path.suffix != ".yaml":
+            raise ConfigError(file, "", f"tenant files end in .yaml, not {path.suffix} (rename it to {path.stem}.yaml)")
         tenant = validate(TenantSpec, read_yaml(path, root), file)
         if tenant.name in seen:
             raise ConfigError(file, "name", f"{tenant.name!r} is already the name of the tenant in {seen[tenant.name]} "
@@ -157,74 +157,8 @@ def load_tenants(root: Path, stack: str, env: EnvironmentSpec, catalog: Catalog)
         seen[tenant.name] = file
         if path.stem != tenant.name:
             raise ConfigError(file, "name", f"{tenant.name!r} must match the file name ('{path.stem}')")
-        _check_tenant(tenant, file, stacks, env, catalog)
-        if stack in tenant.stacks:
-            _check_tenant_on_stack(tenant, file, stack, env)
-            hosted.append(tenant)
-    return hosted
-
-
-def _check_tenant(tenant: TenantSpec, file: str, stacks: list[str], env: EnvironmentSpec, catalog: Catalog) -> None:
-    tiers = catalog.tiers.tiers
-    if tenant.tier not in tiers:
-        hint = did_you_mean(tenant.tier, tiers)
-        raise ConfigError(file, "tier", f"{tenant.tier!r} is not a tier of config/catalog/tiers.yaml "
-                          f"({hint}tiers: {', '.join(tiers)})")
-    for i, name in enumerate(tenant.stacks):
-        if name not in stacks:
-            raise ConfigError(file, f"stacks[{i}]", f"{name!r} is not a stack of this project "
-                              f"(stacks: {', '.join(stacks)}; each is a Pulumi.<stack>.yaml)")
-    longest = f"{env.prefix}-staging-{tenant.name}"
-    if len(longest) > LIMITS["service_account"]:
-        allowed = LIMITS["service_account"] - len(f"{env.prefix}-staging-")
-        raise ConfigError(file, "name", f"{tenant.name!r} is too long: its Google service account id {longest!r} "
-                          f"would be {len(longest)} characters (limit {LIMITS['service_account']}); "
-                          f"use at most {allowed} characters")
-    limit = tiers[tenant.tier].max_workloads
-    if len(tenant.workloads) > limit:
-        raise ConfigError(file, "workloads", f"declares {len(tenant.workloads)} workloads; tier {tenant.tier} allows "
-                          f"{limit} (choose a larger tier or remove workloads)")
-    known = catalog.accelerators.accelerators
-    for i, workload in enumerate(tenant.workloads):
-        accelerator = getattr(workload, "accelerator", None)
-        if accelerator is not None and accelerator not in known:
-            raise ConfigError(file, f"workloads[{i}].accelerator", f"{accelerator!r} is not in "
-                              f"config/catalog/accelerators.yaml (known: {', '.join(known)})")
-
-
-def _check_tenant_on_stack(tenant: TenantSpec, file: str, stack: str, env: EnvironmentSpec) -> None:
-    pools = sorted({p.accelerator for p in env.gpu_pools})
-    for i, workload in enumerate(tenant.workloads):
-        accelerator = getattr(workload, "accelerator", None)
-        if accelerator is not None and accelerator not in pools:
-            raise ConfigError(file, f"workloads[{i}].accelerator",
-                              f"{accelerator!r} has no GPU pool in stack {stack} (pools offer: {', '.join(pools) or 'none'}; "
-                              f"add a pool or remove {stack} from stacks)")
-    for i, endpoint in enumerate(tenant.uses):
-        if endpoint not in env.tenancy.shared_endpoints:
-            raise ConfigError(file, f"uses[{i}]", f"{endpoint!r} is not a shared endpoint of stack {stack} "
-                              f"(known: {', '.join(env.tenancy.shared_endpoints) or 'none'})")
-
-
-def _check_prices(env: EnvironmentSpec, catalog: Catalog, region: str, env_file: str) -> None:
-    """Every pool's machine and GPU must have a price, or the cost tables would lie."""
-    file = "config/catalog/prices.yaml"
-    prices = catalog.prices.regions.get(region)
-    if prices is None:
-        raise ConfigError(file, "regions", f"has no prices for {region} (add regions.{region})")
-    for pool in [*env.cpu_pools, *env.gpu_pools]:
-        if pool.machine_type not in prices.machines:
-            raise ConfigError(file, f"regions.{region}.machines",
-                              f"has no price for {pool.machine_type} (used by pool '{pool.name}'; add it)")
-    tier = env.data.database.tier
-    if tier not in prices.cloudsql:
-        hint = did_you_mean(tier, prices.cloudsql)
-        raise ConfigError(env_file, "data.database.tier",
-                          f"{tier!r} is not a Cloud SQL tier listed in {file} ({hint}known: {', '.join(prices.cloudsql)})")
-    for pool in env.gpu_pools:
-        if pool.accelerator not in prices.gpus:
-            raise ConfigError(file, f"regions.{region}.gpus",
-                              f"has no price for {pool.accelerator} (used by pool '{pool.name}'; add it)")
+        tenants.append(tenant)
+    return tenants
 
 
 def secret_config_keys(env: EnvironmentSpec) -> dict[str, str]:

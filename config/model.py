@@ -1,17 +1,22 @@
-"""PlatformSpec: the whole validated input of one stack."""
+"""PlatformSpec: the whole validated input of one stack, and the facts derived from it once."""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from pydantic import Field
 
 from config.catalog import Catalog
+from config.cluster import GpuPoolSpec
+from config.data import ExternalSecret
 from config.environment import Environment, EnvironmentSpec
+from config.naming import Naming
 from config.tenancy import Quota, TenantSpec, derive_quota
 from config.types import DnsLabel, ProjectId, Spec
 
 
 class PlatformSpec(Spec):
-    """Stack settings + the environment's sizing + the catalog, validated and frozen."""
+    """Stack settings + the environment's sizing + the catalog + tenants, validated and frozen."""
 
     stack: DnsLabel
     project: ProjectId
@@ -20,11 +25,49 @@ class PlatformSpec(Spec):
     env: EnvironmentSpec
     catalog: Catalog
     tenants: list[TenantSpec] = Field(default_factory=list, description="Tenants hosted by this stack.")
+    all_tenants: list[TenantSpec] = Field(default_factory=list, description="Every tenant file, hosted or not.")
+    stacks: list[str] = Field(default_factory=list, description="Every stack of the project.")
 
     def quota(self, tenant: TenantSpec) -> Quota:
         return derive_quota(tenant, self.catalog.tiers)
 
     @property
+    def naming(self) -> Naming:
+        """Physical names in the stack's primary region."""
+        return Naming(prefix=self.env.prefix, environment=self.environment, project=self.project)
+
+    @property
     def regional(self) -> bool:
-        """Staging and prod clusters span the region; dev is zonal."""
-        return self.environment != "dev"
+        """A regional (HA) control plane: the environment spans several zones."""
+        return self.env.regional
+
+    @property
+    def cluster_location(self) -> str:
+        return self.region if self.regional else self.env.zones[0]
+
+    @property
+    def regions_in_use(self) -> tuple[str, ...]:
+        """The stack's region, then the DR region where the environment has one."""
+        dr = self.env.dr
+        return (self.region, dr.secondary_region) if dr.mode != "none" and dr.secondary_region else (self.region,)
+
+    def gpu_pool_zones(self, pool: GpuPoolSpec) -> list[str]:
+        """The zones a GPU pool runs in: configured, or the environment's zones that offer its GPU."""
+        if pool.zones is not None:
+            return list(pool.zones)
+        offered = self.catalog.accelerators.accelerators[pool.accelerator].zones.get(self.region, [])
+        return [z for z in self.env.zones if z in offered]
+
+    def secret_readers(self, secret: ExternalSecret) -> list[str]:
+        """Kubernetes identities (`namespace/sa`) that read a supplied secret: the platform's it names,
+        plus every hosted tenant workload of a kind in ``used_by``."""
+        workloads = [f"{t.name}/{w.name}" for t in self.tenants for w in t.workloads if w.kind in secret.used_by]
+        return [*secret.readers, *workloads]
+
+    @cached_property
+    def machine_shapes(self) -> dict[str, tuple[int, float]]:
+        """Machine type -> (vCPUs, memory GiB), from the catalog (CPU and GPU shapes)."""
+        shapes = {name: (m.vcpus, m.memory_gb) for name, m in self.catalog.machines.machines.items()}
+        for accelerator in self.catalog.accelerators.accelerators.values():
+            shapes.update({name: (m.vcpus, m.memory_gb) for name, m in accelerator.machines.items()})
+        return shapes

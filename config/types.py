@@ -14,8 +14,6 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-# GCP limits for the kinds of names this program builds.
-NAME_LIMITS = {"default": 63, "service_account": 30, "bucket": 63, "key_ring": 63, "sql": 84}
 PROJECT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
 
 

@@ -1,5 +1,10 @@
 """Shared fixtures. Pulumi's mocks are process-global, so every run installs its own
-(``review.harness.run_program``); nothing is set at import time."""
+(``review.harness.run_program``); nothing is set at import time.
+
+Two trees: the fixture tree (``tests/fixtures/``: its own stacks, environments and tenants,
+with the real catalog and program) for tests that assert known values, and the real tree
+(``config/``) for tests that assert properties holding for every tenant, pool and stack.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +16,45 @@ from typing import Any
 import pytest
 import yaml
 
-from config.loader import ROOT
+import config
+from config.loader import ROOT, project_stacks
 from review.harness import StackRun, run_stack
 
-STACKS = ("dev", "staging", "prod")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+STACKS = tuple(project_stacks(ROOT))
 
 
-@pytest.fixture(scope="session")
-def stack_run() -> Callable[[str], StackRun]:
-    """Run a stack of the real tree once per test session; the result is plain data."""
+def copy_tree(target: Path, source: Path = ROOT) -> Path:
+    """Copy a project tree's stack files and config data, with this program and catalog, to ``target``."""
+    for item in source.glob("Pulumi*.yaml"):
+        shutil.copy(item, target / item.name)
+    shutil.copy(ROOT / "__main__.py", target / "__main__.py")
+    data = shutil.ignore_patterns("__pycache__", "*.py")
+    shutil.copytree(source / "config", target / "config", ignore=data, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "config" / "catalog", target / "config" / "catalog", ignore=data, dirs_exist_ok=True)
+    return target
+
+
+def fixture_tree(target: Path) -> Path:
+    """The fixture project (tests/fixtures/) as a runnable tree under ``target``."""
+    return copy_tree(target, FIXTURES)
+
+
+def cached_runs(root: Path) -> Callable[[str], StackRun]:
     cache: dict[str, StackRun] = {}
 
     def get(stack: str) -> StackRun:
         if stack not in cache:
-            cache[stack] = run_stack(stack)
+            cache[stack] = run_stack(stack, root)
         return cache[stack]
 
     return get
 
 
-def copy_tree(target: Path) -> Path:
-    """Copy the stack files, __main__.py and the config data (not code) to ``target``."""
-    for item in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(item, target / item.name)
-    shutil.copy(ROOT / "__main__.py", target / "__main__.py")
-    shutil.copytree(ROOT / "config", target / "config", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    return target
+@pytest.fixture(scope="session")
+def stack_run() -> Callable[[str], StackRun]:
+    """Run a stack of the real tree once per test session; the result is plain data."""
+    return cached_runs(ROOT)
 
 
 @pytest.fixture(params=STACKS)
@@ -45,9 +63,35 @@ def run(request, stack_run) -> StackRun:
     return stack_run(request.param)
 
 
+@pytest.fixture(scope="session")
+def fixture_root(tmp_path_factory) -> Path:
+    """A read-only fixture tree for the whole session."""
+    return fixture_tree(tmp_path_factory.mktemp("fixture-tree"))
+
+
+@pytest.fixture(scope="session")
+def fixture_run(fixture_root) -> Callable[[str], StackRun]:
+    """Run a stack of the fixture tree once per test session."""
+    return cached_runs(fixture_root)
+
+
+@pytest.fixture(scope="session")
+def fixture_spec(fixture_root) -> Callable[[str], config.PlatformSpec]:
+    def get(stack: str) -> config.PlatformSpec:
+        return config.load(stack, config.stack_config_from_file(stack, fixture_root), fixture_root)
+
+    return get
+
+
 @pytest.fixture
 def config_tree(tmp_path: Path) -> Path:
-    """A writable copy of the program and its config, to break on purpose."""
+    """A writable copy of the fixture tree, to break on purpose."""
+    return fixture_tree(tmp_path)
+
+
+@pytest.fixture
+def real_tree(tmp_path: Path) -> Path:
+    """A writable copy of the real tree (config/ as users edit it)."""
     return copy_tree(tmp_path)
 
 

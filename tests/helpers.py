@@ -1,4 +1,4 @@
-"""Small helpers for component tests: run one component under fresh mocks."""
+"""Small helpers for component tests: run one component, from its own args, under fresh mocks."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ from typing import Any
 
 import config
 from review.harness import Record, StackRun, run_program
-
-
-def spec_of(stack: str) -> config.PlatformSpec:
-    return config.load(stack, config.stack_config_from_file(stack))
 
 
 def run_component(spec: config.PlatformSpec, build: Callable[[], Any]) -> StackRun:

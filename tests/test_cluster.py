@@ -1,28 +1,31 @@
-"""Cluster, node identity and CPU pools: each setting a reviewer checks, per environment."""
+"""Cluster, node identity and CPU pools: what a reviewer checks, for every stack and on fixtures."""
 
 from __future__ import annotations
 
 import json
 
 from components.node_identity import NODE_ROLES
-from review.harness import StackRun
-from tests.conftest import STACKS
 
 CLUSTER = "gcp:container/cluster:Cluster"
 POOL = "gcp:container/nodePool:NodePool"
+ACCOUNT = "gcp:serviceaccount/account:Account"
 
 
-def cluster_of(run: StackRun) -> dict:
-    return run.get(CLUSTER, "cluster-gke").inputs
+def cluster_of(run) -> dict:
+    (cluster,) = run.by_type(CLUSTER)
+    return cluster.inputs
 
 
-
-def test_zonal_in_dev_regional_elsewhere(stack_run):
-    dev, prod = cluster_of(stack_run("dev")), cluster_of(stack_run("prod"))
+def test_zonal_with_one_zone_regional_with_several(fixture_run):
+    dev, prod = cluster_of(fixture_run("dev")), cluster_of(fixture_run("prod"))
     assert dev["location"] == "us-central1-a" and "nodeLocations" not in dev
     assert prod["location"] == "us-central1"
     assert prod["nodeLocations"] == ["us-central1-a", "us-central1-b", "us-central1-c"]
-    assert cluster_of(stack_run("staging"))["location"] == "us-central1"
+
+
+def test_location_follows_the_zone_count(run):
+    c, env = cluster_of(run), run.spec.env
+    assert c["location"] == (run.spec.region if len(env.zones) > 1 else env.zones[0])
 
 
 def test_private_nodes_dns_endpoint_and_authorized_networks(run):
@@ -46,24 +49,28 @@ def test_identity_dataplane_and_hardening(run):
     assert c["enableLegacyAbac"] is False
     assert c["databaseEncryption"] == {"state": "ENCRYPTED", "keyName": "encryption-gke-secrets-id"}
     assert c["secretManagerConfig"]["enabled"] is True
-    assert c["authenticatorGroupsConfig"] == {"securityGroup": "gke-security-groups@example.com"}
+    assert c["authenticatorGroupsConfig"] == {"securityGroup": run.spec.env.cluster.security_group}
     assert c["costManagementConfig"] == {"enabled": True}
     assert c["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
     assert c["releaseChannel"] == {"channel": run.spec.catalog.versions.gke.release_channel}
-    assert c["minMasterVersion"] == run.spec.catalog.versions.gke.min_master_version
-    assert c["maintenancePolicy"]["recurringWindow"]["recurrence"].startswith("FREQ=WEEKLY")
+    assert c["maintenancePolicy"]["recurringWindow"]["recurrence"].startswith("FREQ=")
 
 
-def test_binary_authorization_enforced_in_prod(stack_run):
-    mode = {s: cluster_of(stack_run(s))["binaryAuthorization"]["evaluationMode"] for s in STACKS}
+def test_binary_authorization_per_environment(fixture_run):
+    mode = {s: cluster_of(fixture_run(s))["binaryAuthorization"]["evaluationMode"] for s in ("dev", "staging", "prod")}
     assert mode == {"dev": "DISABLED", "staging": "PROJECT_SINGLETON_POLICY_ENFORCE",
                     "prod": "PROJECT_SINGLETON_POLICY_ENFORCE"}
 
 
-def test_security_posture(stack_run):
-    assert cluster_of(stack_run("prod"))["securityPostureConfig"] == {
+def test_binary_authorization_enforced_in_every_prod_stack(run):
+    if run.spec.environment == "prod":
+        assert cluster_of(run)["binaryAuthorization"]["evaluationMode"] == "PROJECT_SINGLETON_POLICY_ENFORCE"
+
+
+def test_security_posture(fixture_run):
+    assert cluster_of(fixture_run("prod"))["securityPostureConfig"] == {
         "mode": "ENTERPRISE", "vulnerabilityMode": "VULNERABILITY_ENTERPRISE"}
-    assert cluster_of(stack_run("dev"))["securityPostureConfig"]["mode"] == "BASIC"
+    assert cluster_of(fixture_run("dev"))["securityPostureConfig"]["mode"] == "BASIC"
 
 
 def test_csi_drivers_and_backup_agent_where_dr(run):
@@ -81,20 +88,23 @@ def test_observability(run):
     assert c["loggingConfig"]["enableComponents"] == ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER"]
 
 
-def test_deletion_protection_and_protect_outside_dev(run):
-    c = run.get(CLUSTER, "cluster-gke")
-    expected = run.spec.environment != "dev"
-    assert c.inputs["deletionProtection"] is expected and c.protect is expected
-
-
-def test_default_pool_removed_and_never_default_compute_sa(run):
-    c = cluster_of(run)
-    assert c["removeDefaultNodePool"] is True
-    node_sa = f"aip-{run.spec.environment}-gke-nodes@{run.spec.project}.iam.gserviceaccount.com"
-    assert c["nodeConfig"]["serviceAccount"] == node_sa
+def node_configs(run):
+    """Every node config the stack sends: the bootstrap pool's and each node pool's."""
+    yield CLUSTER, cluster_of(run)["nodeConfig"]
     for pool in run.by_type(POOL):
-        assert pool.inputs["nodeConfig"]["serviceAccount"] == node_sa
-    assert "compute@developer.gserviceaccount.com" not in json.dumps([r.inputs for r in run.records])
+        yield pool.name, pool.inputs["nodeConfig"]
+
+
+def test_every_node_runs_as_the_platforms_node_account(run):
+    """No node may fall back to the default compute service account (it has Editor on the project)."""
+    (node_account,) = [r for r in run.by_type(ACCOUNT) if r.parent == "ai-platform:iam:NodeIdentity::nodes"]
+    email = f"{node_account.inputs['accountId']}@{run.spec.project}.iam.gserviceaccount.com"
+    configs = dict(node_configs(run))
+    assert len(configs) == 1 + len(run.spec.env.cpu_pools) + len(run.spec.env.gpu_pools)
+    for name, cfg in configs.items():
+        assert cfg["serviceAccount"] == email, name
+        assert cfg["oauthScopes"] == ["https://www.googleapis.com/auth/cloud-platform"], name
+    assert cluster_of(run)["removeDefaultNodePool"] is True
 
 
 def test_node_service_account_has_exactly_the_minimal_roles(run):
@@ -112,27 +122,33 @@ def test_no_primitive_or_admin_roles_anywhere(run):
         assert not role.endswith(".admin") and role != "roles/iam.serviceAccountTokenCreator", record.key
 
 
-def test_system_pool_hardening(run):
+def test_every_pool_is_hardened(run):
+    for name, cfg in node_configs(run):
+        if name == CLUSTER:
+            continue
+        assert cfg["imageType"] == "COS_CONTAINERD", name
+        assert cfg["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableIntegrityMonitoring": True}, name
+        assert cfg["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}, name
+        assert cfg["bootDiskKmsKey"] == "encryption-disks-id", name
+        assert cfg["gcfsConfig"] == {"enabled": True}, name
+        assert cfg["metadata"] == {"disable-legacy-endpoints": "true"}, name
+        assert cfg["tags"] == [f"aip-{run.spec.environment}-gke-node"], name
+    for pool in run.by_type(POOL):
+        assert pool.inputs["management"] == {"autoRepair": True, "autoUpgrade": True}, pool.name
+        upgrade = pool.inputs["upgradeSettings"]
+        assert upgrade["strategy"] == "SURGE" and upgrade["maxUnavailable"] == 0, pool.name
+
+
+def test_system_pool_always_has_a_node(run):
     pool = run.get(POOL, "cluster-system").inputs
-    cfg = pool["nodeConfig"]
-    assert cfg["imageType"] == "COS_CONTAINERD"
-    assert cfg["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableIntegrityMonitoring": True}
-    assert cfg["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}
-    assert cfg["bootDiskKmsKey"] == "encryption-disks-id"
-    assert cfg["gcfsConfig"] == {"enabled": True}
-    assert cfg["tags"] == [f"aip-{run.spec.environment}-gke-node"]
-    assert pool["management"] == {"autoRepair": True, "autoUpgrade": True}
-    assert pool["upgradeSettings"] == {"strategy": "SURGE", "maxSurge": 1, "maxUnavailable": 0}
-    system = next(p for p in run.spec.env.cpu_pools if p.name == "system")
-    assert pool["autoscaling"]["totalMinNodeCount"] == system.min_nodes >= 1
+    assert pool["autoscaling"]["totalMinNodeCount"] >= 1
 
 
-def test_provider_kubeconfig_has_only_name_endpoint_ca_and_exec(stack_run):
-    provider = stack_run("prod").get("pulumi:providers:kubernetes", "cluster-k8s")
+def test_provider_kubeconfig_has_only_name_endpoint_ca_and_exec(run):
+    (provider,) = run.by_type("pulumi:providers:kubernetes")
     kubeconfig = json.loads(provider.inputs["kubeconfig"])
     cluster = kubeconfig["clusters"][0]
-    assert cluster["name"] == "aip-prod-gke"
+    assert cluster["name"] == cluster_of(run)["name"]
     assert set(cluster["cluster"]) == {"server", "certificate-authority-data"}
-    assert cluster["cluster"]["server"] == "https://203.0.113.10"
     user = kubeconfig["users"][0]["user"]
     assert set(user) == {"exec"} and user["exec"]["command"] == "gke-gcloud-auth-plugin"

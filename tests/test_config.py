@@ -22,13 +22,18 @@ def error_of(root, stack="dev") -> str:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_of_the_tree_loads(stack):
     spec = config.load(stack, config.stack_config_from_file(stack))
-    assert spec.environment == stack
-    assert spec.env.protect is (stack != "dev")
-    assert spec.regional is (stack != "dev")
+    assert spec.stack == stack
+    assert spec.regional is (len(spec.env.zones) > 1)
 
 
-def test_spec_is_frozen():
-    spec = config.load("dev", config.stack_config_from_file("dev"))
+def test_fixture_environments(fixture_spec):
+    specs = {s: fixture_spec(s) for s in ("dev", "staging", "prod")}
+    assert {s: (spec.env.protect, spec.regional) for s, spec in specs.items()} == {
+        "dev": (False, False), "staging": (True, True), "prod": (True, True)}
+
+
+def test_spec_is_frozen(fixture_spec):
+    spec = fixture_spec("dev")
     with pytest.raises(Exception, match="frozen"):
         spec.env.network.pods_range = "10.0.0.0/8"
 
@@ -176,3 +181,19 @@ def test_several_problems_still_one_line(config_tree):
     edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(protect="x", prefix="UP"))
     message = error_of(config_tree)
     assert "\n" not in message and message.endswith("(and 1 more problem in this file)")
+
+
+def test_a_tenant_file_ending_in_yml_is_refused(config_tree):
+    (config_tree / "config/tenants/alpha.yaml").rename(config_tree / "config/tenants/alpha.yml")
+    assert error_of(config_tree) == (
+        "config/tenants/alpha.yml: tenant files end in .yaml, not .yml (rename it to alpha.yaml)")
+
+
+def test_a_cpu_shape_missing_from_the_catalog_is_one_line(config_tree):
+    """A shape the schema accepts but nobody knows (its vCPUs feed capacity) fails clearly, not with a traceback."""
+    edit_yaml(config_tree / "config/environments/dev.yaml",
+              lambda d: d["cpu_pools"][1].update(machine_type="c3-standard-4-lssd"))
+    assert error_of(config_tree) == (
+        "config/environments/dev.yaml: cpu_pools[1].machine_type: 'c3-standard-4-lssd' is not in "
+        "config/catalog/machines.yaml (did you mean 'c3-standard-4'? add its vCPUs and memory there)")
+

@@ -5,12 +5,10 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.database import Database
-from components.encryption import Encryption
-from components.network import Network
+from components.database import Database, DatabaseArgs, add_database
+from components.secrets import SecretStore
 from review.harness import REDACTED
-from tests.conftest import STACKS
-from tests.helpers import run_component, spec_of
+from tests.helpers import run_component
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 
@@ -44,20 +42,12 @@ def test_iam_auth_backups_pitr_cmek_insights_maintenance(run):
     assert s["maintenanceWindow"] == {"day": cfg.maintenance_day, "hour": cfg.maintenance_hour, "updateTrack": "stable"}
 
 
-def test_ha_and_sizing_per_environment(stack_run):
-    settings = {s: instance(stack_run(s)).inputs["settings"] for s in STACKS}
+def test_ha_and_sizing_per_environment(fixture_run):
+    settings = {s: instance(fixture_run(s)).inputs["settings"] for s in ("dev", "staging", "prod")}
     assert {s: v["availabilityType"] for s, v in settings.items()} == {
         "dev": "ZONAL", "staging": "REGIONAL", "prod": "REGIONAL"}
     assert {s: v["tier"] for s, v in settings.items()} == {
         "dev": "db-custom-1-3840", "staging": "db-custom-2-8192", "prod": "db-custom-4-16384"}
-
-
-def test_deletion_protection_both_layers_outside_dev(run):
-    record, protected = instance(run), run.spec.environment != "dev"
-    assert record.protect is protected
-    assert record.inputs["deletionProtection"] is protected
-    assert record.inputs["settings"]["deletionProtectionEnabled"] is protected
-    assert record.inputs["settings"]["retainBackupsOnDelete"] is protected
 
 
 def test_admin_password_generated_and_stored_in_secret_manager(run):
@@ -69,20 +59,26 @@ def test_admin_password_generated_and_stored_in_secret_manager(run):
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_add_database_gives_a_consumer_its_own_database_user_and_secret(stack):
-    spec = spec_of(stack)
+def test_add_database_gives_a_consumer_its_own_database_user_and_secret(stack, fixture_spec):
+    """The Database component and a consumer's database, from their own args: no network or keys needed."""
+    spec = fixture_spec(stack)
     reader = "principal://example/subject/ns/team-a/sa/app"
+    store = SecretStore(naming=spec.naming, region=spec.region, key="secrets-key", protect=spec.env.protect)
+    args = DatabaseArgs(naming=spec.naming, region=spec.region, settings=spec.env.data.database, vpc_id="vpc",
+                        psa_range_name="psa-range", key="database-key", secrets=store, protect=spec.env.protect)
 
     def build():
-        net, keys = Network("network", spec), Encryption("encryption", spec)
-        db = Database("database", spec, network=net, keys=keys)
+        db = Database("database", args)
         owner = pulumi.ComponentResource("test:index:Consumer", "team-a")
-        db.add_database("team-a", owner="team-a", readers=[reader], parent=owner, tenant="team-a")
+        add_database("team-a", instance=db.instance_name, store=store, owner="team-a", readers=[reader],
+                     parent=owner, tenant="team-a")
 
     run = run_component(spec, build)
     database = run.get("gcp:sql/database:Database", "team-a-db")
     assert database.inputs["name"] == "team_a" and database.parent == "test:index:Consumer::team-a"
     assert database.protect is (stack == "prod")
+    assert database.inputs["instance"] == f"aip-{stack}-pg"
+    assert run.get(INSTANCE, "database-pg").inputs["encryptionKeyName"] == "database-key"
     user = run.get("gcp:sql/user:User", "team-a-db-user")
     assert user.inputs["name"] == "team_a" and user.inputs["password"] == REDACTED
     secret = run.get("gcp:secretmanager/secret:Secret", "team-a-db-password")

@@ -7,7 +7,7 @@ import pytest
 import config
 from config import ConfigError
 from review.harness import run_stack
-from tests.conftest import edit_yaml
+from tests.conftest import edit_yaml, fixture_tree
 
 POOL = "gcp:container/nodePool:NodePool"
 
@@ -16,8 +16,8 @@ def gpu_pools(run):
     return [r for r in run.by_type(POOL) if r.parent == "ai-platform:gke:GpuNodePools::gpu"]
 
 
-def test_dev_gpu_pools_are_spot_and_scale_to_zero(stack_run):
-    pools = gpu_pools(stack_run("dev"))
+def test_dev_gpu_pools_are_spot_and_scale_to_zero(fixture_run):
+    pools = gpu_pools(fixture_run("dev"))
     assert pools
     for pool in pools:
         assert pool.inputs["nodeConfig"]["spot"] is True
@@ -25,17 +25,15 @@ def test_dev_gpu_pools_are_spot_and_scale_to_zero(stack_run):
         assert pool.inputs["autoscaling"]["locationPolicy"] == "ANY"
 
 
-def test_prod_has_small_and_large_model_pools_on_demand(stack_run):
-    pools = {p.inputs["name"]: p.inputs for p in gpu_pools(stack_run("prod"))}
+def test_prod_has_small_and_large_model_pools_on_demand(fixture_run):
+    pools = {p.inputs["name"]: p.inputs for p in gpu_pools(fixture_run("prod"))}
     types = {p["nodeConfig"]["guestAccelerators"][0]["type"] for p in pools.values()}
     assert "nvidia-l4" in types and types & {"nvidia-a100-80gb", "nvidia-h100-80gb"}
     assert pools["l4"]["nodeConfig"]["spot"] is False and pools["l4"]["autoscaling"]["totalMinNodeCount"] >= 1
     assert pools["l4"]["autoscaling"]["locationPolicy"] == "BALANCED"
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_pools_only_in_zones_offering_their_gpu(stack_run, stack):
-    run = stack_run(stack)
+def test_pools_only_in_zones_offering_their_gpu(run):
     catalog = run.spec.catalog.accelerators.accelerators
     for pool in gpu_pools(run):
         gpu = pool.inputs["nodeConfig"]["guestAccelerators"][0]
@@ -44,18 +42,19 @@ def test_pools_only_in_zones_offering_their_gpu(stack_run, stack):
         assert set(pool.inputs["nodeLocations"]) <= set(run.spec.env.zones)
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_gpu_taint_labels_driver_and_image_streaming(stack_run, stack):
-    for pool in gpu_pools(stack_run(stack)):
+def test_gpu_taint_labels_driver_and_image_streaming(run):
+    assert len(gpu_pools(run)) == len(run.spec.env.gpu_pools)
+    for pool in gpu_pools(run):
         cfg = pool.inputs["nodeConfig"]
         assert {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"} in cfg["taints"]
         assert cfg["labels"]["ai-platform/accelerator"] == cfg["guestAccelerators"][0]["type"]
-        assert cfg["guestAccelerators"][0]["gpuDriverInstallationConfig"] == {"gpuDriverVersion": "DEFAULT"}
+        assert cfg["guestAccelerators"][0]["gpuDriverInstallationConfig"] == {
+            "gpuDriverVersion": run.spec.catalog.versions.gpu_driver}
         assert cfg["gcfsConfig"] == {"enabled": True}
 
 
-def test_dev_time_sharing(stack_run):
-    accel = gpu_pools(stack_run("dev"))[0].inputs["nodeConfig"]["guestAccelerators"][0]
+def test_dev_time_sharing(fixture_run):
+    accel = gpu_pools(fixture_run("dev"))[0].inputs["nodeConfig"]["guestAccelerators"][0]
     assert accel["gpuSharingConfig"] == {"gpuSharingStrategy": "TIME_SHARING", "maxSharedClientsPerGpu": 2}
 
 
@@ -63,7 +62,7 @@ FEATURES = [
     {"name": "h100-mig", "accelerator": "nvidia-h100-80gb", "machine_type": "a3-highgpu-8g", "gpus_per_node": 8,
      "min_nodes": 0, "max_nodes": 1, "mig_partition": "3g.40gb", "zones": ["us-central1-a"],
      "compact_placement": True, "local_ssds": 16,
-     "secondary_boot_disk": {"image": "projects/acme-ai-prod/global/images/vllm-v0-11-cache"}},
+     "secondary_boot_disk": {"image": "projects/fixture-ai-prod/global/images/vllm-v0-11-cache"}},
     {"name": "a100-queued", "accelerator": "nvidia-a100-80gb", "machine_type": "a2-ultragpu-8g",
      "gpus_per_node": 8, "min_nodes": 0, "max_nodes": 2, "queued_provisioning": True},
     {"name": "h100-flex", "accelerator": "nvidia-h100-80gb", "machine_type": "a3-highgpu-1g", "gpus_per_node": 1,
@@ -75,8 +74,7 @@ FEATURES = [
 
 @pytest.fixture(scope="module")
 def featured(tmp_path_factory):
-    from tests.conftest import copy_tree
-    root = copy_tree(tmp_path_factory.mktemp("features"))
+    root = fixture_tree(tmp_path_factory.mktemp("features"))
     edit_yaml(root / "config/environments/prod.yaml", lambda d: d["gpu_pools"].extend(FEATURES))
     prices = root / "config/catalog/prices.yaml"
     edit_yaml(prices, lambda d: d["regions"]["us-central1"]["machines"].update(
@@ -91,7 +89,7 @@ def test_mig_compact_placement_local_ssd_and_secondary_boot_disk(featured):
     assert pool["nodeLocations"] == ["us-central1-a"]
     assert pool["nodeConfig"]["ephemeralStorageLocalSsdConfig"] == {"localSsdCount": 16}
     assert pool["nodeConfig"]["secondaryBootDisks"] == [
-        {"diskImage": "projects/acme-ai-prod/global/images/vllm-v0-11-cache", "mode": "CONTAINER_IMAGE_CACHE"}]
+        {"diskImage": "projects/fixture-ai-prod/global/images/vllm-v0-11-cache", "mode": "CONTAINER_IMAGE_CACHE"}]
 
 
 def test_queued_provisioning_uses_no_reservation(featured):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import pulumi_random as random
 import pytest
 
-from components.network import HEALTH_CHECK_RANGES, IAP_RANGE, Network
-from tests.helpers import only, run_component, spec_of
+from components.network import Network, NetworkArgs
+from config.google import HEALTH_CHECK_RANGES, IAP_RANGE
+from tests.helpers import only, run_component
 
 
 @pytest.fixture(scope="module", params=["dev", "staging", "prod"])
-def net(request):
-    spec = spec_of(request.param)
-    return run_component(spec, lambda: Network("network", spec))
+def net(request, fixture_spec):
+    """The Network component alone, from its own args (fixture environments)."""
+    spec = fixture_spec(request.param)
+    args = NetworkArgs(naming=spec.naming, region=spec.region, plan=spec.env.network, protect=spec.env.protect)
+    return run_component(spec, lambda: Network("network", args))
 
 
 def firewall(run, thing):
@@ -106,10 +110,19 @@ def test_private_service_access_range_and_connection(net):
     assert connection.inputs["reservedPeeringRanges"] == [f"aip-{net.spec.environment}-psa"]
 
 
-def test_network_protected_outside_dev(net):
-    protected = {r.name for r in net.records if r.protect}
-    expected = {"network-vpc", "network-nodes", "network-proxy-only", "network-psa-range"} if net.spec.env.protect else set()
-    assert protected == expected
+def test_users_of_the_psa_range_wait_for_the_peering(fixture_spec):
+    """Cloud SQL and Filestore fail on a range that is not peered yet: the output carries the dependency."""
+    spec = fixture_spec("dev")
+    args = NetworkArgs(naming=spec.naming, region=spec.region, plan=spec.env.network, protect=False)
+
+    def build():
+        network = Network("network", args)
+        random.RandomId("consumer", byte_length=4, keepers={"range": network.psa_range_name})
+
+    consumer = run_component(spec, build).get("random:index/randomId:RandomId", "consumer")
+    assert consumer.inputs["keepers"] == {"range": "aip-dev-psa"}
+    assert {"gcp:servicenetworking/connection:Connection::network-psa",
+            "gcp:compute/globalAddress:GlobalAddress::network-psa-range"} <= set(consumer.dependencies)
 
 
 def test_every_child_is_parented_to_the_component(net):

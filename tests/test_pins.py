@@ -27,7 +27,6 @@ def entry(data: dict, type_: str, name: str) -> dict:
     ("gcp:sql/databaseInstance:DatabaseInstance", "database-pg", "name", "aip-prod-postgres"),
     ("gcp:kms/keyRing:KeyRing", "encryption-ring", "name", "aip-prod-keyring"),
     ("gcp:kms/keyRing:KeyRing", "encryption-ring", "location", "us-east1"),
-    ("gcp:sql/database:Database", "tenant-acme-research-db", "name", "acme"),
     ("gcp:storage/bucket:Bucket", "storage-models", "location", "US"),
     ("gcp:kms/cryptoKey:CryptoKey", "encryption-storage", "versionTemplate.protectionLevel", "SOFTWARE"),
 ])
@@ -37,6 +36,18 @@ def test_changing_a_physical_name_or_location_is_a_replacement(type_, name, path
     entry(changed, type_, name)["pins"][path] = new
     (reason,) = inventory.replaced_stateful(old, changed)
     assert reason.startswith(f"{type_}::{name} would be replaced: {path} ")
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_renaming_any_pinned_resource_is_refused(stack):
+    """Record-wide: every pinned resource's physical name is guarded (tenants' databases and buckets too)."""
+    old = saved(stack)
+    for item in old["stateful"]:
+        identity = next((p for p in ("name", "secretId", "accountId", "length") if p in item["pins"]), None)
+        assert identity, f"{item['type']}::{item['name']} pins no physical identity"
+        changed = copy.deepcopy(old)
+        entry(changed, item["type"], item["name"])["pins"][identity] = "renamed"
+        assert len(inventory.replaced_stateful(old, changed)) == 1, item["name"]
 
 
 def test_an_in_place_change_is_not_a_replacement():
@@ -57,14 +68,6 @@ def test_a_renamed_logical_name_is_a_replacement():
     entry(changed, "gcp:sql/databaseInstance:DatabaseInstance", "database-pg")["name"] = "db-pg"
     (reason,) = inventory.replaced_stateful(old, changed)
     assert "database-pg (parent ai-platform:database:Database::database) is gone" in reason
-
-
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_every_stateful_resource_pins_its_physical_identity(stack):
-    for item in saved(stack)["stateful"]:
-        assert item["pins"], item
-        identity = {"name", "secretId", "accountId", "length"} & set(item["pins"])
-        assert identity, f"{item['type']}::{item['name']} pins no physical name"
 
 
 def test_replace_table_is_well_formed():

@@ -54,7 +54,7 @@ def test_review_all_writes_a_bundle_per_stack(tmp_path):
 
 
 def test_diff_shows_added_removed_and_modified(config_tree, tmp_path):
-    assert review("prod", "--out", str(tmp_path / "before")).returncode == 0
+    assert review("prod", "--root", str(config_tree), "--out", str(tmp_path / "before")).returncode == 0
     edit_yaml(config_tree / "config/environments/prod.yaml",
               lambda d: d["network"].update(iap_tcp_forwarding=True, nat={"min_ports_per_vm": 512}))
     result = review("prod", "--root", str(config_tree), "--out", str(tmp_path / "after"),

@@ -18,11 +18,11 @@ SUPPLIED = {"ai-platform:openaiApiKey": "sk-test-0123456789abcdef", "ai-platform
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
-def supplied(request):
-    """A stack run with the external secrets set, as `pulumi config set --secret` would."""
+def supplied(request, fixture_root):
+    """A fixture stack run with the external secrets set, as `pulumi config set --secret` would."""
     stack = request.param
-    stack_config = {**config.stack_config_from_file(stack), **SUPPLIED}
-    return run_stack(stack, stack_config=stack_config, secret_keys=list(SUPPLIED))
+    stack_config = {**config.stack_config_from_file(stack, fixture_root), **SUPPLIED}
+    return run_stack(stack, fixture_root, stack_config=stack_config, secret_keys=list(SUPPLIED))
 
 
 def principal(project: str, identity: str) -> str:
@@ -36,26 +36,26 @@ def test_user_managed_replication_with_cmek(supplied):
         replicas = secret.inputs["replication"]["userManaged"]["replicas"]
         assert replicas == [{"location": supplied.spec.region,
                              "customerManagedEncryption": {"kmsKeyName": "encryption-secrets-id"}}]
-        assert secret.protect is (supplied.stack != "dev")
-        assert secret.inputs["deletionProtection"] is (supplied.stack != "dev")
 
 
-def test_supplied_values_become_versions(supplied, stack_run):
+def test_supplied_values_become_versions(supplied, fixture_run):
     with_value = {r.name for r in supplied.by_type(VERSION)}
     assert {"secrets-llm-openai-api-key-v", "secrets-alert-slack-webhook-v"} <= with_value
     # without config values the secrets exist but start empty
-    plain = {r.name for r in stack_run(supplied.stack).by_type(VERSION)}
+    plain = {r.name for r in fixture_run(supplied.stack).by_type(VERSION)}
     assert not plain & {"secrets-llm-openai-api-key-v", "secrets-alert-slack-webhook-v"}
 
 
-def test_each_secret_readable_only_by_its_declared_readers(supplied):
+def test_each_secret_readable_only_by_its_readers(supplied):
+    """The API key is read by every hosted tenant's GenBI workload (derived), the webhook by Alertmanager."""
     readers: dict[str, set[str]] = {}
     for grant in supplied.by_type(READER):
         assert grant.inputs["role"] == "roles/secretmanager.secretAccessor"
         readers.setdefault(grant.inputs["secretId"], set()).add(grant.inputs["member"])
     env = supplied.stack
     project = supplied.spec.project
-    assert readers[f"aip-{env}-llm-openai-api-key"] == {principal(project, "genbi/wren-ai")}
+    genbi = {"dev": ["alpha/bi", "beta/bi"], "prod": ["alpha/bi", "beta/bi"]}[env]
+    assert readers[f"aip-{env}-llm-openai-api-key"] == {principal(project, who) for who in genbi}
     assert readers[f"aip-{env}-alert-slack-webhook"] == {principal(project, "monitoring/alertmanager")}
     # no project-wide secret access for anyone
     assert not [r for r in supplied.by_type("gcp:projects/iAMMember:IAMMember")
@@ -77,11 +77,20 @@ def test_review_bundle_contains_no_secret_value(supplied, tmp_path: Path):
     assert versions and {v.inputs["secretData"] for v in versions} == {"[secret]"}
 
 
-def test_generated_passwords_are_protected_outside_dev(stack_run):
-    for stack in ("dev", "prod"):
-        passwords = stack_run(stack).by_type("random:index/randomPassword:RandomPassword")
-        assert passwords and {p.protect for p in passwords} == {stack != "dev"}
-        assert all(p.inputs["length"] >= 32 for p in passwords)
+def test_generated_passwords_are_long(run):
+    passwords = run.by_type("random:index/randomPassword:RandomPassword")
+    assert passwords and all(p.inputs["length"] >= 32 for p in passwords)
+
+
+def test_readers_follow_the_tenants_workloads(run):
+    """Every hosted workload of a kind a secret is `used_by` reads it; nothing else from a tenant namespace."""
+    tenants = {t.name for t in run.spec.tenants}
+    for secret in run.spec.env.data.secrets.external:
+        members = {r.inputs["member"] for r in run.by_type(READER)
+                   if r.inputs["secretId"] == f"aip-{run.spec.environment}-{secret.name}"}
+        expected = {f"{t.name}/{w.name}" for t in run.spec.tenants for w in t.workloads if w.kind in secret.used_by}
+        in_tenants = {m.split("/ns/")[1].replace("/sa/", "/") for m in members if m.split("/ns/")[1].split("/")[0] in tenants}
+        assert in_tenants == expected, secret.name
 
 
 def test_secret_config_key_must_be_declared(config_tree):

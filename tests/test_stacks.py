@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 
 import pytest
 
 from review.bundle import resources_json
 from review.harness import run_stack
+from review.replacements import ABSENT, lookup
+from review.summary import owners as summary_owners
 from review.summary import render_summary
 from tests import inventory
 from tests.conftest import STACKS
@@ -22,12 +26,27 @@ def test_stack_matches_its_inventory(stack_run, stack):
     assert actual == expected, "inventory changed: if intended, run `make inventories` and review the diff"
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_stateful_resources_protected_exactly_outside_dev(stack_run, stack):
-    run = stack_run(stack)
+def test_stateful_resources_protected_exactly_where_the_environment_protects(run):
+    """The one protect test: every stateful resource, every stack."""
     stateful = [r for r in run.records if r.type in inventory.STATEFUL_TYPES]
     assert stateful
-    assert {r.protect for r in stateful} == {stack != "dev"}
+    assert {r.protect for r in stateful} == {run.spec.env.protect}
+    assert not [r.key for r in run.records if r.protect and r.type not in inventory.STATEFUL_TYPES]
+
+
+DELETION_PROTECTION = ("deletionProtection", "deletionProtectionEnabled", "settings.deletionProtectionEnabled",
+                       "settings.retainBackupsOnDelete")
+
+
+def test_provider_side_deletion_protection_follows_protect(run):
+    seen = 0
+    for record in run.records:
+        for path in DELETION_PROTECTION:
+            value = lookup(record.inputs, path)
+            if value is not ABSENT:
+                seen += 1
+                assert value is run.spec.env.protect, (record.key, path)
+    assert seen >= 3  # cluster, Cloud SQL (both layers), secrets
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -39,12 +58,35 @@ def test_physical_names_carry_prefix_and_environment(stack_run, stack):
         assert record.inputs["name"].startswith(f"aip-{stack}-"), record.key
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_labels_on_every_labelled_gcp_resource(stack_run, stack):
-    for record in stack_run(stack).records:
-        if "labels" in record.inputs:
-            labels = record.inputs["labels"]
-            assert labels["env"] == stack and labels["managed-by"] == "pulumi" and labels["component"], record.key
+# Label fields nested in an input block rather than at the top level.
+NESTED_LABELS = {"gcp:sql/databaseInstance:DatabaseInstance": "settings.userLabels",
+                 "gcp:container/nodePool:NodePool": "nodeConfig.resourceLabels"}
+
+
+def label_paths(type_: str) -> list[str]:
+    """Where a GCP resource type takes labels, read off the provider SDK's own constructor."""
+    module, name = type_.split(":")[1].split("/")[0], type_.split(":")[2]
+    params = inspect.signature(getattr(importlib.import_module(f"pulumi_gcp.{module}"), name)._internal_init).parameters
+    paths = [wire for python, wire in (("labels", "labels"), ("resource_labels", "resourceLabels")) if python in params]
+    return paths + ([NESTED_LABELS[type_]] if type_ in NESTED_LABELS else [])
+
+
+def test_every_gcp_resource_that_takes_labels_has_them(run):
+    owners = summary_owners(run)
+    checked = 0
+    for record in run.records:
+        if not record.custom or not record.type.startswith("gcp:"):
+            continue
+        for path in label_paths(record.type):
+            labels = lookup(record.inputs, path)
+            assert labels is not ABSENT, f"{record.key} has no {path}"
+            assert labels["env"] == run.spec.environment and labels["managed-by"] == "pulumi", record.key
+            assert labels["component"], record.key
+            owner = owners[record.key]
+            if owner.startswith("ai-platform:tenancy:Tenant::"):
+                assert labels.get("tenant") == owner.split("::tenant-")[1], record.key
+            checked += 1
+    assert checked > 20
 
 
 def test_resources_only_in_the_stacks_project(stack_run):

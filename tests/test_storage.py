@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from review.bundle import manifests
-from tests.conftest import STACKS
 
 BUCKET = "gcp:storage/bucket:Bucket"
 FILESTORE = "gcp:filestore/instance:Instance"
@@ -29,7 +28,6 @@ def test_buckets_private_uniform_cmek_and_kept(run):
         key = "backups" if purpose == "backups" else "storage"
         assert i["encryption"] == {"defaultKmsKeyName": f"encryption-{key}-id"}
         assert i["softDeletePolicy"] == {"retentionDurationSeconds": run.spec.env.data.storage.soft_delete_days * 86400}
-        assert bucket.protect is (run.spec.environment != "dev")
         assert i["labels"] == {"env": run.spec.environment, "component": "storage", "managed-by": "pulumi"}
 
 
@@ -49,11 +47,16 @@ def test_versioning_everywhere_but_the_worm_audit_bucket(run):
         assert bucket.inputs["versioning"] == {"enabled": purpose != "audit-logs"}
 
 
-def test_audit_log_retention_locked_only_in_prod(stack_run):
-    for stack in STACKS:
-        audit = buckets(stack_run(stack))["audit-logs"].inputs["retentionPolicy"]
-        cfg = stack_run(stack).spec.env.data.storage
-        assert audit == {"retentionPeriod": cfg.audit_retention_days * 86400, "isLocked": stack == "prod"}
+def test_audit_log_retention_locked_as_configured(run):
+    audit = buckets(run)["audit-logs"].inputs["retentionPolicy"]
+    cfg = run.spec.env.data.storage
+    assert audit == {"retentionPeriod": cfg.audit_retention_days * 86400, "isLocked": cfg.lock_audit_retention}
+
+
+def test_audit_log_retention_locked_only_in_prod(fixture_run):
+    locked = {s: buckets(fixture_run(s))["audit-logs"].inputs["retentionPolicy"]["isLocked"]
+              for s in ("dev", "staging", "prod")}
+    assert locked == {"dev": False, "staging": False, "prod": True}
 
 
 def test_filestore_tier_cmek_and_private_service_access(run):
@@ -66,12 +69,11 @@ def test_filestore_tier_cmek_and_private_service_access(run):
                                       "reservedIpRange": f"aip-{run.spec.environment}-psa"}]
     assert ("kmsKeyName" in fs.inputs) is cfg.cmek
     assert "gcp:servicenetworking/connection:Connection::network-psa" in fs.dependencies
-    assert fs.protect is (run.spec.environment != "dev")
 
 
-def test_filestore_cmek_where_the_tier_supports_it(stack_run):
-    assert "kmsKeyName" not in stack_run("dev").get(FILESTORE, "storage-filestore").inputs  # BASIC_HDD: no CMEK
-    prod = stack_run("prod").get(FILESTORE, "storage-filestore").inputs
+def test_filestore_cmek_where_the_tier_supports_it(fixture_run):
+    assert "kmsKeyName" not in fixture_run("dev").get(FILESTORE, "storage-filestore").inputs  # BASIC_HDD: no CMEK
+    prod = fixture_run("prod").get(FILESTORE, "storage-filestore").inputs
     assert prod["kmsKeyName"] == "encryption-filestore-id" and prod["deletionProtectionEnabled"] is True
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 
-from components.tenant import quota_hard
 from components.tenant_network import NAMESPACE_NAME
 from review.bundle import manifests
 
@@ -17,15 +16,15 @@ def objects(run, kind, namespace=None):
             and (namespace is None or m["metadata"].get("namespace") == namespace)]
 
 
-def test_every_stack_hosts_two_tenants_of_different_tiers(run):
-    assert len(run.spec.tenants) >= 2 and len({t.tier for t in run.spec.tenants}) >= 2
-    assert {m["metadata"]["name"] for m in objects(run, "Namespace")} == {t.name for t in run.spec.tenants}
+def test_a_namespace_for_each_tenant_hosted_by_the_stack(run):
+    hosted = {t.name for t in run.spec.all_tenants if run.stack in t.stacks}
+    assert {t.name for t in run.spec.tenants} == hosted
+    assert {m["metadata"]["name"] for m in objects(run, "Namespace")} == hosted
 
 
-def test_tenants_only_on_their_stacks(stack_run):
-    assert "initech-ml" not in {t.name for t in stack_run("dev").spec.tenants}
-    assert "umbrella-labs" not in {t.name for t in stack_run("staging").spec.tenants}
-    assert "initech-ml" in {t.name for t in stack_run("prod").spec.tenants}
+def test_tenants_only_on_their_stacks(fixture_run):
+    assert {s: sorted(t.name for t in fixture_run(s).spec.tenants) for s in ("dev", "staging", "prod")} == {
+        "dev": ["alpha", "beta", "delta"], "staging": ["alpha", "beta"], "prod": ["alpha", "beta", "delta", "gamma"]}
 
 
 def test_namespaces_enforce_pod_security_restricted(run):
@@ -36,11 +35,20 @@ def test_namespaces_enforce_pod_security_restricted(run):
         assert labels["ai-platform/tenant"] == ns["metadata"]["name"]
 
 
+def test_quota_of_a_known_tenant(fixture_run):
+    """alpha (premium): chat 2 x 4 CPU / 16 Gi + GenBI 3 CPU / 6 Gi = 11 CPU / 38 Gi, +25 % = 13.8 / 48 Gi;
+    storage, pods, services and PVCs from the tier; 2 L4 from tier and chat alike; limits x 2."""
+    (quota,) = objects(fixture_run("dev"), "ResourceQuota", "alpha")
+    assert quota["spec"]["hard"] == {
+        "requests.cpu": "13800m", "limits.cpu": "27600m", "requests.memory": "48Gi", "limits.memory": "96Gi",
+        "requests.nvidia.com/gpu": "2", "requests.storage": "50Gi", "persistentvolumeclaims": "20", "pods": "40",
+        "services": "20", "services.loadbalancers": "0", "services.nodeports": "0"}
+
+
 def test_quota_covers_compute_gpu_storage_and_objects(run):
     for tenant in run.spec.tenants:
         (quota,) = objects(run, "ResourceQuota", tenant.name)
         hard = quota["spec"]["hard"]
-        assert hard == quota_hard(run.spec.quota(tenant))
         assert set(hard) == {"requests.cpu", "limits.cpu", "requests.memory", "limits.memory",
                              "requests.nvidia.com/gpu", "requests.storage", "persistentvolumeclaims", "pods",
                              "services", "services.loadbalancers", "services.nodeports"}
@@ -84,9 +92,9 @@ def test_no_policy_admits_another_tenants_namespace(run):
                         assert set(peer) == {"podSelector"}  # same namespace only
 
 
-def test_explicit_allows(stack_run):
-    run = stack_run("prod")
-    names = {p["metadata"]["name"]: p for p in objects(run, "NetworkPolicy", "acme-research")}
+def test_explicit_allows(fixture_run):
+    run = fixture_run("prod")
+    names = {p["metadata"]["name"]: p for p in objects(run, "NetworkPolicy", "alpha")}
     assert set(names) == {"default-deny", "allow-dns", "allow-same-namespace", "allow-from-gateway",
                           "allow-metrics-scrape", "allow-google-apis", "allow-database", "allow-shared-endpoints"}
     database = names["allow-database"]["spec"]["egress"][0]
@@ -98,7 +106,7 @@ def test_explicit_allows(stack_run):
     assert shared == [{"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME: "monitoring"}}}],
                        "ports": [{"port": 4317, "protocol": "TCP"}]}]
     # a tenant that uses no shared endpoint gets no such policy
-    assert "allow-shared-endpoints" not in {p["metadata"]["name"] for p in objects(run, "NetworkPolicy", "globex-analytics")}
+    assert "allow-shared-endpoints" not in {p["metadata"]["name"] for p in objects(run, "NetworkPolicy", "beta")}
 
 
 def test_groups_bound_to_admin_and_view_in_their_namespace(run):
@@ -141,7 +149,6 @@ def test_tenant_bucket_database_and_secret_mount(run):
     for tenant in run.spec.tenants:
         bucket = run.get("gcp:storage/bucket:Bucket", f"tenant-{tenant.name}-bucket")
         assert bucket.inputs["labels"]["tenant"] == tenant.name
-        assert bucket.protect is (run.spec.environment != "dev")
         database = run.get("gcp:sql/database:Database", f"tenant-{tenant.name}-db")
         assert database.inputs["name"] == tenant.name.replace("-", "_")
         (spc,) = objects(run, "SecretProviderClass", tenant.name)
@@ -149,12 +156,21 @@ def test_tenant_bucket_database_and_secret_mount(run):
         assert f"tenant-{tenant.name}-db-password-id/versions/latest" in spc["spec"]["parameters"]["secrets"]
 
 
-def test_budgets_where_a_billing_account_is_configured(stack_run):
-    assert not stack_run("dev").by_type("gcp:billing/budget:Budget")
-    budgets = {r.name: r.inputs for r in stack_run("prod").by_type("gcp:billing/budget:Budget")}
-    assert set(budgets) == {"tenant-acme-research-budget", "tenant-globex-analytics-budget",
-                            "tenant-initech-ml-budget"}  # umbrella-labs declares none
-    acme = budgets["tenant-acme-research-budget"]
-    assert acme["budgetFilter"]["labels"] == {"tenant": "acme-research"}
-    assert acme["amount"] == {"specifiedAmount": {"currencyCode": "USD", "units": "4000"}}
-    assert [r["thresholdPercent"] for r in acme["thresholdRules"]] == [0.5, 0.9, 1.0]
+def test_budgets_where_a_billing_account_is_configured(fixture_run):
+    assert not fixture_run("dev").by_type("gcp:billing/budget:Budget")
+    budgets = {r.name: r.inputs for r in fixture_run("prod").by_type("gcp:billing/budget:Budget")}
+    assert set(budgets) == {"tenant-alpha-budget", "tenant-beta-budget", "tenant-gamma-budget"}  # delta has none
+    alpha = budgets["tenant-alpha-budget"]
+    assert alpha["budgetFilter"]["labels"] == {"tenant": "alpha"}
+    assert alpha["budgetFilter"]["projects"] == ["projects/123456789012"]
+    assert alpha["amount"] == {"specifiedAmount": {"currencyCode": "USD", "units": "4000"}}
+    assert [r["thresholdPercent"] for r in alpha["thresholdRules"]] == [0.5, 0.9, 1.0]
+
+
+def test_a_budget_for_each_tenant_that_asks_where_billing_is_set(run):
+    budgets = {r.inputs["budgetFilter"]["labels"]["tenant"]: r.inputs for r in run.by_type("gcp:billing/budget:Budget")}
+    billing = run.spec.env.tenancy.billing_account
+    assert set(budgets) == ({t.name for t in run.spec.tenants if t.budget} if billing else set())
+    for tenant in run.spec.tenants:
+        if tenant.name in budgets:
+            assert budgets[tenant.name]["amount"]["specifiedAmount"]["units"] == str(int(tenant.budget.monthly))

@@ -83,10 +83,10 @@ def test_duplicate_tenant(config_tree):
     write_tenant(config_tree, "zeta", display_name="copy")
     path = config_tree / "config/tenants/zeta.yaml"
     path.rename(config_tree / "config/tenants/zz-copy.yaml")
-    edit_yaml(config_tree / "config/tenants/zz-copy.yaml", lambda d: d.update(name="acme-research"))
+    edit_yaml(config_tree / "config/tenants/zz-copy.yaml", lambda d: d.update(name="alpha"))
     assert load_error(config_tree) == (
-        "config/tenants/zz-copy.yaml: name: 'acme-research' is already the name of the tenant in "
-        "config/tenants/acme-research.yaml (tenant names must be unique)")
+        "config/tenants/zz-copy.yaml: name: 'alpha' is already the name of the tenant in "
+        "config/tenants/alpha.yaml (tenant names must be unique)")
 
 
 def test_file_name_must_match(config_tree):
@@ -138,7 +138,7 @@ def test_over_capacity_prints_a_table_and_the_fix(config_tree):
     assert lines[0] == ("config/tenants: tenant GPU quotas for nvidia-l4 in stack dev total 6, capacity is 4 "
                         "(pool 'l4' 2 nodes × 2 units, overcommit 1)")
     assert lines[1].split() == ["tenant", "tier", "nvidia-l4", "quota", "from"]
-    assert lines[2].split() == ["acme-research", "premium", "2", "tier"]
+    assert lines[2].split() == ["alpha", "premium", "2", "tier"]
     assert lines[4].split() == ["zeta", "premium", "3", "workloads"]
     assert lines[-1] == ("fix: grow gpu_pools 'l4' max_nodes in config/environments/dev.yaml to at least 3, "
                          "raise tenancy.gpu_overcommit, or shrink the largest quota, zeta's (3), "

@@ -1,0 +1,35 @@
+"""The one validation pass over a loaded spec: an ordered list of check functions.
+
+The pydantic models (``config/*.py``) check what one file can say about itself: types,
+syntax, ranges, fields that must agree within the file. Everything that needs the catalog,
+the stack's region or several files is a check here, run in this order after loading; each
+raises ``ConfigError`` with one line naming the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from config.capacity import check_capacity
+from config.checks import environment, tenants
+from config.model import PlatformSpec
+
+Check = Callable[[PlatformSpec], None]
+
+CHECKS: list[Check] = [
+    environment.zones_in_region,
+    environment.cpu_machine_shapes,
+    environment.gpu_pools,
+    environment.data_in_region,
+    environment.binary_authorization_in_prod,
+    environment.dr_region,
+    environment.prices,
+    tenants.tenant_files,
+    tenants.tenants_on_stack,
+    check_capacity,
+]
+
+
+def run_checks(spec: PlatformSpec) -> None:
+    for check in CHECKS:
+        check(spec)

@@ -1,0 +1,65 @@
+"""Checks of tenant files against the catalog, the project's stacks and the hosting stack."""
+
+from __future__ import annotations
+
+from config.checks.common import tenant_file
+from config.environment import ENVIRONMENTS
+from config.errors import ConfigError, did_you_mean
+from config.model import PlatformSpec
+from config.naming import InvalidNameError, Naming
+from config.tenancy import TenantSpec
+
+
+def tenant_files(spec: PlatformSpec) -> None:
+    """Every tenant file, hosted here or not: tier, stacks, name length, workload count, accelerators."""
+    for tenant in spec.all_tenants:
+        _tenant(spec, tenant, tenant_file(tenant.name))
+
+
+def _tenant(spec: PlatformSpec, tenant: TenantSpec, file: str) -> None:
+    tiers = spec.catalog.tiers.tiers
+    if tenant.tier not in tiers:
+        hint = did_you_mean(tenant.tier, tiers)
+        raise ConfigError(file, "tier", f"{tenant.tier!r} is not a tier of config/catalog/tiers.yaml "
+                          f"({hint}tiers: {', '.join(tiers)})")
+    for i, name in enumerate(tenant.stacks):
+        if name not in spec.stacks:
+            raise ConfigError(file, f"stacks[{i}]", f"{name!r} is not a stack of this project "
+                              f"(stacks: {', '.join(spec.stacks)}; each is a Pulumi.<stack>.yaml)")
+    # The tenant's Google service account has the tightest limit; the longest environment name decides.
+    longest = Naming(spec.env.prefix, max(ENVIRONMENTS, key=len), spec.project)
+    try:
+        longest.name(tenant.name, kind="service_account")
+    except InvalidNameError as error:
+        allowed = error.limit - (len(error.name) - len(tenant.name))
+        raise ConfigError(file, "name", f"{tenant.name!r} is too long: its Google service account id {error.name!r} "
+                          f"would be {len(error.name)} characters (limit {error.limit}); "
+                          f"use at most {allowed} characters") from None
+    limit = tiers[tenant.tier].max_workloads
+    if len(tenant.workloads) > limit:
+        raise ConfigError(file, "workloads", f"declares {len(tenant.workloads)} workloads; tier {tenant.tier} allows "
+                          f"{limit} (choose a larger tier or remove workloads)")
+    known = spec.catalog.accelerators.accelerators
+    for i, workload in enumerate(tenant.workloads):
+        accelerator = getattr(workload, "accelerator", None)
+        if accelerator is not None and accelerator not in known:
+            raise ConfigError(file, f"workloads[{i}].accelerator", f"{accelerator!r} is not in "
+                              f"config/catalog/accelerators.yaml (known: {', '.join(known)})")
+
+
+def tenants_on_stack(spec: PlatformSpec) -> None:
+    """Hosted tenants: their accelerators have a pool here, the endpoints they use exist here."""
+    pools = sorted({p.accelerator for p in spec.env.gpu_pools})
+    shared = spec.env.tenancy.shared_endpoints
+    for tenant in spec.tenants:
+        file = tenant_file(tenant.name)
+        for i, workload in enumerate(tenant.workloads):
+            accelerator = getattr(workload, "accelerator", None)
+            if accelerator is not None and accelerator not in pools:
+                raise ConfigError(file, f"workloads[{i}].accelerator",
+                                  f"{accelerator!r} has no GPU pool in stack {spec.stack} (pools offer: "
+                                  f"{', '.join(pools) or 'none'}; add a pool or remove {spec.stack} from stacks)")
+        for i, endpoint in enumerate(tenant.uses):
+            if endpoint not in shared:
+                raise ConfigError(file, f"uses[{i}]", f"{endpoint!r} is not a shared endpoint of stack {spec.stack} "
+                                  f"(known: {', '.join(shared) or 'none'})")

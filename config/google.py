@@ -1,0 +1,31 @@
+"""Fixed facts about Google Cloud that several parts of the program rely on, each once.
+
+Each value carries the documentation it comes from; a change there is a change here only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+# private.googleapis.com: Private Google Access for *.googleapis.com from inside the VPC.
+# https://cloud.google.com/vpc/docs/configure-private-google-access#domain-options
+PRIVATE_GOOGLE_ACCESS_RANGE = "199.36.153.8/30"
+PRIVATE_GOOGLE_ACCESS_IPS = [str(ip) for ip in ipaddress.IPv4Network(PRIVATE_GOOGLE_ACCESS_RANGE)]
+
+# Google front ends: load balancer proxies and health checks.
+# https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges
+HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"]
+
+# Identity-Aware Proxy TCP forwarding. https://cloud.google.com/iap/docs/using-tcp-forwarding
+IAP_RANGE = "35.235.240.0/20"
+
+# Cloud SQL for PostgreSQL listens on the standard port on its private IP.
+POSTGRES_PORT = 5432
+
+
+def workload_pool(project: str) -> str:
+    """The Workload Identity pool GKE creates for a project's clusters.
+
+    https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity
+    """
+    return f"{project}.svc.id.goog"
