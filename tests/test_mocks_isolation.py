@@ -22,3 +22,14 @@ def test_stack_config_does_not_leak_between_runs():
     run_program(lambda: seen.update(a=pulumi.Config("gcp").get("region")), "dev", {"gcp:region": "us-east1"})
     run_program(lambda: seen.update(b=pulumi.Config("gcp").get("region")), "dev", {})
     assert seen == {"a": "us-east1", "b": None}
+
+
+def test_source_position_capture_is_skipped_only_inside_a_run():
+    """The harness swaps the SDK's stack capture out during a mocked run and puts it back."""
+    from pulumi.runtime import resource as sdk_resource
+
+    original = sdk_resource._get_stack_trace
+    seen = {}
+    run_program(lambda: seen.update(inside=sdk_resource._get_stack_trace), "dev")
+    assert seen["inside"] is not original
+    assert sdk_resource._get_stack_trace is original
