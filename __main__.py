@@ -1,7 +1,7 @@
 """The AI platform, one stack: load the validated spec, build components in order, export.
 
-ProjectServices -> Network -> Encryption -> NodeIdentity -> Cluster -> GpuNodePools -> Storage
--> Secrets -> Database -> Tenant x N (docs/architecture.md). Each component gets its own small
+ProjectServices -> Network -> Encryption -> NodeIdentity -> ImageSupply -> Cluster -> GpuNodePools
+-> Storage -> Secrets -> Database -> Tenant x N (docs/architecture.md). Each component gets its own small
 args, built here from the spec; components see nothing else.
 """
 
@@ -15,10 +15,11 @@ from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.gpu_pools import GpuNodePools, GpuNodePoolsArgs, PlacedGpuPool
 from components.identity import project_number
+from components.image_supply import ImageSupply, ImageSupplyArgs
 from components.network import Network, NetworkArgs
 from components.node_identity import NodeIdentity, NodeIdentityArgs
 from components.node_pools import NodeSettings
-from components.project_services import APIS, ProjectServices, ProjectServicesArgs
+from components.project_services import ProjectServices, ProjectServicesArgs
 from components.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
 from components.storage import BucketPolicy, Storage, StorageArgs, StorageKeys
 from components.tenant import Billing, Tenant, TenantArgs
@@ -33,14 +34,17 @@ except config.ConfigError as error:
 env, naming, protect = spec.env, spec.naming, spec.env.protect
 number = project_number(spec.project)
 
-apis = ProjectServices("apis", ProjectServicesArgs(project=spec.project, apis=APIS))
-after_apis = pulumi.ResourceOptions(depends_on=[apis])
+apis = ProjectServices("apis", ProjectServicesArgs(project=spec.project, apis=spec.catalog.apis.enabled))
+after_apis = pulumi.ResourceOptions(depends_on=[apis])  # every component waits for the APIs it calls
 network = Network("network", NetworkArgs(naming=naming, region=spec.region, plan=env.network, protect=protect),
                   opts=after_apis)
 keys = Encryption("encryption", EncryptionArgs(
     naming=naming, regions=spec.regions_in_use, settings=env.encryption, project_number=number, protect=protect),
     opts=after_apis)
 nodes = NodeIdentity("nodes", NodeIdentityArgs(naming=naming), opts=after_apis)
+images = ImageSupply("images", ImageSupplyArgs(
+    naming=naming, region=spec.region, registries=spec.catalog.versions.registries, key=keys.key_id("artifacts"),
+    settings=env.image_supply, binary_authorization=env.cluster.binary_authorization), opts=after_apis)
 node_settings = NodeSettings(service_account=nodes.email, disk_key=keys.key_id("disks"), node_tag=network.node_tag)
 cluster = Cluster("cluster", ClusterArgs(
     naming=naming, location=spec.cluster_location, zones=tuple(env.zones), regional=env.regional,
@@ -49,24 +53,30 @@ cluster = Cluster("cluster", ClusterArgs(
                            control_plane_range=env.network.control_plane_range),
     settings=env.cluster, versions=spec.catalog.versions.gke, nodes=node_settings,
     secrets_key=keys.key_id("gke-secrets"), cpu_pools=tuple(env.cpu_pools),
-    backup_agent=env.dr.mode != "none", gpu_metrics=bool(env.gpu_pools), protect=protect))
+    backup_agent=env.dr.mode != "none", gpu_metrics=bool(env.gpu_pools), protect=protect), opts=after_apis)
 gpus = GpuNodePools("gpu", GpuNodePoolsArgs(
     naming=naming, cluster_name=cluster.name, location=cluster.location, nodes=node_settings,
     gpu_driver=spec.catalog.versions.gpu_driver,
-    pools=tuple(PlacedGpuPool(pool, tuple(spec.gpu_pool_zones(pool))) for pool in env.gpu_pools)))
+    pools=tuple(PlacedGpuPool(pool, tuple(spec.gpu_pool_zones(pool))) for pool in env.gpu_pools)), opts=after_apis)
 buckets = BucketPolicy(naming=naming, settings=env.data.storage, protect=protect)
 storage = Storage("storage", StorageArgs(
     buckets=buckets, keys=StorageKeys(storage=keys.key_id("storage"), backups=keys.key_id("backups"),
                                       filestore=keys.key_id("filestore"), disks=keys.key_id("disks")),
-    filestore=env.data.filestore, region=spec.region, zone=env.zones[0], vpc_name=network.vpc_name,
-    psa_range_name=network.psa_range_name, provider=cluster.provider))
+    filestore=env.data.filestore, region=spec.region, zone=env.zones[0], vpc_id=network.vpc_id,
+    vpc_name=network.vpc_name, psa_range_name=network.psa_range_name,
+    psa_range=env.network.private_service_access_range, node_tag=network.node_tag, provider=cluster.provider),
+    opts=after_apis)
 secret_store = SecretStore(naming=naming, region=spec.region, key=keys.key_id("secrets"), protect=protect)
 supplied = config.secret_values_from_pulumi(spec)
-secrets = Secrets("secrets", SecretsArgs(store=secret_store, project_number=number, secrets=tuple(
-    SuppliedSecret(s.name, tuple(spec.secret_readers(s)), supplied[s.name]) for s in env.data.secrets.external)))
+secrets = Secrets("secrets", SecretsArgs(
+    store=secret_store, project_number=number, workload_pool=cluster.workload_pool, secrets=tuple(
+        SuppliedSecret(s.name, tuple(s.readers), supplied[s.name]) for s in env.data.secrets.external)),
+    opts=after_apis)
 database = Database("database", DatabaseArgs(
-    naming=naming, region=spec.region, settings=env.data.database, vpc_id=network.vpc_id,
-    psa_range_name=network.psa_range_name, key=keys.key_id("database"), secrets=secret_store, protect=protect))
+    naming=naming, region=spec.region, settings=env.data.database, version=spec.catalog.versions.postgres,
+    flags={name: flag.value for name, flag in spec.catalog.database_flags.flags.items()}, vpc_id=network.vpc_id,
+    psa_range_name=network.psa_range_name, key=keys.key_id("database"), secrets=secret_store, protect=protect),
+    opts=after_apis)
 billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.prices.currency,
                   project_number=number) if env.tenancy.billing_account else None
 tenants = {
@@ -78,7 +88,9 @@ tenants = {
             shared_endpoints=tuple(Endpoint(e.namespace, e.port)
                                    for e in (env.tenancy.shared_endpoints[u] for u in t.uses))),
         buckets=buckets, bucket_key=keys.key_id("storage"), secrets=secret_store,
-        database_instance=database.instance_name, provider=cluster.provider, billing=billing))
+        database_instance=database.instance_name, workload_pool=cluster.workload_pool, provider=cluster.provider,
+        shared_secrets={s.name: secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing),
+        opts=after_apis)
     for t in spec.tenants
 }
 

@@ -20,16 +20,18 @@ MONITORING = ["SYSTEM_COMPONENTS", "APISERVER", "SCHEDULER", "CONTROLLER_MANAGER
 LOGGING = ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER"]
 
 
-def kubeconfig(name: str, endpoint: str, ca: str) -> str:
-    """A kubeconfig with only name, endpoint and CA, authenticating through gke-gcloud-auth-plugin.
+def kubeconfig(name: str, dns_endpoint: str) -> str:
+    """A kubeconfig for the cluster's DNS-based endpoint, authenticating through gke-gcloud-auth-plugin.
 
-    Anything else (tokens, client certs) would change on every refresh and replace every
-    Kubernetes resource that uses the provider.
+    The DNS endpoint is reachable from anywhere Google APIs are (CI runners need no VPC
+    access), is gated by IAM (`container.clusters.connect`) and serves a certificate from a
+    public CA, so no cluster CA is needed (passing it would fail TLS). Nothing else goes in:
+    tokens or certificates change on refresh and would replace every Kubernetes resource.
     """
     return json.dumps({
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca}}],
+        "clusters": [{"name": name, "cluster": {"server": f"https://{dns_endpoint}"}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
         "users": [{"name": name, "user": {"exec": {
@@ -73,13 +75,15 @@ class ClusterArgs:
 class Cluster(pulumi.ComponentResource):
     """Private, Workload-Identity, Dataplane V2 GKE cluster with its CPU pools.
 
-    Outputs: ``name``, ``location``, ``endpoint`` and ``provider`` (the Kubernetes provider).
+    Outputs: ``name``, ``location``, ``dns_endpoint``, ``workload_pool`` (resolves once the cluster,
+    which creates the Workload Identity pool, exists) and ``provider`` (the Kubernetes provider).
     """
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:gke:Cluster", name, None, opts)
         cfg, versions, naming, net = args.settings, args.versions, args.naming, args.network
         self.location = args.location
+        ip_endpoint = bool(cfg.authorized_networks)  # none: the DNS endpoint is the only way in
         c = gcp.container
         cluster = c.Cluster(
             f"{name}-gke",
@@ -103,29 +107,39 @@ class Cluster(pulumi.ComponentResource):
                 shielded_instance_config=c.ClusterNodeConfigShieldedInstanceConfigArgs(
                     enable_secure_boot=True, enable_integrity_monitoring=True),
                 workload_metadata_config=c.ClusterNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA")),
+            # No min_master_version: created at the channel's default version (config/catalog/versions.yaml).
             release_channel=c.ClusterReleaseChannelArgs(channel=versions.release_channel),
-            min_master_version=versions.min_master_version,
             private_cluster_config=c.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True,
-                enable_private_endpoint=not cfg.authorized_networks,
+                enable_private_endpoint=not ip_endpoint,
                 master_ipv4_cidr_block=net.control_plane_range,
-                master_global_access_config=c.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(enabled=True)),
+                master_global_access_config=c.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(enabled=True)
+                if ip_endpoint else None),
             control_plane_endpoints_config=c.ClusterControlPlaneEndpointsConfigArgs(
                 dns_endpoint_config=c.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
                     allow_external_traffic=True),
-                ip_endpoints_config=c.ClusterControlPlaneEndpointsConfigIpEndpointsConfigArgs(enabled=True)),
+                ip_endpoints_config=c.ClusterControlPlaneEndpointsConfigIpEndpointsConfigArgs(enabled=ip_endpoint)),
             master_authorized_networks_config=c.ClusterMasterAuthorizedNetworksConfigArgs(
                 cidr_blocks=[c.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
                     cidr_block=n.cidr, display_name=n.name) for n in cfg.authorized_networks],
-                gcp_public_cidrs_access_enabled=False),
+                gcp_public_cidrs_access_enabled=False) if ip_endpoint else None,
+            master_auth=c.ClusterMasterAuthArgs(client_certificate_config=c.ClusterMasterAuthClientCertificateConfigArgs(
+                issue_client_certificate=False)),
+            # CVE-2020-8554: a Service with externalIPs could intercept traffic to any address.
+            service_external_ips_config=c.ClusterServiceExternalIpsConfigArgs(enabled=False),
+            enable_intranode_visibility=cfg.intranode_visibility,
+            node_pool_defaults=c.ClusterNodePoolDefaultsArgs(
+                node_config_defaults=c.ClusterNodePoolDefaultsNodeConfigDefaultsArgs(
+                    insecure_kubelet_readonly_port_enabled="FALSE")),
             workload_identity_config=c.ClusterWorkloadIdentityConfigArgs(workload_pool=workload_pool(naming.project)),
             datapath_provider="ADVANCED_DATAPATH",  # Dataplane V2: enforces NetworkPolicy
             enable_shielded_nodes=True,
             enable_legacy_abac=False,
             database_encryption=c.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=args.secrets_key),
+            # The project's policy decides enforce or dry run (components/image_supply.py).
             binary_authorization=c.ClusterBinaryAuthorizationArgs(
-                evaluation_mode="PROJECT_SINGLETON_POLICY_ENFORCE" if cfg.binary_authorization == "enforce"
-                else "DISABLED"),
+                evaluation_mode="DISABLED" if cfg.binary_authorization == "disabled"
+                else "PROJECT_SINGLETON_POLICY_ENFORCE"),
             security_posture_config=c.ClusterSecurityPostureConfigArgs(
                 mode=cfg.security_posture, vulnerability_mode=cfg.vulnerability_scanning),
             secret_manager_config=c.ClusterSecretManagerConfigArgs(
@@ -156,18 +170,23 @@ class Cluster(pulumi.ComponentResource):
             # node_config describes only the bootstrap pool removed at creation; later drift is noise.
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["nodeConfig"]),
         )
-        for pool in args.cpu_pools:
+        pools = [
             node_pool(
                 f"{name}-{pool.name}", pool, project=naming.project, cluster=cluster.name, location=self.location,
                 zones=list(args.zones),
                 config=node_config(pool, args.nodes, resource_labels=naming.labels("cluster")),
                 location_policy="ANY" if pool.spot else "BALANCED", parent=self)
+            for pool in args.cpu_pools
+        ]
         self.name: pulumi.Output[str] = cluster.name
-        self.endpoint: pulumi.Output[str] = cluster.endpoint
+        self.dns_endpoint: pulumi.Output[str] = cluster.control_plane_endpoints_config.dns_endpoint_config.endpoint
+        self.workload_pool: pulumi.Output[str] = cluster.workload_identity_config.workload_pool
         self.provider = k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=pulumi.Output.all(cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate)
-            .apply(lambda values: kubeconfig(*values)),
-            opts=pulumi.ResourceOptions(parent=self),
+            kubeconfig=pulumi.Output.all(cluster.name, self.dns_endpoint).apply(lambda values: kubeconfig(*values)),
+            # Kubernetes objects wait for nodes: add-on CRDs (SecretProviderClass) and GKE's own
+            # StorageClasses appear only once the cluster runs system pods.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=pools),
         )
-        self.register_outputs({"name": self.name, "endpoint": self.endpoint})
+        self.register_outputs({"name": self.name, "dns_endpoint": self.dns_endpoint,
+                               "workload_pool": self.workload_pool})

@@ -1,5 +1,8 @@
-"""The platform's Cloud SQL for PostgreSQL 16: private IP only, IAM auth, CMEK, PITR.
+"""The platform's Cloud SQL for PostgreSQL: private IP only, client certificates required, CIS flags,
+IAM auth, CMEK, PITR.
 
+Every client connects through the Cloud SQL Auth Proxy (or a Cloud SQL connector), which
+presents a short-lived client certificate: the instance requires one (ADR 0005).
 ``add_database`` gives a consumer (a tenant, GenBI) its own database and user on the
 instance, the password generated and kept in Secret Manager, readable only by the
 consumer's identities.
@@ -22,6 +25,8 @@ class DatabaseArgs:
     naming: Naming
     region: str
     settings: DatabaseSpec
+    version: str  # POSTGRES_<major>, from the versions catalog
+    flags: dict[str, str]  # the CIS flags of the flag catalog
     vpc_id: pulumi.Input[str]
     psa_range_name: pulumi.Input[str]  # resolves once the peering exists
     key: pulumi.Input[str]  # the `database` key
@@ -32,7 +37,7 @@ class DatabaseArgs:
 class Database(pulumi.ComponentResource):
     """Cloud SQL instance on the Private Service Access range; regional HA where configured.
 
-    Outputs: ``instance_name``, ``connection_name``, ``private_ip``.
+    Outputs: ``instance_name``, ``connection_name``.
     """
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -40,15 +45,15 @@ class Database(pulumi.ComponentResource):
         cfg, sql, naming = args.settings, gcp.sql, args.naming
         instance = sql.DatabaseInstance(
             f"{name}-pg",
-            name=naming.name("pg"),
+            name=naming.held("pg"),
             project=naming.project,
             region=args.region,
-            database_version="POSTGRES_16",
+            database_version=args.version,
             encryption_key_name=args.key,
             deletion_protection=args.protect,
             settings=sql.DatabaseInstanceSettingsArgs(
                 tier=cfg.tier,
-                edition="ENTERPRISE",
+                edition=cfg.edition,
                 availability_type=cfg.availability,
                 disk_type="PD_SSD",
                 disk_size=cfg.disk_size_gb,
@@ -59,7 +64,7 @@ class Database(pulumi.ComponentResource):
                     ipv4_enabled=False,
                     private_network=args.vpc_id,
                     allocated_ip_range=args.psa_range_name,
-                    ssl_mode="ENCRYPTED_ONLY",
+                    ssl_mode="TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
                     enable_private_path_for_google_cloud_services=True),
                 backup_configuration=sql.DatabaseInstanceSettingsBackupConfigurationArgs(
                     enabled=True,
@@ -74,15 +79,13 @@ class Database(pulumi.ComponentResource):
                 insights_config=sql.DatabaseInstanceSettingsInsightsConfigArgs(
                     query_insights_enabled=True, record_application_tags=True, record_client_address=False,
                     query_string_length=1024),
-                database_flags=[
-                    sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="cloudsql.iam_authentication", value="on"),
-                    sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="max_connections", value=str(cfg.max_connections)),
-                    sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_connections", value="on"),
-                    sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_min_duration_statement", value="1000"),
-                ],
+                database_flags=[sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=flag, value=value)
+                                for flag, value in sorted({**args.flags,
+                                                           "max_connections": str(cfg.max_connections)}.items())],
                 user_labels=naming.labels("database"),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # The disk grows by itself (autoresize): the configured size is only the initial one.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["settings.diskSize"]),
         )
         admin_password, _ = generated_secret(
             f"{name}-admin-password", args.secrets, "pg-admin-password", component="database", parent=self)
@@ -90,8 +93,7 @@ class Database(pulumi.ComponentResource):
                  password=admin_password.result, opts=pulumi.ResourceOptions(parent=self))
         self.instance_name: pulumi.Output[str] = instance.name
         self.connection_name: pulumi.Output[str] = instance.connection_name
-        self.private_ip: pulumi.Output[str] = instance.private_ip_address
-        self.register_outputs({"connection_name": self.connection_name, "private_ip": self.private_ip})
+        self.register_outputs({"connection_name": self.connection_name})
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,12 @@ def add_database(resource_name: str, *, instance: pulumi.Input[str], store: Secr
                                 opts=pulumi.ResourceOptions(parent=parent, protect=protect))
     password, secret = generated_secret(f"{resource_name}-db-password", store, f"{owner}-db-password",
                                         component="database", parent=parent, tenant=tenant)
+    # ABANDON: Postgres refuses to drop a role that owns objects, which would block offboarding;
+    # the role goes with its database (dropped by hand after export) or the instance.
     gcp.sql.User(f"{resource_name}-db-user", name=db_name, instance=instance, project=project,
-                 password=password.result, opts=pulumi.ResourceOptions(parent=parent, depends_on=[database]))
+                 password=password.result, deletion_policy="ABANDON",
+                 opts=pulumi.ResourceOptions(parent=parent, depends_on=[database]))
     for i, reader in enumerate(readers):
-        grant_access(f"{resource_name}-db-password-reader-{i}", secret, reader, parent)
+        grant_access(f"{resource_name}-db-password-reader-{i}", project=secret.project, secret_id=secret.secret_id,
+                     member=reader, parent=parent)
     return ConsumerDatabase(database.name, secret.id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.outputs import after
 from config.environment import EncryptionSpec
 from config.naming import Naming
 
@@ -36,6 +37,7 @@ CLOUD_SQL = Agent("gcp-sa-cloud-sql", "sqladmin.googleapis.com")
 SECRET_MANAGER = Agent("gcp-sa-secretmanager", "secretmanager.googleapis.com")
 FILESTORE = Agent("cloud-filer", "file.googleapis.com")
 GKE_BACKUP = Agent("gcp-sa-gkebackup", "gkebackup.googleapis.com")
+ARTIFACT_REGISTRY = Agent("gcp-sa-artifactregistry", "artifactregistry.googleapis.com")
 
 # Purpose -> the service agents that encrypt with that key.
 PURPOSES: dict[str, tuple[Agent, ...]] = {
@@ -46,6 +48,7 @@ PURPOSES: dict[str, tuple[Agent, ...]] = {
     "backups": (GKE_BACKUP, STORAGE),  # Backup for GKE plans and backup buckets
     "secrets": (SECRET_MANAGER,),
     "filestore": (FILESTORE,),
+    "artifacts": (ARTIFACT_REGISTRY,),  # the image cache (Artifact Registry remote repositories)
 }
 
 
@@ -81,10 +84,10 @@ class Encryption(pulumi.ComponentResource):
         self._primary = args.regions[0]
         self._key_ids: dict[tuple[str, str], pulumi.Output[str]] = {}
         for region in args.regions:
-            # The DR ring keeps the name it was created with (`keys-<region>`): rings can never be deleted.
+            # The DR ring keeps the name it was created with (`keys-<region>`): rings are never deleted.
             suffix = "" if region == self._primary else f"-{region}"
             ring = gcp.kms.KeyRing(
-                f"{name}-ring{suffix}", name=naming.name(f"keys{suffix}"), project=project,
+                f"{name}-ring{suffix}", name=naming.held(f"keys{suffix}"), project=project,
                 location=region, opts=keep)
             for purpose, agents in PURPOSES.items():
                 key = gcp.kms.CryptoKey(
@@ -111,8 +114,7 @@ class Encryption(pulumi.ComponentResource):
                     )
                     for agent in agents
                 ]
-                self._key_ids[(region, purpose)] = pulumi.Output.all(key.id, *(g.id for g in grants)).apply(
-                    lambda ids: ids[0])
+                self._key_ids[(region, purpose)] = after(key.id, *grants)
         self.register_outputs({f"{r}/{p}": k for (r, p), k in self._key_ids.items()})
 
     def key_id(self, purpose: str, region: str | None = None) -> pulumi.Output[str]:

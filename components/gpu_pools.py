@@ -85,7 +85,7 @@ class GpuNodePools(pulumi.ComponentResource):
                 f"{name}-{pool.name}", pool, project=args.naming.project, cluster=args.cluster_name,
                 location=args.location, zones=list(placed.zones), config=config,
                 location_policy="ANY" if (pool.spot or pool.flex_start or pool.queued_provisioning) else "BALANCED",
-                parent=self,
+                parent=self, auto_repair=not pool.queued_provisioning,
                 queued_provisioning=c.NodePoolQueuedProvisioningArgs(enabled=True) if pool.queued_provisioning else None,
                 placement_policy=c.NodePoolPlacementPolicyArgs(type="COMPACT") if pool.compact_placement else None,
             ).name

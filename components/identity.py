@@ -5,20 +5,20 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from config.google import workload_pool
-
 
 def project_number(project: str) -> pulumi.Output[str]:
     """The project's number (service agent emails and principal identifiers use it). Look it up once."""
     return gcp.organizations.get_project_output(project_id=project).number
 
 
-def workload_principal(project: str, number: pulumi.Input[str], identity: str) -> pulumi.Output[str]:
+def workload_principal(number: pulumi.Input[str], pool: pulumi.Input[str], identity: str) -> pulumi.Output[str]:
     """IAM principal of Kubernetes service account ``namespace/name`` (Workload Identity Federation for GKE).
 
-    Granting roles to this principal directly needs no Google service account in between.
+    Granting roles to this principal directly needs no Google service account in between. Pass
+    the cluster's ``workload_pool`` output: IAM refuses a member of a pool that does not exist
+    yet ("Identity Pool does not exist"), and the pool exists once the cluster does.
     """
     namespace, name = identity.split("/")
-    return pulumi.Output.from_input(number).apply(
-        lambda n: f"principal://iam.googleapis.com/projects/{n}/locations/global/workloadIdentityPools/"
-                  f"{workload_pool(project)}/subject/ns/{namespace}/sa/{name}")
+    return pulumi.Output.all(number, pool).apply(
+        lambda v: f"principal://iam.googleapis.com/projects/{v[0]}/locations/global/workloadIdentityPools/"
+                  f"{v[1]}/subject/ns/{namespace}/sa/{name}")

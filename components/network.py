@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.outputs import after
 from config.environment import NetworkSpec
 from config.google import HEALTH_CHECK_RANGES, IAP_RANGE, PRIVATE_GOOGLE_ACCESS_IPS
 from config.naming import Naming
@@ -132,8 +133,7 @@ class Network(pulumi.ComponentResource):
         self.vpc_id: pulumi.Output[str] = vpc.id
         self.vpc_name: pulumi.Output[str] = vpc.name
         self.subnet_id: pulumi.Output[str] = subnet.id
-        self.psa_range_name: pulumi.Output[str] = pulumi.Output.all(psa_range.name, psa_connection.id).apply(
-            lambda values: values[0])
+        self.psa_range_name: pulumi.Output[str] = after(psa_range.name, psa_connection)
         self.register_outputs({"vpc": self.vpc_id, "subnet": self.subnet_id, "psa_range": self.psa_range_name})
 
     def _private_google_apis(self, name: str, naming: Naming, vpc_id: pulumi.Input[str],

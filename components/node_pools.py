@@ -6,7 +6,6 @@ zones (``total_min/max_node_count``), so capacity and cost figures read directly
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from config.cluster import NodePoolSpec
+from config.quota import initial_nodes_per_zone
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 POOL_LABEL = "ai-platform/node-pool"
@@ -55,8 +55,12 @@ def node_config(pool: NodePoolSpec, nodes: NodeSettings, *, resource_labels: dic
 
 def node_pool(resource_name: str, pool: NodePoolSpec, *, project: str, cluster: pulumi.Input[str], location: str,
               zones: list[str], config: gcp.container.NodePoolNodeConfigArgs, location_policy: str,
-              parent: pulumi.Resource, **extra: Any) -> gcp.container.NodePool:
-    """An autoscaled pool with auto-repair, auto-upgrade and surge upgrades that never drop capacity."""
+              parent: pulumi.Resource, auto_repair: bool = True, **extra: Any) -> gcp.container.NodePool:
+    """An autoscaled pool with auto-repair, auto-upgrade and surge upgrades that never drop capacity.
+
+    Queued-provisioning pools pass ``auto_repair=False``: their nodes live for one request and
+    GKE's documented setup turns repair off for them.
+    """
     return gcp.container.NodePool(
         resource_name,
         name=pool.name,
@@ -64,15 +68,16 @@ def node_pool(resource_name: str, pool: NodePoolSpec, *, project: str, cluster: 
         cluster=cluster,
         location=location,
         node_locations=zones,
-        initial_node_count=math.ceil(pool.min_nodes / len(zones)),
+        initial_node_count=initial_nodes_per_zone(pool, len(zones)),  # per zone: GKE multiplies by the zones
         autoscaling=gcp.container.NodePoolAutoscalingArgs(
             total_min_node_count=pool.min_nodes, total_max_node_count=pool.max_nodes,
             location_policy=location_policy),
-        management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+        management=gcp.container.NodePoolManagementArgs(auto_repair=auto_repair, auto_upgrade=True),
         upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(
             strategy="SURGE", max_surge=pool.max_surge, max_unavailable=0),
         node_config=config,
         # initial_node_count only matters at creation; the autoscaler owns the count afterwards.
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["initialNodeCount"]),
+        # A pool's name is fixed: a replacement must delete the old pool before creating the new one.
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["initialNodeCount"], delete_before_replace=True),
         **extra,
     )

@@ -7,27 +7,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-# Every API a component of this program calls.
-APIS = (
-    "artifactregistry.googleapis.com",
-    "billingbudgets.googleapis.com",
-    "certificatemanager.googleapis.com",
-    "cloudkms.googleapis.com",
-    "compute.googleapis.com",
-    "container.googleapis.com",
-    "dns.googleapis.com",
-    "file.googleapis.com",
-    "gkebackup.googleapis.com",
-    "iam.googleapis.com",
-    "iamcredentials.googleapis.com",
-    "logging.googleapis.com",
-    "monitoring.googleapis.com",
-    "networkservices.googleapis.com",
-    "secretmanager.googleapis.com",
-    "servicenetworking.googleapis.com",
-    "sqladmin.googleapis.com",
-)
-
 
 @dataclass(frozen=True)
 class ProjectServicesArgs:

@@ -70,11 +70,11 @@ def generated_secret(resource_name: str, store: SecretStore, thing: str, *, comp
     return password, secret
 
 
-def grant_access(resource_name: str, secret: gcp.secretmanager.Secret, member: pulumi.Input[str],
-                 parent: pulumi.Resource) -> gcp.secretmanager.SecretIamMember:
+def grant_access(resource_name: str, *, project: pulumi.Input[str], secret_id: pulumi.Input[str],
+                 member: pulumi.Input[str], parent: pulumi.Resource) -> gcp.secretmanager.SecretIamMember:
     """``secretAccessor`` on this one secret, for this one identity."""
     return gcp.secretmanager.SecretIamMember(
-        resource_name, project=secret.project, secret_id=secret.secret_id, role=ACCESSOR, member=member,
+        resource_name, project=project, secret_id=secret_id, role=ACCESSOR, member=member,
         opts=pulumi.ResourceOptions(parent=parent))
 
 
@@ -100,7 +100,9 @@ def secret_provider_class(resource_name: str, *, name: str, namespace: str, file
 
 @dataclass(frozen=True)
 class SuppliedSecret:
-    """A secret a human supplies; ``readers`` are Kubernetes identities ``namespace/serviceaccount``."""
+    """A secret a human supplies; ``readers`` are platform Kubernetes identities ``namespace/serviceaccount``
+    that call Google as themselves (no Google service account annotation). Tenant workloads read
+    through their tenant's Google service account, granted by the Tenant component."""
 
     name: str
     readers: tuple[str, ...]
@@ -111,6 +113,7 @@ class SuppliedSecret:
 class SecretsArgs:
     store: SecretStore
     project_number: pulumi.Input[str]
+    workload_pool: pulumi.Input[str]  # the cluster's output: readers' principals name it
     secrets: tuple[SuppliedSecret, ...]
 
 
@@ -119,7 +122,6 @@ class Secrets(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:secrets:Secrets", name, None, opts)
-        project = args.store.naming.project
         ids: dict[str, pulumi.Output[str]] = {}
         for supplied in args.secrets:
             secret = managed_secret(f"{name}-{supplied.name}", args.store, supplied.name, component="secrets",
@@ -128,8 +130,9 @@ class Secrets(pulumi.ComponentResource):
             if supplied.value is not None:
                 secret_version(f"{name}-{supplied.name}-v", secret, supplied.value, self)
             for reader in supplied.readers:
-                grant_access(f"{name}-{supplied.name}-{reader.replace('/', '-')}", secret,
-                             workload_principal(project, args.project_number, reader), self)
+                grant_access(f"{name}-{supplied.name}-{reader.replace('/', '-')}", project=secret.project,
+                             secret_id=secret.secret_id, parent=self,
+                             member=workload_principal(args.project_number, args.workload_pool, reader))
             ids[supplied.name] = secret.secret_id
         self.ids = ids
         self.register_outputs({"secrets": ids})

@@ -30,17 +30,28 @@ class BucketPolicy:
     protect: bool
 
 
-def lifecycle_rules(cfg: StorageSpec) -> list[gcp.storage.BucketLifecycleRuleArgs]:
-    """Colder classes for old objects, a cap on noncurrent versions, no stale multipart uploads."""
+# NFSv3 call-backs from a Filestore instance to its clients: rpcbind, statd, NLM lock manager.
+# https://cloud.google.com/filestore/docs/configuring-firewall (basic tiers speak NFSv3 only).
+NFS_CALLBACKS = (("tcp", ["111", "2046", "4045"]), ("udp", ["111", "4045"]))
+# Buckets read on every pod start: colder classes would charge retrieval on each read.
+HOT_BUCKETS = ("models",)
+
+
+def lifecycle_rules(cfg: StorageSpec, transitions: bool = True) -> list[gcp.storage.BucketLifecycleRuleArgs]:
+    """Colder classes for old objects (unless read all the time), a cap on noncurrent versions,
+    no stale multipart uploads."""
     s = gcp.storage
 
     def rule(action: str, storage_class: str | None = None, **condition) -> gcp.storage.BucketLifecycleRuleArgs:
         return s.BucketLifecycleRuleArgs(action=s.BucketLifecycleRuleActionArgs(type=action, storage_class=storage_class),
                                          condition=s.BucketLifecycleRuleConditionArgs(**condition))
 
-    return [
+    colder = [
         rule("SetStorageClass", "NEARLINE", age=cfg.nearline_after_days, matches_storage_classes=["STANDARD"]),
         rule("SetStorageClass", "COLDLINE", age=cfg.coldline_after_days, matches_storage_classes=["NEARLINE"]),
+    ] if transitions else []
+    return [
+        *colder,
         rule("Delete", num_newer_versions=cfg.noncurrent_versions, with_state="ARCHIVED"),
         rule("Delete", days_since_noncurrent_time=cfg.noncurrent_days, with_state="ARCHIVED"),
         rule("AbortIncompleteMultipartUpload", age=7),
@@ -49,7 +60,8 @@ def lifecycle_rules(cfg: StorageSpec) -> list[gcp.storage.BucketLifecycleRuleArg
 
 def secure_bucket(resource_name: str, policy: BucketPolicy, thing: str, *, key: pulumi.Input[str], component: str,
                   parent: pulumi.Resource, tenant: str | None = None, storage_class: str = "STANDARD",
-                  retention_days: int | None = None, lock: bool = False) -> gcp.storage.Bucket:
+                  retention_days: int | None = None, lock: bool = False,
+                  transitions: bool = True) -> gcp.storage.Bucket:
     """A private, CMEK-encrypted, versioned bucket with soft delete and lifecycle rules.
 
     With ``retention_days`` it becomes a WORM bucket instead: GCS refuses versioning together
@@ -68,7 +80,7 @@ def secure_bucket(resource_name: str, policy: BucketPolicy, thing: str, *, key: 
         versioning=gcp.storage.BucketVersioningArgs(enabled=not worm),
         encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=key),
         soft_delete_policy=gcp.storage.BucketSoftDeletePolicyArgs(retention_duration_seconds=cfg.soft_delete_days * DAY),
-        lifecycle_rules=lifecycle_rules(cfg),
+        lifecycle_rules=lifecycle_rules(cfg, transitions),
         retention_policy=gcp.storage.BucketRetentionPolicyArgs(retention_period=retention_days * DAY, is_locked=lock)
         if worm else None,
         force_destroy=False,
@@ -89,33 +101,43 @@ class StorageKeys:
 class StorageArgs:
     buckets: BucketPolicy
     keys: StorageKeys
-    filestore: FilestoreSpec
+    filestore: FilestoreSpec | None  # None: no shared NFS cache
     region: str
     zone: str  # zonal Filestore tiers live in the stack's first zone
+    vpc_id: pulumi.Input[str]
     vpc_name: pulumi.Input[str]
     psa_range_name: pulumi.Input[str]
+    psa_range: str  # CIDR: Filestore's addresses come from it
+    node_tag: str
     provider: pulumi.ProviderResource
 
 
 class Storage(pulumi.ComponentResource):
     """Platform buckets, the Filestore model cache and the cluster's StorageClasses.
 
-    Outputs: ``bucket_names`` (purpose -> name) and ``filestore_name``.
+    Outputs: ``bucket_names`` (purpose -> name) and ``filestore_name`` (None without Filestore).
     """
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:storage:Storage", name, None, opts)
-        cfg, naming, protect = args.buckets.settings, args.buckets.naming, args.buckets.protect
+        cfg = args.buckets.settings
         self.bucket_names: dict[str, pulumi.Output[str]] = {
             purpose: secure_bucket(
                 f"{name}-{purpose}", args.buckets, purpose, component="storage", parent=self,
                 key=args.keys.backups if purpose == "backups" else args.keys.storage,
                 storage_class=bucket.storage_class,
                 retention_days=cfg.audit_retention_days if purpose == "audit-logs" else None,
-                lock=cfg.lock_audit_retention and purpose == "audit-logs").name
+                lock=cfg.lock_audit_retention and purpose == "audit-logs",
+                transitions=purpose not in HOT_BUCKETS).name
             for purpose, bucket in cfg.buckets.items()
         }
-        fs = args.filestore
+        self.filestore_name: pulumi.Output[str] | None = self._filestore(name, args) if args.filestore else None
+        self._storage_classes(name, args)
+        self.register_outputs({"buckets": self.bucket_names, "filestore": self.filestore_name})
+
+    def _filestore(self, name: str, args: StorageArgs) -> pulumi.Output[str]:
+        """The shared model cache on the VPC, and the firewall rule its NFSv3 call-backs to nodes need."""
+        fs, naming, protect = args.filestore, args.buckets.naming, args.buckets.protect
         filestore = gcp.filestore.Instance(
             f"{name}-filestore",
             name=naming.name("model-cache"),
@@ -131,9 +153,15 @@ class Storage(pulumi.ComponentResource):
             labels=naming.labels("storage"),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
-        self.filestore_name: pulumi.Output[str] = filestore.name
-        self._storage_classes(name, args)
-        self.register_outputs({"buckets": self.bucket_names, "filestore": self.filestore_name})
+        # Without it the VPC's deny-all drops NLM locks and statd call-backs: NFS mounts hang on lock.
+        gcp.compute.Firewall(
+            f"{name}-nfs-callbacks", name=naming.name("allow-nfs-callbacks"), project=naming.project,
+            network=args.vpc_id, direction="INGRESS", priority=1000, source_ranges=[args.psa_range],
+            target_tags=[args.node_tag],
+            allows=[gcp.compute.FirewallAllowArgs(protocol=proto, ports=ports) for proto, ports in NFS_CALLBACKS],
+            description="NFSv3 call-backs (rpcbind, statd, lock manager) from Filestore to GKE nodes.",
+            opts=pulumi.ResourceOptions(parent=self))
+        return filestore.name
 
     def _storage_classes(self, name: str, args: StorageArgs) -> None:
         """CMEK PD classes (balanced is the default), Hyperdisk ML for read-only-many weights, Filestore."""
@@ -163,15 +191,16 @@ class Storage(pulumi.ComponentResource):
             )
 
         pd = "pd.csi.storage.gke.io"
-        fs = args.filestore
-        filestore_params = pulumi.Output.all(args.vpc_name, args.psa_range_name).apply(lambda a: {
-            "tier": FILESTORE_CSI_TIER[fs.tier], "network": a[0], "connect-mode": "PRIVATE_SERVICE_ACCESS",
-            "reserved-ip-range": a[1]})
-        if fs.cmek:
-            filestore_params = pulumi.Output.all(filestore_params, args.keys.filestore).apply(
-                lambda a: {**a[0], "instance-encryption-kms-key": a[1]})
         storage_class("balanced-cmek", pd, {"type": "pd-balanced", "disk-encryption-kms-key": disk_key}, True)
         storage_class("ssd-cmek", pd, {"type": "pd-ssd", "disk-encryption-kms-key": disk_key})
         # Hyperdisk ML: one volume attached read-only to many inference pods (model weights).
         storage_class("hyperdisk-ml", pd, {"type": "hyperdisk-ml", "disk-encryption-kms-key": disk_key})
-        storage_class("filestore", "filestore.csi.storage.gke.io", filestore_params)
+        fs = args.filestore
+        if fs is not None:
+            filestore_params = pulumi.Output.all(args.vpc_name, args.psa_range_name).apply(lambda a: {
+                "tier": FILESTORE_CSI_TIER[fs.tier], "network": a[0], "connect-mode": "PRIVATE_SERVICE_ACCESS",
+                "reserved-ip-range": a[1]})
+            if fs.cmek:
+                filestore_params = pulumi.Output.all(filestore_params, args.keys.filestore).apply(
+                    lambda a: {**a[0], "instance-encryption-kms-key": a[1]})
+            storage_class("filestore", "filestore.csi.storage.gke.io", filestore_params)

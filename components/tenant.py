@@ -9,23 +9,23 @@ account that can reach only this tenant's bucket, database password and nothing 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.database import add_database
-from components.secrets import SecretStore, secret_provider_class
+from components.secrets import SecretStore, grant_access, secret_provider_class
 from components.storage import BucketPolicy, secure_bucket
 from components.tenant_network import TenantNetworkArgs, network_policies
-from config.google import workload_pool
 from config.naming import Naming
 from config.tenancy import Quota, TenantSpec
 
 TENANT_LABEL = "ai-platform/tenant"
 PSA_LEVEL = "restricted"
 OBJECT_USER = "roles/storage.objectUser"
+SQL_CLIENT = "roles/cloudsql.client"  # connect through the Cloud SQL Auth Proxy
 
 
 def k8s_labels(tenant: str, component: str) -> dict[str, str]:
@@ -74,7 +74,9 @@ class TenantArgs:
     bucket_key: pulumi.Input[str]  # the `storage` key
     secrets: SecretStore
     database_instance: pulumi.Input[str]
+    workload_pool: pulumi.Input[str]  # the cluster's output: members naming the pool wait for it
     provider: pulumi.ProviderResource
+    shared_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # name -> id the workloads read
     billing: Billing | None = None  # None: no budget
 
 
@@ -136,7 +138,8 @@ class Tenant(pulumi.ComponentResource):
             gcp.serviceaccount.IAMMember(
                 f"{name}-{workload.name}-wi", service_account_id=google_account.name,
                 role="roles/iam.workloadIdentityUser",
-                member=f"serviceAccount:{workload_pool(naming.project)}[{ns}/{workload.name}]",
+                member=pulumi.Output.from_input(args.workload_pool).apply(
+                    lambda pool, w=workload.name: f"serviceAccount:{pool}[{ns}/{w}]"),
                 opts=pulumi.ResourceOptions(parent=self))
 
         # Data: the tenant's own bucket and database; only its Google account can use them.
@@ -146,6 +149,20 @@ class Tenant(pulumi.ComponentResource):
                                     member=google_account.member, opts=pulumi.ResourceOptions(parent=self))
         database = add_database(name, instance=args.database_instance, store=args.secrets, owner=tenant.name,
                                 readers=[google_account.member], parent=self, tenant=tenant.name)
+        # Cloud SQL has no per-instance IAM: a condition limits the grant to the platform instance.
+        gcp.projects.IAMMember(
+            f"{name}-sql-client", project=naming.project, role=SQL_CLIENT, member=google_account.member,
+            condition=gcp.projects.IAMMemberConditionArgs(
+                title="platform-database-only", description="Connect only to the platform's Cloud SQL instance",
+                expression=pulumi.Output.from_input(args.database_instance).apply(
+                    lambda instance: f"resource.name == 'projects/{naming.project}/instances/{instance}' && "
+                                     "resource.type == 'sqladmin.googleapis.com/Instance'")),
+            opts=pulumi.ResourceOptions(parent=self))
+        # Pods call Google as the tenant's account (their service accounts carry its annotation), so
+        # the platform secrets its workloads use are granted to that account, one secret at a time.
+        for secret_name, secret_id in sorted(args.shared_secrets.items()):
+            grant_access(f"{name}-{secret_name}-reader", project=naming.project, secret_id=secret_id,
+                         member=google_account.member, parent=self)
         secret_provider_class(f"{name}-database-spc", name="database", namespace=ns,
                               files={"db-password": database.password_secret_id},
                               labels_=k8s_labels(ns, "database"), provider=provider, parent=self)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from config.google import HEALTH_CHECK_RANGES, POSTGRES_PORT, PRIVATE_GOOGLE_ACCESS_RANGE
+from config.google import CLOUD_SQL_PROXY_PORT, HEALTH_CHECK_RANGES, PRIVATE_GOOGLE_ACCESS_RANGE
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 EXPOSE_LABEL = "ai-platform/expose"
@@ -89,7 +89,7 @@ def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
         "allow-database": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
             egress=[net.NetworkPolicyEgressRuleArgs(
-                to=[_ip(args.database_range)], ports=_ports((POSTGRES_PORT, "TCP")))]),
+                to=[_ip(args.database_range)], ports=_ports((CLOUD_SQL_PROXY_PORT, "TCP")))]),
     }
     if args.shared_endpoints:
         out["allow-shared-endpoints"] = net.NetworkPolicySpecArgs(

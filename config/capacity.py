@@ -91,14 +91,28 @@ def data_costs(spec: PlatformSpec) -> list[DataCost]:
                     b.expected_gb * prices.storage_gb_month[b.storage_class])
            for purpose, b in data.storage.buckets.items()]
     fs = data.filestore
-    out.append(DataCost("Filestore model cache", f"{fs.capacity_gb} GiB {fs.tier}",
-                        fs.capacity_gb * prices.filestore_gb_month[fs.tier]))
+    if fs is not None:
+        out.append(DataCost("Filestore model cache", f"{fs.capacity_gb} GiB {fs.tier}",
+                            fs.capacity_gb * prices.filestore_gb_month[fs.tier]))
     db = data.database
     ha = 2 if db.availability == "REGIONAL" else 1
     tier = prices.cloudsql[db.tier]
-    out.append(DataCost("Cloud SQL PostgreSQL 16", f"{db.tier} {db.availability}, {db.disk_size_gb} GB SSD",
+    out.append(DataCost("Cloud SQL PostgreSQL", f"{db.tier} {db.availability}, {db.disk_size_gb} GB SSD",
                         ha * (tier.hourly * hours + db.disk_size_gb * prices.cloudsql_storage_gb_month)))
     return out
+
+
+def service_costs(spec: PlatformSpec, *, keys: int, secrets: int) -> list[DataCost]:
+    """KMS keys (one active version each), secrets (one version each) and the image caches."""
+    prices = spec.catalog.prices.regions[spec.region]
+    level = spec.env.encryption.protection_level
+    images = spec.env.image_supply.expected_gb
+    return [
+        DataCost("Cloud KMS keys", f"{keys} {level} keys, one active version each",
+                 keys * prices.kms_key_version_month[level]),
+        DataCost("Secret Manager", f"{secrets} secrets, one version each", secrets * prices.secret_version_month),
+        DataCost("Artifact Registry caches", f"{images} GB cached images", images * prices.artifact_registry_gb_month),
+    ]
 
 
 MIG_SLICES = {"1g": 7, "2g": 3, "3g": 2, "4g": 1, "7g": 1}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from config.tenancy import TierCatalog
-from config.types import Spec
+from config.types import FieldError, Spec
 
 
 class Region(Spec):
@@ -34,17 +34,64 @@ class MachineCatalog(Spec):
     source: str
     as_of: str
     machines: dict[str, CpuShape]
+    cpu_quota: dict[str, str] = Field(description="Machine family -> regional vCPU quota metric.")
 
 
 class GkeVersions(Spec):
+    """The cluster follows its release channel: GKE picks the channel's default version at creation and
+    upgrades within the channel. A pinned minor would fail once it leaves the channel."""
+
     release_channel: Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
-    min_master_version: str = Field(pattern=r"^1\.\d+(\.\d+(-gke\.\d+)?)?$")
+
+
+class Registry(Spec):
+    """An upstream container registry the platform pulls from, through a remote repository of its own."""
+
+    repository: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", description="Artifact Registry repository id.")
+    preset: Literal["DOCKER_HUB"] | None = Field(None, description="A public repository Artifact Registry knows.")
+    uri: str | None = Field(None, pattern=r"^https://[a-z0-9.-]+$", description="Any other upstream.")
+
+    @model_validator(mode="after")
+    def _one_upstream(self) -> Registry:
+        if (self.preset is None) == (self.uri is None):
+            raise FieldError("uri", self.uri, "give exactly one of preset and uri")
+        return self
+
+
+class Image(Spec):
+    """An upstream image and its pinned tag; rendered through the registry's remote repository."""
+
+    image: str = Field(pattern=r"^[a-z0-9.-]+\.[a-z]+/[a-z0-9._/-]+$", description="Upstream name with registry host.")
+    tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    source: str = Field(description="Where the tag was checked.")
+
+    @property
+    def registry(self) -> str:
+        return self.image.split("/", 1)[0]
+
+    @property
+    def path(self) -> str:
+        """The path under the registry; Docker Hub's official images live under `library/`."""
+        path = self.image.split("/", 1)[1]
+        return f"library/{path}" if self.registry == "docker.io" and "/" not in path else path
 
 
 class Versions(Spec):
     """Pinned versions of everything the platform installs (config/catalog/versions.yaml)."""
 
     gke: GkeVersions
+    postgres: str = Field(pattern=r"^POSTGRES_\d+$", description="Cloud SQL database_version.")
+    registries: dict[str, Registry] = Field(default_factory=dict, description="Upstream host -> its cache.")
+    images: dict[str, Image] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _images_have_a_registry(self) -> Versions:
+        for name, image in self.images.items():
+            if image.registry not in self.registries:
+                raise FieldError(f"images.{name}.image", image.image,
+                                 f"comes from {image.registry}, which has no entry under registries "
+                                 f"(known: {', '.join(self.registries)})")
+        return self
     gpu_driver: Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
 
 
@@ -60,6 +107,7 @@ class Accelerator(Spec):
     """One GPU model: the shapes that carry it and where it is offered."""
 
     display_name: str
+    quota_metric: str = Field(pattern=r"^[A-Z0-9_]+_GPUS$", description="Regional on-demand GPU quota metric.")
     gpu_memory_gb: int
     mig_partitions: list[str] = Field(default_factory=list, description="Empty: no MIG support.")
     machines: dict[str, MachineShape]
@@ -91,6 +139,9 @@ class RegionPrices(Spec):
     filestore_gb_month: dict[str, float] = Field(description="Filestore per tier, per provisioned GiB.")
     cloudsql: dict[str, CloudSqlTier] = Field(description="Cloud SQL Enterprise edition tiers.")
     cloudsql_storage_gb_month: float = Field(ge=0, description="SSD storage, zonal; REGIONAL doubles it.")
+    kms_key_version_month: dict[str, float] = Field(description="Per active key version, by protection level.")
+    secret_version_month: float = Field(ge=0, description="Per active secret version and replica location.")
+    artifact_registry_gb_month: float = Field(ge=0, description="Stored (cached) image data.")
 
 
 class PriceCatalog(Spec):
@@ -101,10 +152,45 @@ class PriceCatalog(Spec):
     regions: dict[str, RegionPrices]
 
 
+class DatabaseFlag(Spec):
+    value: str
+    why: str
+
+
+class DatabaseFlagCatalog(Spec):
+    """Flags every Cloud SQL PostgreSQL instance gets (config/catalog/database_flags.yaml)."""
+
+    source: str
+    as_of: str
+    flags: dict[str, DatabaseFlag]
+
+
+class ApiCatalog(Spec):
+    """Which Google API each resource type and feature uses (config/catalog/apis.yaml)."""
+
+    source: str
+    as_of: str
+    bootstrap: list[str] = Field(description="Enabled out of band before the first apply.")
+    resources: dict[str, str] = Field(description="Resource type (or `prefix:*`) -> API.")
+    features: dict[str, str] = Field(description="API -> what needs it besides resources.")
+
+    def api_for(self, resource_type: str) -> str | None:
+        if resource_type in self.resources:
+            return self.resources[resource_type]
+        return self.resources.get(resource_type.split(":")[0] + ":*")
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        """Every API the program enables (all but the bootstrap ones), sorted."""
+        return tuple(sorted((set(self.resources.values()) | set(self.features)) - set(self.bootstrap)))
+
+
 class Catalog(Spec):
     """Everything under config/catalog/, each file validated on its own."""
 
     regions: RegionCatalog
+    apis: ApiCatalog
+    database_flags: DatabaseFlagCatalog
     machines: MachineCatalog
     versions: Versions
     accelerators: AcceleratorCatalog

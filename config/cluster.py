@@ -28,18 +28,45 @@ class MaintenanceWindow(Spec):
     recurrence: str = Field(pattern=r"^FREQ=(DAILY|WEEKLY)(;BYDAY=[A-Z,]+)?$")
 
 
+# GKE's workload vulnerability scanning tiers that no longer exist (about-workload-vulnerability-scanning):
+# the standard tier was shut down on 2025-07-31, Advanced Vulnerability Insights on 2026-06-16.
+RETIRED_VULNERABILITY_MODES = {"VULNERABILITY_BASIC": "shut down on 2025-07-31",
+                               "VULNERABILITY_ENTERPRISE": "shut down on 2026-06-16"}
+
+
 class ClusterSpec(Spec):
     """GKE control-plane settings that vary by environment."""
 
     authorized_networks: list[AuthorizedNetwork] = Field(
-        default_factory=list, description="CIDRs allowed on the IP endpoint; the DNS endpoint is IAM-gated.")
-    binary_authorization: Literal["enforce", "disabled"] = "enforce"
+        default_factory=list,
+        description="CIDRs allowed on the control plane's IP endpoint. Empty: the IP endpoints are off and the "
+                    "IAM-gated DNS endpoint is the only way in.")
+    binary_authorization: Literal["enforce", "dryrun", "disabled"] = Field(
+        "enforce", description="enforce: only admitted images run; dryrun: violations are logged, not blocked.")
+    gke_enterprise: bool = Field(False, description="The project has GKE Enterprise (needed for posture ENTERPRISE).")
     security_posture: Literal["BASIC", "ENTERPRISE"] = "BASIC"
-    vulnerability_scanning: Literal["VULNERABILITY_DISABLED", "VULNERABILITY_BASIC", "VULNERABILITY_ENTERPRISE"] = (
-        "VULNERABILITY_BASIC")
+    vulnerability_scanning: str = Field(
+        "VULNERABILITY_DISABLED",
+        description="GKE workload vulnerability scanning; retired by Google. Images are scanned in Artifact Registry.")
+    intranode_visibility: bool = Field(False, description="Pod-to-pod traffic on one node goes through the VPC "
+                                                          "(flow logs, firewall): costs some throughput.")
     security_group: str = Field(pattern=r"^gke-security-groups@[a-z0-9.-]+\.[a-z]+$",
                                 description="Google Groups for RBAC: the gke-security-groups@<domain> group.")
     maintenance: MaintenanceWindow
+
+    @model_validator(mode="after")
+    def _values_gke_accepts(self) -> ClusterSpec:
+        if self.vulnerability_scanning in RETIRED_VULNERABILITY_MODES:
+            raise FieldError("vulnerability_scanning", self.vulnerability_scanning,
+                             f"is no longer offered by GKE ({RETIRED_VULNERABILITY_MODES[self.vulnerability_scanning]});"
+                             " use VULNERABILITY_DISABLED (images are scanned by Artifact Analysis in Artifact Registry)")
+        if self.vulnerability_scanning != "VULNERABILITY_DISABLED":
+            raise FieldError("vulnerability_scanning", self.vulnerability_scanning,
+                             "is not a GKE vulnerability mode (use VULNERABILITY_DISABLED)")
+        if self.security_posture == "ENTERPRISE" and not self.gke_enterprise:
+            raise FieldError("security_posture", "ENTERPRISE",
+                             "needs GKE Enterprise (set gke_enterprise: true if the project has it, or use BASIC)")
+        return self
 
 
 class NodePoolSpec(Spec):

@@ -78,12 +78,20 @@ class FilestoreSpec(Spec):
         return self.tier in REGIONAL_FILESTORE
 
 
+# Longest point-in-time recovery window per Cloud SQL edition (days).
+# https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr: 1-7 Enterprise, 1-35 Enterprise Plus.
+PITR_MAX_DAYS = {"ENTERPRISE": 7, "ENTERPRISE_PLUS": 35}
+
+
 class DatabaseSpec(Spec):
     """The platform's Cloud SQL for PostgreSQL instance (tenants and GenBI get databases on it)."""
 
     tier: str = Field(description="A tier listed under cloudsql in config/catalog/prices.yaml.")
+    edition: Literal["ENTERPRISE", "ENTERPRISE_PLUS"] = Field(
+        "ENTERPRISE", description="Set explicitly: PostgreSQL 16+ defaults to ENTERPRISE_PLUS, which refuses "
+                                  "db-custom tiers.")
     availability: Literal["ZONAL", "REGIONAL"]
-    disk_size_gb: int = Field(20, ge=10, le=65536)
+    disk_size_gb: int = Field(20, ge=10, le=65536, description="Initial size; autoresize grows it afterwards.")
     backup_retention: int = Field(7, ge=1, le=365, description="Automated backups kept.")
     pitr_days: int = Field(7, ge=1, le=35, description="Point-in-time recovery window.")
     maintenance_day: int = Field(7, ge=1, le=7, description="1 = Monday ... 7 = Sunday.")
@@ -92,9 +100,16 @@ class DatabaseSpec(Spec):
 
     @model_validator(mode="after")
     def _pitr_within_backups(self) -> DatabaseSpec:
+        if self.pitr_days > PITR_MAX_DAYS[self.edition]:
+            raise FieldError("pitr_days", self.pitr_days,
+                             f"is longer than Cloud SQL {self.edition} keeps logs for point-in-time recovery "
+                             f"({PITR_MAX_DAYS[self.edition]} days)")
         if self.pitr_days > self.backup_retention:
             raise FieldError("pitr_days", self.pitr_days,
                              f"is longer than backup_retention ({self.backup_retention}); PITR needs the backups")
+        if self.edition == "ENTERPRISE_PLUS" and not self.tier.startswith("db-perf-optimized-"):
+            raise FieldError("tier", self.tier, "is not offered by ENTERPRISE_PLUS (use a db-perf-optimized-N-* "
+                                                "tier or edition: ENTERPRISE)")
         return self
 
 
@@ -129,6 +144,7 @@ class DataSpec(Spec):
     """The `data` section of an environment file."""
 
     storage: StorageSpec
-    filestore: FilestoreSpec
+    filestore: FilestoreSpec | None = Field(
+        None, description="Shared NFS model cache. None: pods read weights from the models bucket (GCS FUSE).")
     database: DatabaseSpec
     secrets: SecretsSpec = SecretsSpec()

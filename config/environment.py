@@ -77,11 +77,22 @@ class EncryptionSpec(Spec):
     destroy_scheduled_days: int = Field(30, ge=1, le=120, description="Grace period before a destroyed version is gone.")
 
 
+class ImageSupplySpec(Spec):
+    """The Artifact Registry caches of upstream registries (components/image_supply.py)."""
+
+    expected_gb: int = Field(50, ge=0, description="Cached image data, for the cost table.")
+    delete_after_days: int = Field(180, ge=7, le=3650, description="Cached versions older than this are removed...")
+    keep_versions: int = Field(10, ge=1, le=100, description="...except the newest N of every image.")
+
+
 class EnvironmentSpec(Spec):
     """Sizing and switches for one environment (dev, staging or prod)."""
 
     prefix: DnsLabel = Field("aip", max_length=8, description="First part of every physical name.")
     protect: bool = Field(description="Protect stateful resources and turn on provider-side deletion protection.")
+    generation: int | None = Field(
+        None, ge=1, description="Unprotected environments only: increment after `pulumi destroy` so names Google "
+                                "holds after deletion (KMS key rings, Cloud SQL instances) are new.")
     zones: list[str] = Field(min_length=1, description="Zones used in the stack's region (dev: one; prod: three).")
     network: NetworkSpec
     cluster: ClusterSpec
@@ -90,7 +101,15 @@ class EnvironmentSpec(Spec):
     dr: DrSpec = DrSpec()
     encryption: EncryptionSpec = EncryptionSpec()
     data: DataSpec
+    image_supply: ImageSupplySpec = ImageSupplySpec()
     tenancy: TenancySpec = TenancySpec()
+
+    @model_validator(mode="after")
+    def _generation_only_where_unprotected(self) -> EnvironmentSpec:
+        if self.generation is not None and self.protect:
+            raise FieldError("generation", self.generation,
+                             "renames (replaces) key rings and the database: only for environments with protect: false")
+        return self
 
     @model_validator(mode="after")
     def _pools(self) -> EnvironmentSpec:

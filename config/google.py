@@ -19,8 +19,10 @@ HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"]
 # Identity-Aware Proxy TCP forwarding. https://cloud.google.com/iap/docs/using-tcp-forwarding
 IAP_RANGE = "35.235.240.0/20"
 
-# Cloud SQL for PostgreSQL listens on the standard port on its private IP.
-POSTGRES_PORT = 5432
+# The Cloud SQL Auth Proxy and connectors reach an instance's server-side proxy on this port
+# (https://cloud.google.com/sql/docs/postgres/sql-proxy#how-works); plain clients would use 5432,
+# which the instance refuses without a client certificate (ADR 0005).
+CLOUD_SQL_PROXY_PORT = 3307
 
 
 def workload_pool(project: str) -> str:

@@ -11,7 +11,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from config.catalog import AcceleratorCatalog, Catalog, MachineCatalog, PriceCatalog, RegionCatalog, Versions
+from config.catalog import (
+    AcceleratorCatalog,
+    ApiCatalog,
+    Catalog,
+    DatabaseFlagCatalog,
+    MachineCatalog,
+    PriceCatalog,
+    RegionCatalog,
+    Versions,
+)
 from config.checks import run_checks
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, did_you_mean, from_validation_error
@@ -90,7 +99,8 @@ def _rel(path: Path, root: Path) -> str:
 
 def load_catalog(root: Path = ROOT) -> Catalog:
     directory = root / "config" / "catalog"
-    parts = {"regions": RegionCatalog, "machines": MachineCatalog, "versions": Versions,
+    parts = {"regions": RegionCatalog, "apis": ApiCatalog, "database_flags": DatabaseFlagCatalog,
+             "machines": MachineCatalog, "versions": Versions,
              "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
               for name, model in parts.items()}

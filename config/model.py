@@ -34,7 +34,8 @@ class PlatformSpec(Spec):
     @property
     def naming(self) -> Naming:
         """Physical names in the stack's primary region."""
-        return Naming(prefix=self.env.prefix, environment=self.environment, project=self.project)
+        return Naming(prefix=self.env.prefix, environment=self.environment, project=self.project,
+                      generation=self.env.generation)
 
     @property
     def regional(self) -> bool:
@@ -58,11 +59,10 @@ class PlatformSpec(Spec):
         offered = self.catalog.accelerators.accelerators[pool.accelerator].zones.get(self.region, [])
         return [z for z in self.env.zones if z in offered]
 
-    def secret_readers(self, secret: ExternalSecret) -> list[str]:
-        """Kubernetes identities (`namespace/sa`) that read a supplied secret: the platform's it names,
-        plus every hosted tenant workload of a kind in ``used_by``."""
-        workloads = [f"{t.name}/{w.name}" for t in self.tenants for w in t.workloads if w.kind in secret.used_by]
-        return [*secret.readers, *workloads]
+    def shared_secrets(self, tenant: TenantSpec) -> list[ExternalSecret]:
+        """The supplied secrets a tenant's workloads use (a workload kind in the secret's ``used_by``)."""
+        kinds = {w.kind for w in tenant.workloads}
+        return [s for s in self.env.data.secrets.external if kinds & set(s.used_by)]
 
     @cached_property
     def machine_shapes(self) -> dict[str, tuple[int, float]]:

@@ -33,6 +33,13 @@ class Naming:
     environment: str
     project: str
     region: str = ""
+    generation: int | None = None  # bumped after a destroy of an unprotected environment
+
+    def held(self, thing: str, *, kind: str = "default") -> str:
+        """The name of something Google keeps after deletion: KMS key rings (forever), Cloud SQL
+        instances (the provider documents up to a week). ``-g<generation>`` makes it new after a
+        destroy; without a generation (protected environments) it is ``name(thing)``."""
+        return self.name(f"{thing}-g{self.generation}" if self.generation else thing, kind=kind)
 
     def in_region(self, region: str) -> Naming:
         """The same naming for another region (empty: the primary region)."""

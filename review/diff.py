@@ -12,7 +12,7 @@ from typing import Any
 
 from review.replacements import pins, replaced_by
 
-COMPARED = ("parent", "provider", "protect", "aliases", "ignore_changes", "retain_on_delete")
+COMPARED = ("parent", "provider", "protect", "aliases", "ignore_changes", "retain_on_delete", "delete_before_replace")
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

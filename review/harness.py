@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
+import ipaddress
 import json
 import runpy
 import sys
@@ -73,6 +75,7 @@ class Record:
     aliases: list[dict]
     ignore_changes: list[str]
     retain_on_delete: bool
+    delete_before_replace: bool
     inputs: dict[str, Any]
 
     @property
@@ -83,21 +86,80 @@ class Record:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def _mock_id(typ: str, i: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    """The id and extra outputs a real provider would return for the resource types this program uses.
+
+    Ids follow each provider's import formats, so a value read off one resource and fed to
+    another looks like what GCP would pass (a full KMS key name, a network self link, ...).
+    """
+    p, region, loc = i.get("project", "mock-project"), i.get("region"), i.get("location")
+    n = i.get("name", name)
+    compute = "https://www.googleapis.com/compute/v1/"
+    if typ == "gcp:compute/network:Network":
+        path = f"projects/{p}/global/networks/{n}"
+        return path, {"selfLink": compute + path}
+    if typ == "gcp:compute/subnetwork:Subnetwork":
+        path = f"projects/{p}/regions/{region}/subnetworks/{n}"
+        return path, {"selfLink": compute + path}
+    if typ in ("gcp:compute/globalAddress:GlobalAddress", "gcp:compute/firewall:Firewall"):
+        kind = "addresses" if typ.endswith("GlobalAddress") else "firewalls"
+        path = f"projects/{p}/global/{kind}/{n}"
+        return path, {"selfLink": compute + path}
+    if typ == "gcp:compute/router:Router":
+        return f"projects/{p}/regions/{region}/routers/{n}", {}
+    if typ == "gcp:kms/keyRing:KeyRing":
+        return f"projects/{p}/locations/{loc}/keyRings/{n}", {}
+    if typ == "gcp:kms/cryptoKey:CryptoKey":
+        return f"{i.get('keyRing')}/cryptoKeys/{n}", {}
+    if typ == "gcp:serviceaccount/account:Account":
+        email = f"{i['accountId']}@{p}.iam.gserviceaccount.com"
+        path = f"projects/{p}/serviceAccounts/{email}"
+        return path, {"name": path, "email": email, "member": f"serviceAccount:{email}", "uniqueId": _hash(email)[:21]}
+    if typ == "gcp:secretmanager/secret:Secret":
+        return f"projects/{p}/secrets/{i['secretId']}", {"name": f"projects/{PROJECT_NUMBER}/secrets/{i['secretId']}"}
+    if typ == "gcp:sql/databaseInstance:DatabaseInstance":
+        return n, {"connectionName": f"{p}:{region}:{n}",
+                   "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{p}/instances/{n}"}
+    if typ == "gcp:storage/bucket:Bucket":
+        return n, {"url": f"gs://{n}", "selfLink": f"https://www.googleapis.com/storage/v1/b/{n}"}
+    if typ == "gcp:filestore/instance:Instance":
+        return f"projects/{p}/locations/{loc}/instances/{n}", {}
+    if typ == "gcp:dns/managedZone:ManagedZone":
+        return f"projects/{p}/managedZones/{n}", {}
+    if typ == "gcp:artifactregistry/repository:Repository":
+        return f"projects/{p}/locations/{loc}/repositories/{i['repositoryId']}", {"name": i["repositoryId"]}
+    if typ == "gcp:container/nodePool:NodePool":
+        return f"projects/{p}/locations/{loc}/clusters/{i.get('cluster')}/nodePools/{n}", {}
+    if typ == "gcp:container/cluster:Cluster":
+        control_plane = i.get("privateClusterConfig", {}).get("masterIpv4CidrBlock", "172.16.0.0/28")
+        endpoints = i.get("controlPlaneEndpointsConfig", {})
+        dns = endpoints.get("dnsEndpointConfig", {})
+        return f"projects/{p}/locations/{loc}/clusters/{n}", {
+            "endpoint": str(ipaddress.IPv4Network(control_plane)[2]),
+            "masterAuth": {"clusterCaCertificate": FAKE_CA},
+            "controlPlaneEndpointsConfig": {**endpoints, "dnsEndpointConfig": {
+                **dns, "endpoint": f"gke-{_hash(p, loc or '', n)[:32]}.{loc}.gke.goog"}}}
+    if typ == "gcp:projects/service:Service":
+        return f"{p}/{i['service']}", {}
+    return f"{name}-id", {}
+
+
 class PlatformMocks(pulumi_mocks.Mocks):
-    """Echo inputs back as outputs, plus the few outputs a real provider computes that the program reads."""
+    """Echo inputs back as outputs, plus what a real provider computes that the program reads:
+    realistic ids and self links, emails, the cluster's endpoints. An invoke it does not know fails."""
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         outputs = dict(args.inputs)
         outputs.setdefault("name", args.name)
-        if args.typ == "gcp:container/cluster:Cluster":
-            outputs.update(endpoint="203.0.113.10", masterAuth={"clusterCaCertificate": FAKE_CA})
-        if args.typ == "gcp:serviceaccount/account:Account":
-            project = args.inputs.get("project", "mock-project")
-            outputs["email"] = f"{args.inputs['accountId']}@{project}.iam.gserviceaccount.com"
-            outputs["member"] = f"serviceAccount:{outputs['email']}"
+        resource_id, computed = _mock_id(args.typ, args.inputs, args.name)
+        outputs.update(computed)
         if args.typ.startswith("random:"):
             outputs.setdefault("result", f"mock-{args.name}-value")
-        return f"{args.name}-id", outputs
+        return resource_id, outputs
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         if args.token == "gcp:organizations/getProject:getProject":  # noqa: S105 (an invoke token)
@@ -105,7 +167,8 @@ class PlatformMocks(pulumi_mocks.Mocks):
         if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":  # noqa: S105
             email = f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
             return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": args.args.get("project")}
-        return {}
+        raise NotImplementedError(f"the review's mocks do not know the invoke {args.token}: add what it returns "
+                                  "to review/harness.py PlatformMocks.call")
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -128,6 +191,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 aliases=[_alias(a) for a in request.aliases],
                 ignore_changes=sorted(request.ignoreChanges),
                 retain_on_delete=bool(request.retainOnDelete),
+                delete_before_replace=bool(request.deleteBeforeReplace),
                 inputs=clean(rpc.deserialize_properties(request.object)),
             ))
         return response

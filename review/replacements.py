@@ -26,7 +26,15 @@ def _not_an_expansion(old: Any, new: Any) -> bool:
         return old != new
 
 
+def _replica_locations(replication: Any) -> Any:
+    if not isinstance(replication, dict):
+        return replication
+    replicas = (replication.get("userManaged") or {}).get("replicas") or []
+    return {"auto": "auto" in replication, "locations": sorted(r.get("location", "") for r in replicas)}
+
+
 CONDITIONS: dict[str, Callable[[Any, Any], bool]] = {
+    "replica_locations_changed": lambda old, new: _replica_locations(old) != _replica_locations(new),
     "not_an_expansion": _not_an_expansion,
     "unlocked": lambda old, new: old is True and new is not True,  # a locked retention policy cannot unlock
     "unset": lambda old, new: old not in (None, ABSENT) and new in (None, ABSENT),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from config import capacity
+from config import capacity, quota
 from review.harness import StackRun
 
 
@@ -107,7 +107,9 @@ def _compute_cost(run: StackRun) -> str:
 
 def _data_cost(run: StackRun) -> str:
     spec = run.spec
-    items = capacity.data_costs(spec)
+    items = capacity.data_costs(spec) + capacity.service_costs(
+        spec, keys=len(run.by_type("gcp:kms/cryptoKey:CryptoKey")),
+        secrets=len(run.by_type("gcp:secretmanager/secret:Secret")))
     rows = [[item.item, item.sizing, money(item.monthly)] for item in items]
     data_total = sum(item.monthly for item in items)
     rows.append(["**data total**", "", f"**{money(data_total)}**"])
@@ -189,13 +191,25 @@ def _capacity(run: StackRun) -> str:
             + "\nChecked before anything is registered: quotas over capacity stop the program with this table.\n")
 
 
+def _quota(run: StackRun) -> str:
+    rows = [[need.scope, f"`{need.metric}`", f"{need.first_apply:,}", f"{need.at_max:,}", ", ".join(need.pools)]
+            for need in quota.quota_needs(run.spec)]
+    return ("## GCP quota needed\n\n"
+            "Request these in the project before the first `pulumi up` (IAM & Admin → Quotas, or "
+            "`gcloud compute regions describe REGION`); a new project has little or no GPU quota.\n\n"
+            + table(["region", "quota metric", "at first apply", "at maximum scale", "node pools"], rows)
+            + "\nFirst apply: each pool's initial nodes (per zone, times its zones). Maximum: every pool at "
+              "max_nodes. Spot, flex-start and queued-provisioning nodes count against `PREEMPTIBLE_*` quotas.\n")
+
+
 def _exports(run: StackRun) -> str:
     return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
 
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _data_cost, _data, _tenants, _capacity, _components, _types, _protected, _diagram, _exports]
+    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, _components, _types, _protected, _diagram,
+    _exports]
 
 
 def render_summary(run: StackRun) -> str:

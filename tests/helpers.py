@@ -18,3 +18,10 @@ def run_component(spec: config.PlatformSpec, build: Callable[[], Any]) -> StackR
 def only(records: list[Record]) -> Record:
     assert len(records) == 1, [r.key for r in records]
     return records[0]
+
+
+def key_name(run: StackRun, purpose: str) -> str:
+    """The full name of the stack's KMS key for ``purpose`` in its primary region, as GCP returns it."""
+    (ring,) = [r for r in run.records if r.type == "gcp:kms/keyRing:KeyRing" and r.inputs["location"] == run.spec.region]
+    return (f"projects/{run.spec.project}/locations/{run.spec.region}/keyRings/{ring.inputs['name']}"
+            f"/cryptoKeys/{purpose}")

@@ -37,7 +37,12 @@ STATEFUL_TYPES = (
 # Identities: replacing one loses every grant to it (and a user its objects' ownership), so they
 # are pinned too; they are not protected, because offboarding a tenant deletes them.
 IDENTITY_TYPES = ("gcp:serviceaccount/account:Account", "gcp:sql/user:User")
-PINNED_TYPES = STATEFUL_TYPES + IDENTITY_TYPES
+# What stateful resources need to stay usable: a removed key grant takes the database, Filestore
+# and disks offline; the peering carries Cloud SQL's private IP; a namespace holds a tenant's
+# volumes. Pinned so that a rename shows up; not protected (offboarding removes a tenant's).
+LIFELINE_TYPES = ("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "gcp:servicenetworking/connection:Connection",
+                  "kubernetes:core/v1:Namespace")
+PINNED_TYPES = STATEFUL_TYPES + IDENTITY_TYPES + LIFELINE_TYPES
 
 
 def inventory(run: StackRun) -> dict[str, Any]:

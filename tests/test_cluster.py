@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from components.node_identity import NODE_ROLES
+from tests.helpers import key_name
 
 CLUSTER = "gcp:container/cluster:Cluster"
 POOL = "gcp:container/nodePool:NodePool"
@@ -28,17 +29,32 @@ def test_location_follows_the_zone_count(run):
     assert c["location"] == (run.spec.region if len(env.zones) > 1 else env.zones[0])
 
 
-def test_private_nodes_dns_endpoint_and_authorized_networks(run):
+def test_private_nodes_and_the_dns_endpoint_always(run):
     c = cluster_of(run)
     assert c["privateClusterConfig"]["enablePrivateNodes"] is True
     assert c["privateClusterConfig"]["masterIpv4CidrBlock"] == run.spec.env.network.control_plane_range
     assert c["controlPlaneEndpointsConfig"]["dnsEndpointConfig"] == {"allowExternalTraffic": True}
-    authorized = c["masterAuthorizedNetworksConfig"]
-    assert authorized["gcpPublicCidrsAccessEnabled"] is False
-    assert [b["cidrBlock"] for b in authorized.get("cidrBlocks", [])] == [
-        n.cidr for n in run.spec.env.cluster.authorized_networks]
-    # no authorized network: the IP endpoint is private only, the DNS endpoint is the way in
-    assert c["privateClusterConfig"]["enablePrivateEndpoint"] is (not run.spec.env.cluster.authorized_networks)
+
+
+def test_ip_endpoint_only_for_authorized_networks(run):
+    c, networks = cluster_of(run), run.spec.env.cluster.authorized_networks
+    assert c["controlPlaneEndpointsConfig"]["ipEndpointsConfig"] == {"enabled": bool(networks)}
+    if networks:
+        authorized = c["masterAuthorizedNetworksConfig"]
+        assert authorized["gcpPublicCidrsAccessEnabled"] is False
+        assert [b["cidrBlock"] for b in authorized["cidrBlocks"]] == [n.cidr for n in networks]
+    else:  # DNS endpoint only: nothing may re-open an IP endpoint
+        assert "masterAuthorizedNetworksConfig" not in c
+        assert c["privateClusterConfig"]["enablePrivateEndpoint"] is True
+        assert "masterGlobalAccessConfig" not in c["privateClusterConfig"]
+
+
+def test_authorized_networks_open_the_ip_endpoint_to_them_only(fixture_run):
+    staging = cluster_of(fixture_run("staging"))  # the fixture lists one network there
+    assert staging["controlPlaneEndpointsConfig"]["ipEndpointsConfig"] == {"enabled": True}
+    assert staging["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "198.51.100.0/28", "displayName": "office"}]
+    assert staging["privateClusterConfig"]["enablePrivateEndpoint"] is False
 
 
 def test_identity_dataplane_and_hardening(run):
@@ -47,16 +63,32 @@ def test_identity_dataplane_and_hardening(run):
     assert c["datapathProvider"] == "ADVANCED_DATAPATH"
     assert c["enableShieldedNodes"] is True
     assert c["enableLegacyAbac"] is False
-    assert c["databaseEncryption"] == {"state": "ENCRYPTED", "keyName": "encryption-gke-secrets-id"}
+    assert c["databaseEncryption"] == {"state": "ENCRYPTED", "keyName": key_name(run, "gke-secrets")}
     assert c["secretManagerConfig"]["enabled"] is True
     assert c["authenticatorGroupsConfig"] == {"securityGroup": run.spec.env.cluster.security_group}
     assert c["costManagementConfig"] == {"enabled": True}
     assert c["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
     assert c["releaseChannel"] == {"channel": run.spec.catalog.versions.gke.release_channel}
+    assert "minMasterVersion" not in c, "created at the channel's default version, never pinned out of it"
     assert c["maintenancePolicy"]["recurringWindow"]["recurrence"].startswith("FREQ=")
 
 
+def test_cis_cluster_settings(run):
+    c = cluster_of(run)
+    assert c["masterAuth"] == {"clientCertificateConfig": {"issueClientCertificate": False}}
+    assert c["serviceExternalIpsConfig"] == {"enabled": False}  # CVE-2020-8554
+    assert c["enableLegacyAbac"] is False
+    assert c["enableIntranodeVisibility"] is run.spec.env.cluster.intranode_visibility
+    assert c["nodePoolDefaults"]["nodeConfigDefaults"]["insecureKubeletReadonlyPortEnabled"] == "FALSE"
+
+
+def test_intranode_visibility_in_prod(fixture_run):
+    assert {s: cluster_of(fixture_run(s))["enableIntranodeVisibility"] for s in ("dev", "prod")} == {
+        "dev": False, "prod": True}
+
+
 def test_binary_authorization_per_environment(fixture_run):
+    """Staging evaluates the same policy as prod; the policy itself logs instead of blocking there."""
     mode = {s: cluster_of(fixture_run(s))["binaryAuthorization"]["evaluationMode"] for s in ("dev", "staging", "prod")}
     assert mode == {"dev": "DISABLED", "staging": "PROJECT_SINGLETON_POLICY_ENFORCE",
                     "prod": "PROJECT_SINGLETON_POLICY_ENFORCE"}
@@ -67,10 +99,10 @@ def test_binary_authorization_enforced_in_every_prod_stack(run):
         assert cluster_of(run)["binaryAuthorization"]["evaluationMode"] == "PROJECT_SINGLETON_POLICY_ENFORCE"
 
 
-def test_security_posture(fixture_run):
-    assert cluster_of(fixture_run("prod"))["securityPostureConfig"] == {
-        "mode": "ENTERPRISE", "vulnerabilityMode": "VULNERABILITY_ENTERPRISE"}
-    assert cluster_of(fixture_run("dev"))["securityPostureConfig"]["mode"] == "BASIC"
+def test_security_posture_uses_values_gke_accepts(run):
+    posture = cluster_of(run)["securityPostureConfig"]
+    assert posture["vulnerabilityMode"] == "VULNERABILITY_DISABLED"  # both scanning tiers are retired
+    assert posture["mode"] == "BASIC" or run.spec.env.cluster.gke_enterprise
 
 
 def test_csi_drivers_and_backup_agent_where_dr(run):
@@ -129,12 +161,13 @@ def test_every_pool_is_hardened(run):
         assert cfg["imageType"] == "COS_CONTAINERD", name
         assert cfg["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableIntegrityMonitoring": True}, name
         assert cfg["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}, name
-        assert cfg["bootDiskKmsKey"] == "encryption-disks-id", name
+        assert cfg["bootDiskKmsKey"] == key_name(run, "disks"), name
         assert cfg["gcfsConfig"] == {"enabled": True}, name
         assert cfg["metadata"] == {"disable-legacy-endpoints": "true"}, name
         assert cfg["tags"] == [f"aip-{run.spec.environment}-gke-node"], name
     for pool in run.by_type(POOL):
-        assert pool.inputs["management"] == {"autoRepair": True, "autoUpgrade": True}, pool.name
+        repair = "queuedProvisioning" not in pool.inputs
+        assert pool.inputs["management"] == {"autoRepair": repair, "autoUpgrade": True}, pool.name
         upgrade = pool.inputs["upgradeSettings"]
         assert upgrade["strategy"] == "SURGE" and upgrade["maxUnavailable"] == 0, pool.name
 
@@ -144,11 +177,20 @@ def test_system_pool_always_has_a_node(run):
     assert pool["autoscaling"]["totalMinNodeCount"] >= 1
 
 
-def test_provider_kubeconfig_has_only_name_endpoint_ca_and_exec(run):
+def test_provider_talks_to_the_dns_endpoint_with_only_exec_auth(run):
+    """Reachable from CI without VPC access, IAM-gated; a public CA, so no cluster CA in the kubeconfig."""
     (provider,) = run.by_type("pulumi:providers:kubernetes")
     kubeconfig = json.loads(provider.inputs["kubeconfig"])
     cluster = kubeconfig["clusters"][0]
     assert cluster["name"] == cluster_of(run)["name"]
-    assert set(cluster["cluster"]) == {"server", "certificate-authority-data"}
+    assert set(cluster["cluster"]) == {"server"}
+    server = cluster["cluster"]["server"]
+    assert server.startswith("https://gke-") and server.endswith(".gke.goog"), server
     user = kubeconfig["users"][0]["user"]
     assert set(user) == {"exec"} and user["exec"]["command"] == "gke-gcloud-auth-plugin"
+
+
+def test_node_pools_are_deleted_before_they_are_replaced(run):
+    """A pool keeps its name: creating the replacement first would fail with 409 already exists."""
+    pools = run.by_type(POOL)
+    assert pools and all(p.delete_before_replace for p in pools)

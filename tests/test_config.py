@@ -50,7 +50,8 @@ def test_top_level_unknown_key_lists_allowed_keys(config_tree):
     edit_yaml(config_tree / "config/environments/dev.yaml", lambda d: d.update(protekt=True))
     assert error_of(config_tree) == (
         "config/environments/dev.yaml: protekt: unknown key (did you mean 'protect'? "
-        "allowed: cluster, cpu_pools, data, dr, encryption, gpu_pools, network, prefix, protect, tenancy, zones)")
+        "allowed: cluster, cpu_pools, data, dr, encryption, generation, gpu_pools, image_supply, network, prefix, "
+        "protect, tenancy, zones)")
 
 
 def test_invalid_cidr_names_value_and_expected_form(config_tree):
@@ -197,3 +198,52 @@ def test_a_cpu_shape_missing_from_the_catalog_is_one_line(config_tree):
         "config/environments/dev.yaml: cpu_pools[1].machine_type: 'c3-standard-4-lssd' is not in "
         "config/catalog/machines.yaml (did you mean 'c3-standard-4'? add its vCPUs and memory there)")
 
+
+
+@pytest.mark.parametrize(("mode", "message"), [
+    ("VULNERABILITY_BASIC", "'VULNERABILITY_BASIC' is no longer offered by GKE (shut down on 2025-07-31); use "
+                            "VULNERABILITY_DISABLED (images are scanned by Artifact Analysis in Artifact Registry)"),
+    ("VULNERABILITY_ENTERPRISE", "'VULNERABILITY_ENTERPRISE' is no longer offered by GKE (shut down on 2026-06-16)"),
+])
+def test_retired_vulnerability_scanning_is_refused(config_tree, mode, message):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["cluster"].update(vulnerability_scanning=mode))
+    assert error_of(config_tree, "prod").startswith(f"config/environments/prod.yaml: cluster.vulnerability_scanning: "
+                                                    f"{message}")
+
+
+def test_enterprise_posture_needs_gke_enterprise(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["cluster"].update(security_posture="ENTERPRISE"))
+    assert error_of(config_tree, "prod") == (
+        "config/environments/prod.yaml: cluster.security_posture: 'ENTERPRISE' needs GKE Enterprise "
+        "(set gke_enterprise: true if the project has it, or use BASIC)")
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["cluster"].update(gke_enterprise=True))
+    assert load(config_tree, "prod").env.cluster.security_posture == "ENTERPRISE"
+
+
+def test_generation_only_where_nothing_is_protected(config_tree):
+    edit_yaml(config_tree / "config/environments/staging.yaml", lambda d: d.update(generation=2))
+    assert error_of(config_tree, "staging") == (
+        "config/environments/staging.yaml: generation: 2 renames (replaces) key rings and the database: only for "
+        "environments with protect: false")
+
+
+def test_min_nodes_must_split_over_the_zones(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["cpu_pools"][0].update(min_nodes=4))
+    assert error_of(config_tree, "prod") == (
+        "config/environments/prod.yaml: cpu_pools[0].min_nodes: 4 does not split over the pool's 3 zones: it would "
+        "start with 6 nodes (the initial count is per zone); use a multiple of 3 or list fewer zones")
+
+
+def test_a_machine_family_without_a_quota_metric_is_refused(config_tree):
+    edit_yaml(config_tree / "config/catalog/machines.yaml", lambda d: d["cpu_quota"].pop("n2"))
+    assert error_of(config_tree, "prod") == (
+        "config/environments/prod.yaml: cpu_pools[0].machine_type: 'n2-standard-4' has no vCPU quota metric for "
+        "family n2 in config/catalog/machines.yaml (add it under cpu_quota)")
+
+
+def test_an_image_from_a_registry_without_a_cache_is_refused(config_tree):
+    edit_yaml(config_tree / "config/catalog/versions.yaml", lambda d: d["images"].update(
+        x={"image": "quay.io/org/x", "tag": "1.0", "source": "test"}))
+    assert error_of(config_tree).startswith(
+        "config/catalog/versions.yaml: images.x.image: 'quay.io/org/x' comes from quay.io, which has no entry under "
+        "registries")

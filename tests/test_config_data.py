@@ -41,14 +41,26 @@ def test_ha_database_in_zonal_dev(config_tree):
 
 
 def test_regional_filestore_in_zonal_dev(config_tree):
-    assert error(config_tree, "dev", lambda d: d["filestore"].update(tier="REGIONAL")).startswith(
+    assert error(config_tree, "dev", lambda d: d.update(filestore={"tier": "REGIONAL", "capacity_gb": 1024})).startswith(
         "config/environments/dev.yaml: data.filestore.tier: 'REGIONAL' is regional, but this environment is zonal")
 
 
 def test_pitr_longer_than_backups(config_tree):
-    assert error(config_tree, "dev", lambda d: d["database"].update(pitr_days=10, backup_retention=7)) == (
-        "config/environments/dev.yaml: data.database.pitr_days: 10 is longer than backup_retention (7); "
+    assert error(config_tree, "dev", lambda d: d["database"].update(pitr_days=6, backup_retention=5)) == (
+        "config/environments/dev.yaml: data.database.pitr_days: 6 is longer than backup_retention (5); "
         "PITR needs the backups")
+
+
+def test_pitr_longer_than_the_edition_keeps_logs(config_tree):
+    assert error(config_tree, "dev", lambda d: d["database"].update(pitr_days=10, backup_retention=14)) == (
+        "config/environments/dev.yaml: data.database.pitr_days: 10 is longer than Cloud SQL ENTERPRISE keeps logs for "
+        "point-in-time recovery (7 days)")
+
+
+def test_enterprise_plus_needs_its_own_tiers(config_tree):
+    assert error(config_tree, "dev", lambda d: d["database"].update(edition="ENTERPRISE_PLUS")) == (
+        "config/environments/dev.yaml: data.database.tier: 'db-custom-1-3840' is not offered by ENTERPRISE_PLUS "
+        "(use a db-perf-optimized-N-* tier or edition: ENTERPRISE)")
 
 
 def test_soft_delete_between_one_and_six_days(config_tree):

@@ -20,6 +20,8 @@ PRICES = {
         "storage_gb_month": {"STANDARD": 0.5, "NEARLINE": 0.25, "COLDLINE": 0.1, "ARCHIVE": 0.01},
         "filestore_gb_month": {"BASIC_HDD": 0.1, "BASIC_SSD": 0.2, "ZONAL": 0.3, "REGIONAL": 0.4, "ENTERPRISE": 0.5},
         "cloudsql_storage_gb_month": 1.0,
+        "kms_key_version_month": {"SOFTWARE": 0.5, "HSM": 2.0}, "secret_version_month": 0.25,
+        "artifact_registry_gb_month": 0.1,
         "cloudsql": {"db-custom-1-3840": {"vcpus": 1, "memory_gb": 3.75, "hourly": 2.0}},
     }},
 }
@@ -60,10 +62,9 @@ def test_data_costs(spec):
     costs = {c.item: c.monthly for c in capacity.data_costs(spec)}
     # dev buckets: models 200 GB + artifacts 20 GB + audit 5 GB STANDARD at 0.5, backups 50 GB NEARLINE at 0.25
     assert costs["bucket models"] == 100.0 and costs["bucket backups"] == 12.5
-    # Filestore BASIC_HDD 1024 GiB at 0.1
-    assert costs["Filestore model cache"] == pytest.approx(102.4)
+    assert "Filestore model cache" not in costs  # the dev fixture has none
     # Cloud SQL zonal: 2.0/h x 100 h + 20 GB x 1.0
-    assert costs["Cloud SQL PostgreSQL 16"] == 220.0
+    assert costs["Cloud SQL PostgreSQL"] == 220.0
 
 
 def test_regional_database_costs_twice(config_tree, spec):
@@ -72,8 +73,16 @@ def test_regional_database_costs_twice(config_tree, spec):
     edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["data"]["database"].update(
         tier="db-custom-1-3840", disk_size_gb=20))
     edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d.update(
-        cpu_pools=[{"name": "system", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}],
+        cpu_pools=[{"name": "system", "machine_type": "e2-standard-4", "min_nodes": 3, "max_nodes": 3}],
         gpu_pools=[], data={**d["data"], "filestore": {"tier": "ZONAL", "capacity_gb": 1024}}))
     prod = config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
     costs = {c.item: c.monthly for c in capacity.data_costs(prod)}
-    assert costs["Cloud SQL PostgreSQL 16"] == 440.0
+    assert costs["Cloud SQL PostgreSQL"] == 440.0
+    # Filestore ZONAL 1024 GiB at 0.3
+    assert costs["Filestore model cache"] == pytest.approx(307.2)
+
+
+def test_service_costs(spec):
+    costs = {c.item: c.monthly for c in capacity.service_costs(spec, keys=8, secrets=6)}
+    # dev: SOFTWARE keys at 0.5, secrets at 0.25, 50 GB cached images at 0.1
+    assert costs == {"Cloud KMS keys": 4.0, "Secret Manager": 1.5, "Artifact Registry caches": 5.0}

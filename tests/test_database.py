@@ -8,7 +8,7 @@ import pytest
 from components.database import Database, DatabaseArgs, add_database
 from components.secrets import SecretStore
 from review.harness import REDACTED
-from tests.helpers import run_component
+from tests.helpers import key_name, run_component
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 
@@ -17,16 +17,47 @@ def instance(run):
     return run.get(INSTANCE, "database-pg")
 
 
-def test_postgres_16_private_ip_only_with_ssl(run):
+def test_newest_postgres_private_ip_only_client_certificates_required(run):
     i = instance(run).inputs
-    assert i["databaseVersion"] == "POSTGRES_16"
+    assert i["databaseVersion"] == run.spec.catalog.versions.postgres
+    assert i["settings"]["edition"] == run.spec.env.data.database.edition  # explicit: PG16+ defaults to PLUS
     ip = i["settings"]["ipConfiguration"]
     assert ip["ipv4Enabled"] is False
-    assert ip["privateNetwork"] == "network-vpc-id"
+    assert ip["privateNetwork"] == f"projects/{run.spec.project}/global/networks/aip-{run.spec.environment}-vpc"
     assert ip["allocatedIpRange"] == f"aip-{run.spec.environment}-psa"
-    assert ip["sslMode"] == "ENCRYPTED_ONLY"
+    # every client is an Auth Proxy or connector, which presents a client certificate (ADR 0005)
+    assert ip["sslMode"] == "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
     assert "authorizedNetworks" not in ip
     assert "gcp:servicenetworking/connection:Connection::network-psa" in instance(run).dependencies
+
+
+def test_postgres_18_is_the_pinned_version(fixture_spec):
+    assert fixture_spec("dev").catalog.versions.postgres == "POSTGRES_18"
+
+
+CIS_FLAGS = {  # CIS GCP Foundation v4/v5 section 6.2, written out
+    "log_error_verbosity": "default", "log_connections": "on", "log_disconnections": "on", "log_statement": "ddl",
+    "log_min_messages": "error", "log_min_error_statement": "error", "log_min_duration_statement": "-1",
+    "cloudsql.enable_pgaudit": "on", "cloudsql.iam_authentication": "on"}
+
+
+def test_cis_database_flags(run):
+    flags = {f["name"]: f["value"] for f in instance(run).inputs["settings"]["databaseFlags"]}
+    assert CIS_FLAGS.items() <= flags.items()
+    assert flags["log_hostname"] == "off" and flags["log_lock_waits"] == "on" and flags["log_checkpoints"] == "on"
+    assert flags["max_connections"] == str(run.spec.env.data.database.max_connections)
+
+
+def test_autoresized_disk_is_ignored_after_creation(run):
+    record = instance(run)
+    assert record.inputs["settings"]["diskAutoresize"] is True
+    assert record.ignore_changes == ["settings.diskSize"]
+
+
+def test_consumers_users_are_abandoned_not_dropped(run):
+    """Postgres refuses to drop a role that owns objects: offboarding would fail on it."""
+    users = [u for u in run.by_type("gcp:sql/user:User") if u.name != "database-admin"]
+    assert users and {u.inputs["deletionPolicy"] for u in users} == {"ABANDON"}
 
 
 def test_iam_auth_backups_pitr_cmek_insights_maintenance(run):
@@ -37,7 +68,7 @@ def test_iam_auth_backups_pitr_cmek_insights_maintenance(run):
     assert backup["enabled"] is True and backup["pointInTimeRecoveryEnabled"] is True
     assert backup["transactionLogRetentionDays"] == cfg.pitr_days
     assert backup["backupRetentionSettings"] == {"retainedBackups": cfg.backup_retention, "retentionUnit": "COUNT"}
-    assert i["encryptionKeyName"] == "encryption-database-id"
+    assert i["encryptionKeyName"] == key_name(run, "database")
     assert s["insightsConfig"]["queryInsightsEnabled"] is True
     assert s["maintenanceWindow"] == {"day": cfg.maintenance_day, "hour": cfg.maintenance_hour, "updateTrack": "stable"}
 
@@ -64,7 +95,8 @@ def test_add_database_gives_a_consumer_its_own_database_user_and_secret(stack, f
     spec = fixture_spec(stack)
     reader = "principal://example/subject/ns/team-a/sa/app"
     store = SecretStore(naming=spec.naming, region=spec.region, key="secrets-key", protect=spec.env.protect)
-    args = DatabaseArgs(naming=spec.naming, region=spec.region, settings=spec.env.data.database, vpc_id="vpc",
+    args = DatabaseArgs(naming=spec.naming, region=spec.region, settings=spec.env.data.database,
+                        version="POSTGRES_18", flags={"log_connections": "on"}, vpc_id="vpc",
                         psa_range_name="psa-range", key="database-key", secrets=store, protect=spec.env.protect)
 
     def build():
@@ -77,7 +109,7 @@ def test_add_database_gives_a_consumer_its_own_database_user_and_secret(stack, f
     database = run.get("gcp:sql/database:Database", "team-a-db")
     assert database.inputs["name"] == "team_a" and database.parent == "test:index:Consumer::team-a"
     assert database.protect is (stack == "prod")
-    assert database.inputs["instance"] == f"aip-{stack}-pg"
+    assert database.inputs["instance"] == {"dev": "aip-dev-pg-g1", "prod": "aip-prod-pg"}[stack]
     assert run.get(INSTANCE, "database-pg").inputs["encryptionKeyName"] == "database-key"
     user = run.get("gcp:sql/user:User", "team-a-db-user")
     assert user.inputs["name"] == "team_a" and user.inputs["password"] == REDACTED

@@ -22,6 +22,7 @@ EXPECTED_GRANTS = {
     f"service-{N}@gcp-sa-gkebackup.iam.gserviceaccount.com": {"backups"},
     f"service-{N}@gcp-sa-secretmanager.iam.gserviceaccount.com": {"secrets"},
     f"service-{N}@cloud-filer.iam.gserviceaccount.com": {"filestore"},
+    f"service-{N}@gcp-sa-artifactregistry.iam.gserviceaccount.com": {"artifacts"},
 }
 
 
@@ -44,9 +45,10 @@ def keys(request, fixture_spec):
 
 
 def test_one_key_per_purpose_per_region_rotated_within_90_days(keys):
-    names = sorted((r.inputs["name"], r.dependencies[0].split("::")[1]) for r in keys.by_type(KEY))
-    rings = {r.name: r.inputs["location"] for r in keys.by_type(RING)}
-    purposes = {"gke-secrets", "disks", "storage", "database", "backups", "secrets", "filestore"}
+    names = sorted((r.inputs["name"], r.inputs["keyRing"]) for r in keys.by_type(KEY))
+    rings = {f"projects/{keys.spec.project}/locations/{r.inputs['location']}/keyRings/{r.inputs['name']}"
+             for r in keys.by_type(RING)}
+    purposes = {"gke-secrets", "disks", "storage", "database", "backups", "secrets", "filestore", "artifacts"}
     assert names == sorted((p, ring) for p in purposes for ring in rings)
     for key in keys.by_type(KEY):
         assert int(key.inputs["rotationPeriod"].rstrip("s")) <= 90 * 86400
@@ -61,6 +63,13 @@ def test_ring_names_keep_their_region_suffix(fixture_spec):
         "encryption-ring-us-east4": ("aip-prod-keys-us-east4", "us-east4")}
 
 
+def test_rings_carry_the_generation_where_the_environment_is_rebuilt(fixture_spec):
+    """KMS key rings are never deleted: dev's names move on with its generation after a destroy."""
+    spec = fixture_spec("dev")
+    run = build(spec, ("us-central1", "us-east4"))
+    assert sorted(r.inputs["name"] for r in run.by_type(RING)) == ["aip-dev-keys-g1", "aip-dev-keys-us-east4-g1"]
+
+
 def test_hsm_where_configured(fixture_spec):
     for stack, level in (("dev", "SOFTWARE"), ("prod", "HSM")):
         run = build(fixture_spec(stack), ("us-central1",))
@@ -71,8 +80,8 @@ def test_each_agent_can_use_only_the_keys_of_its_purposes(keys):
     granted: dict[str, set[str]] = {}
     for grant in keys.by_type(GRANT):
         assert grant.inputs["role"] == ENCRYPTER_DECRYPTER
-        key = keys.get(KEY, grant.inputs["cryptoKeyId"].removesuffix("-id"))
-        granted.setdefault(grant.inputs["member"].removeprefix("serviceAccount:"), set()).add(key.inputs["name"])
+        purpose = grant.inputs["cryptoKeyId"].rsplit("/cryptoKeys/", 1)[1]
+        granted.setdefault(grant.inputs["member"].removeprefix("serviceAccount:"), set()).add(purpose)
     assert granted == EXPECTED_GRANTS
 
 

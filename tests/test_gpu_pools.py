@@ -64,11 +64,12 @@ FEATURES = [
      "compact_placement": True, "local_ssds": 16,
      "secondary_boot_disk": {"image": "projects/fixture-ai-prod/global/images/vllm-v0-11-cache"}},
     {"name": "a100-queued", "accelerator": "nvidia-a100-80gb", "machine_type": "a2-ultragpu-8g",
-     "gpus_per_node": 8, "min_nodes": 0, "max_nodes": 2, "queued_provisioning": True},
+     "gpus_per_node": 8, "min_nodes": 0, "max_nodes": 2, "queued_provisioning": True, "flex_start": True},
     {"name": "h100-flex", "accelerator": "nvidia-h100-80gb", "machine_type": "a3-highgpu-1g", "gpus_per_node": 1,
      "min_nodes": 0, "max_nodes": 4, "flex_start": True},
     {"name": "l4-reserved", "accelerator": "nvidia-l4", "machine_type": "g2-standard-8", "gpus_per_node": 1,
-     "min_nodes": 1, "max_nodes": 2, "reservation": {"affinity": "SPECIFIC_RESERVATION", "name": "l4-res"}},
+     "min_nodes": 1, "max_nodes": 2, "zones": ["us-central1-b"],
+     "reservation": {"affinity": "SPECIFIC_RESERVATION", "name": "l4-res"}},
 ]
 
 
@@ -92,9 +93,10 @@ def test_mig_compact_placement_local_ssd_and_secondary_boot_disk(featured):
         {"diskImage": "projects/fixture-ai-prod/global/images/vllm-v0-11-cache", "mode": "CONTAINER_IMAGE_CACHE"}]
 
 
-def test_queued_provisioning_uses_no_reservation(featured):
+def test_flex_start_with_queued_provisioning_uses_no_reservation_and_no_repair(featured):
     pool = featured["a100-queued"]
-    assert pool["queuedProvisioning"] == {"enabled": True}
+    assert pool["queuedProvisioning"] == {"enabled": True} and pool["nodeConfig"]["flexStart"] is True
+    assert pool["management"] == {"autoRepair": False, "autoUpgrade": True}
     assert pool["nodeConfig"]["reservationAffinity"] == {"consumeReservationType": "NO_RESERVATION"}
     assert pool["autoscaling"]["locationPolicy"] == "ANY"
 

@@ -58,7 +58,8 @@ def test_proxy_only_subnet_for_regional_l7_gateways(net):
 def test_nat_covers_the_node_subnet_and_logs_errors(net):
     nat = only(net.by_type("gcp:compute/routerNat:RouterNat"))
     assert nat.inputs["sourceSubnetworkIpRangesToNat"] == "LIST_OF_SUBNETWORKS"
-    assert nat.inputs["subnetworks"] == [{"name": "network-nodes-id", "sourceIpRangesToNats": ["ALL_IP_RANGES"]}]
+    subnet = f"projects/{net.spec.project}/regions/{net.spec.region}/subnetworks/aip-{net.spec.environment}-nodes"
+    assert nat.inputs["subnetworks"] == [{"name": subnet, "sourceIpRangesToNats": ["ALL_IP_RANGES"]}]
     assert nat.inputs["logConfig"] == {"enable": True, "filter": "ERRORS_ONLY"}
     assert nat.inputs["natIpAllocateOption"] == "AUTO_ONLY"
     assert "gcp:compute/router:Router::network-router" in nat.dependencies

@@ -43,7 +43,8 @@ def test_renaming_any_pinned_resource_is_refused(stack):
     """Record-wide: every pinned resource's physical name is guarded (tenants' databases and buckets too)."""
     old = saved(stack)
     for item in old["stateful"]:
-        identity = next((p for p in ("name", "secretId", "accountId", "length") if p in item["pins"]), None)
+        identity = next((p for p in ("name", "secretId", "accountId", "length", "metadata.name", "cryptoKeyId",
+                                     "network") if p in item["pins"]), None)
         assert identity, f"{item['type']}::{item['name']} pins no physical identity"
         changed = copy.deepcopy(old)
         entry(changed, item["type"], item["name"])["pins"][identity] = "renamed"
@@ -78,7 +79,8 @@ def test_replace_table_is_well_formed():
         "name": "r", "location": "l", "project": "p"}
 
 
-def test_inventory_command_refuses_a_replacement_without_allow_replace(config_tree):
+def test_inventory_command_refuses_a_replacement_without_allow_replace(real_tree):
+    config_tree = real_tree
     (config_tree / "tests" / "inventories").mkdir(parents=True)
     for stack in ("dev", "staging", "prod"):
         data = saved(stack)
@@ -89,7 +91,7 @@ def test_inventory_command_refuses_a_replacement_without_allow_replace(config_tr
     refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
     assert refused.returncode == 1
     assert ("dev: stateful gcp:sql/databaseInstance:DatabaseInstance::database-pg would be replaced: "
-            "name 'aip-dev-old' -> 'aip-dev-pg'") in refused.stderr
+            "name 'aip-dev-old' -> 'aip-dev-pg-g1'") in refused.stderr
     allowed = subprocess.run([*command, "--allow-replace"], cwd=ROOT, capture_output=True, text=True, check=False,
                              timeout=300)
     assert allowed.returncode == 0, allowed.stderr

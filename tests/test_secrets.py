@@ -9,6 +9,7 @@ import pytest
 import config
 from review.bundle import write_bundle
 from review.harness import PROJECT_NUMBER, run_stack
+from tests.helpers import key_name
 
 SECRET = "gcp:secretmanager/secret:Secret"
 VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
@@ -35,7 +36,7 @@ def test_user_managed_replication_with_cmek(supplied):
     for secret in supplied.by_type(SECRET):
         replicas = secret.inputs["replication"]["userManaged"]["replicas"]
         assert replicas == [{"location": supplied.spec.region,
-                             "customerManagedEncryption": {"kmsKeyName": "encryption-secrets-id"}}]
+                             "customerManagedEncryption": {"kmsKeyName": key_name(supplied, "secrets")}}]
 
 
 def test_supplied_values_become_versions(supplied, fixture_run):
@@ -47,15 +48,16 @@ def test_supplied_values_become_versions(supplied, fixture_run):
 
 
 def test_each_secret_readable_only_by_its_readers(supplied):
-    """The API key is read by every hosted tenant's GenBI workload (derived), the webhook by Alertmanager."""
+    """The API key is read by the Google account of every hosted tenant with a GenBI workload (derived),
+    the webhook by Alertmanager's Kubernetes identity."""
     readers: dict[str, set[str]] = {}
     for grant in supplied.by_type(READER):
         assert grant.inputs["role"] == "roles/secretmanager.secretAccessor"
         readers.setdefault(grant.inputs["secretId"], set()).add(grant.inputs["member"])
     env = supplied.stack
     project = supplied.spec.project
-    genbi = {"dev": ["alpha/bi", "beta/bi"], "prod": ["alpha/bi", "beta/bi"]}[env]
-    assert readers[f"aip-{env}-llm-openai-api-key"] == {principal(project, who) for who in genbi}
+    assert readers[f"aip-{env}-llm-openai-api-key"] == {
+        f"serviceAccount:aip-{env}-{tenant}@{project}.iam.gserviceaccount.com" for tenant in ("alpha", "beta")}
     assert readers[f"aip-{env}-alert-slack-webhook"] == {principal(project, "monitoring/alertmanager")}
     # no project-wide secret access for anyone
     assert not [r for r in supplied.by_type("gcp:projects/iAMMember:IAMMember")
@@ -83,14 +85,17 @@ def test_generated_passwords_are_long(run):
 
 
 def test_readers_follow_the_tenants_workloads(run):
-    """Every hosted workload of a kind a secret is `used_by` reads it; nothing else from a tenant namespace."""
-    tenants = {t.name for t in run.spec.tenants}
+    """A tenant's Google account reads a supplied secret exactly when one of its workloads' kinds uses it;
+    no tenant's Kubernetes identity is granted directly (its pods call Google as the tenant's account)."""
+    env, project = run.spec.environment, run.spec.project
     for secret in run.spec.env.data.secrets.external:
         members = {r.inputs["member"] for r in run.by_type(READER)
-                   if r.inputs["secretId"] == f"aip-{run.spec.environment}-{secret.name}"}
-        expected = {f"{t.name}/{w.name}" for t in run.spec.tenants for w in t.workloads if w.kind in secret.used_by}
-        in_tenants = {m.split("/ns/")[1].replace("/sa/", "/") for m in members if m.split("/ns/")[1].split("/")[0] in tenants}
-        assert in_tenants == expected, secret.name
+                   if r.inputs["secretId"] == f"aip-{env}-{secret.name}"}
+        expected = {f"serviceAccount:aip-{env}-{t.name}@{project}.iam.gserviceaccount.com" for t in run.spec.tenants
+                    if {w.kind for w in t.workloads} & set(secret.used_by)}
+        assert {m for m in members if m.startswith("serviceAccount:")} == expected, secret.name
+        tenants = {t.name for t in run.spec.tenants}
+        assert not [m for m in members if "/ns/" in m and m.split("/ns/")[1].split("/")[0] in tenants]
 
 
 def test_secret_config_key_must_be_declared(config_tree):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from review.bundle import manifests
+from tests.helpers import key_name
 
 BUCKET = "gcp:storage/bucket:Bucket"
 FILESTORE = "gcp:filestore/instance:Instance"
@@ -26,14 +27,22 @@ def test_buckets_private_uniform_cmek_and_kept(run):
         assert i["forceDestroy"] is False
         assert i["location"] == run.spec.region.upper()
         key = "backups" if purpose == "backups" else "storage"
-        assert i["encryption"] == {"defaultKmsKeyName": f"encryption-{key}-id"}
+        assert i["encryption"] == {"defaultKmsKeyName": key_name(run, key)}
         assert i["softDeletePolicy"] == {"retentionDurationSeconds": run.spec.env.data.storage.soft_delete_days * 86400}
         assert i["labels"] == {"env": run.spec.environment, "component": "storage", "managed-by": "pulumi"}
 
 
+def test_model_weights_never_age_into_colder_classes(run):
+    """Weights are read at every pod start; NEARLINE/COLDLINE would charge retrieval on each read."""
+    rules = buckets(run)["models"].inputs["lifecycleRules"]
+    assert not [r for r in rules if r["action"]["type"] == "SetStorageClass"]
+    assert {"action": {"type": "Delete"}, "condition": {
+        "numNewerVersions": run.spec.env.data.storage.noncurrent_versions, "withState": "ARCHIVED"}} in rules
+
+
 def test_lifecycle_colder_classes_and_capped_versions(run):
     cfg = run.spec.env.data.storage
-    rules = buckets(run)["models"].inputs["lifecycleRules"]
+    rules = buckets(run)["backups"].inputs["lifecycleRules"]
     assert {"action": {"type": "SetStorageClass", "storageClass": "NEARLINE"},
             "condition": {"age": cfg.nearline_after_days, "matchesStorageClasses": ["STANDARD"]}} in rules
     assert {"action": {"type": "SetStorageClass", "storageClass": "COLDLINE"},
@@ -59,7 +68,24 @@ def test_audit_log_retention_locked_only_in_prod(fixture_run):
     assert locked == {"dev": False, "staging": False, "prod": True}
 
 
-def test_filestore_tier_cmek_and_private_service_access(run):
+def test_filestore_only_where_configured_with_its_nfs_callbacks(run):
+    cfg = run.spec.env.data.filestore
+    filestores = run.by_type(FILESTORE)
+    callbacks = [r for r in run.by_type("gcp:compute/firewall:Firewall") if r.name == "storage-nfs-callbacks"]
+    classes = {m["metadata"]["name"] for m in manifests(run) if m["kind"] == "StorageClass"}
+    assert len(filestores) == len(callbacks) == int(cfg is not None)
+    assert ("filestore" in classes) is (cfg is not None)
+    if callbacks:
+        rule = callbacks[0].inputs
+        assert rule["sourceRanges"] == [run.spec.env.network.private_service_access_range]
+        assert rule["targetTags"] == [f"aip-{run.spec.environment}-gke-node"]
+        assert rule["allows"] == [{"protocol": "tcp", "ports": ["111", "2046", "4045"]},
+                                  {"protocol": "udp", "ports": ["111", "4045"]}]
+        assert rule["priority"] < 65534  # above the logged deny-all
+
+
+def test_filestore_tier_cmek_and_private_service_access(fixture_run):
+    run = fixture_run("prod")
     fs = run.get(FILESTORE, "storage-filestore")
     cfg = run.spec.env.data.filestore
     assert fs.inputs["tier"] == cfg.tier
@@ -72,14 +98,15 @@ def test_filestore_tier_cmek_and_private_service_access(run):
 
 
 def test_filestore_cmek_where_the_tier_supports_it(fixture_run):
-    assert "kmsKeyName" not in fixture_run("dev").get(FILESTORE, "storage-filestore").inputs  # BASIC_HDD: no CMEK
+    assert not fixture_run("dev").by_type(FILESTORE)  # dev reads weights from the bucket (GCS FUSE)
+    assert "kmsKeyName" not in fixture_run("staging").get(FILESTORE, "storage-filestore").inputs  # BASIC_SSD
     prod = fixture_run("prod").get(FILESTORE, "storage-filestore").inputs
-    assert prod["kmsKeyName"] == "encryption-filestore-id" and prod["deletionProtectionEnabled"] is True
+    assert prod["kmsKeyName"] == key_name(fixture_run("prod"), "filestore") and prod["deletionProtectionEnabled"]
 
 
 def test_storage_classes(run):
     classes = {m["metadata"]["name"]: m for m in manifests(run) if m["kind"] == "StorageClass"}
-    assert set(classes) == {"balanced-cmek", "ssd-cmek", "hyperdisk-ml", "filestore"}
+    assert set(classes) - {"filestore"} == {"balanced-cmek", "ssd-cmek", "hyperdisk-ml"}
     defaults = [n for n, m in classes.items()
                 if m["metadata"].get("annotations", {}).get("storageclass.kubernetes.io/is-default-class") == "true"]
     assert defaults == ["balanced-cmek"]
@@ -87,9 +114,10 @@ def test_storage_classes(run):
         assert sc["volumeBindingMode"] == "WaitForFirstConsumer" and sc["allowVolumeExpansion"] is True, name
         assert sc["reclaimPolicy"] == ("Delete" if run.spec.environment == "dev" else "Retain")
     for name in ("balanced-cmek", "ssd-cmek", "hyperdisk-ml"):
-        assert classes[name]["parameters"]["disk-encryption-kms-key"] == "encryption-disks-id"
+        assert classes[name]["parameters"]["disk-encryption-kms-key"] == key_name(run, "disks")
     assert classes["hyperdisk-ml"]["parameters"]["type"] == "hyperdisk-ml"
-    assert classes["filestore"]["provisioner"] == "filestore.csi.storage.gke.io"
+    if "filestore" in classes:
+        assert classes["filestore"]["provisioner"] == "filestore.csi.storage.gke.io"
     # GKE's own default classes are patched to stop being the default
     patches = {r.inputs["metadata"]["name"]: r.inputs for r in run.records if r.type.endswith("StorageClassPatch")}
     assert {n: p["metadata"]["annotations"] for n, p in patches.items()} == {

@@ -99,7 +99,7 @@ def test_explicit_allows(fixture_run):
                           "allow-metrics-scrape", "allow-google-apis", "allow-database", "allow-shared-endpoints"}
     database = names["allow-database"]["spec"]["egress"][0]
     assert database == {"to": [{"ipBlock": {"cidr": run.spec.env.network.private_service_access_range}}],
-                        "ports": [{"port": 5432, "protocol": "TCP"}]}
+                        "ports": [{"port": 3307, "protocol": "TCP"}]}  # the Cloud SQL Auth Proxy's server side
     gateway = names["allow-from-gateway"]["spec"]
     assert gateway["podSelector"] == {"matchLabels": {"ai-platform/expose": "true"}}
     shared = names["allow-shared-endpoints"]["spec"]["egress"]
@@ -136,13 +136,21 @@ def test_workload_identity_per_workload(run):
 def test_tenant_google_account_reaches_only_its_own_data(run):
     for tenant in run.spec.tenants:
         member = f"serviceAccount:aip-{run.spec.environment}-{tenant.name}@{run.spec.project}.iam.gserviceaccount.com"
+        env, project = run.spec.environment, run.spec.project
         grants = [r for r in run.records if r.inputs.get("member") == member]
-        where = {(r.type.split(":")[-1], r.inputs.get("bucket") or r.inputs.get("secretId"), r.inputs["role"])
-                 for r in grants}
+        where = {(r.type.split(":")[-1], r.inputs.get("bucket") or r.inputs.get("secretId") or r.inputs.get("project"),
+                  r.inputs["role"]) for r in grants}
+        shared = {("SecretIamMember", f"aip-{env}-{s.name}", "roles/secretmanager.secretAccessor")
+                  for s in run.spec.shared_secrets(tenant)}
         assert where == {
-            ("BucketIAMMember", f"{run.spec.project}-t-{tenant.name}", "roles/storage.objectUser"),
-            ("SecretIamMember", f"aip-{run.spec.environment}-{tenant.name}-db-password",
-             "roles/secretmanager.secretAccessor")}
+            ("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"),
+            ("SecretIamMember", f"aip-{env}-{tenant.name}-db-password", "roles/secretmanager.secretAccessor"),
+            ("IAMMember", project, "roles/cloudsql.client"), *shared}
+        (sql,) = [r for r in grants if r.type == "gcp:projects/iAMMember:IAMMember"]
+        instance = run.by_type("gcp:sql/databaseInstance:DatabaseInstance")[0].inputs["name"]
+        assert sql.inputs["condition"]["expression"] == (
+            f"resource.name == 'projects/{project}/instances/{instance}' && "
+            "resource.type == 'sqladmin.googleapis.com/Instance'")
 
 
 def test_tenant_bucket_database_and_secret_mount(run):
@@ -153,7 +161,8 @@ def test_tenant_bucket_database_and_secret_mount(run):
         assert database.inputs["name"] == tenant.name.replace("-", "_")
         (spc,) = objects(run, "SecretProviderClass", tenant.name)
         assert spc["spec"]["provider"] == "gke"
-        assert f"tenant-{tenant.name}-db-password-id/versions/latest" in spc["spec"]["parameters"]["secrets"]
+        secret = f"projects/{run.spec.project}/secrets/aip-{run.spec.environment}-{tenant.name}-db-password"
+        assert f"resourceName: {secret}/versions/latest" in spc["spec"]["parameters"]["secrets"]
 
 
 def test_budgets_where_a_billing_account_is_configured(fixture_run):

@@ -20,6 +20,7 @@ CHECKS: list[Check] = [
     environment.zones_in_region,
     environment.cpu_machine_shapes,
     environment.gpu_pools,
+    environment.initial_nodes,
     environment.data_in_region,
     environment.binary_authorization_in_prod,
     environment.dr_region,

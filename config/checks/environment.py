@@ -20,13 +20,21 @@ def zones_in_region(spec: PlatformSpec) -> None:
 
 
 def cpu_machine_shapes(spec: PlatformSpec) -> None:
-    """CPU pools use shapes the catalog knows (their vCPUs and memory feed the capacity check)."""
-    known = spec.catalog.machines.machines
+    """CPU pools use shapes the catalog knows (their vCPUs and memory feed the capacity check), and
+    every pool's machine family has a known vCPU quota metric (the quota table)."""
+    known, quota = spec.catalog.machines.machines, spec.catalog.machines.cpu_quota
     for i, pool in enumerate(spec.env.cpu_pools):
         if pool.machine_type not in known:
             hint = did_you_mean(pool.machine_type, known)
             raise fail(env_file(spec), ("cpu_pools", i, "machine_type"), pool.machine_type,
                        f"is not in config/catalog/machines.yaml ({hint}add its vCPUs and memory there)")
+    for kind, pools in (("cpu_pools", spec.env.cpu_pools), ("gpu_pools", spec.env.gpu_pools)):
+        for i, pool in enumerate(pools):
+            family = pool.machine_type.split("-")[0]
+            if family not in quota:
+                raise fail(env_file(spec), (kind, i, "machine_type"), pool.machine_type,
+                           f"has no vCPU quota metric for family {family} in config/catalog/machines.yaml "
+                           "(add it under cpu_quota)")
 
 
 def gpu_pools(spec: PlatformSpec) -> None:
@@ -80,9 +88,9 @@ def _provisioning(pool: GpuPoolSpec, gpu: Accelerator, spec: PlatformSpec):
     if pool.reservation and specific != bool(pool.reservation.name):
         return ("reservation", "name"), pool.reservation.name, \
             "is required with SPECIFIC_RESERVATION and not allowed with ANY_RESERVATION"
+    # Flex-start alone, queued provisioning alone (older form) or both: GKE documents "flex-start
+    # with queued provisioning" as one mode (kubernetes-engine/docs/how-to/provisioningrequest).
     dws = "queued_provisioning" if pool.queued_provisioning else "flex_start" if pool.flex_start else None
-    if pool.queued_provisioning and pool.flex_start:
-        return ("flex_start",), True, "cannot be combined with queued_provisioning (pick one)"
     if dws and pool.compact_placement:
         return ("compact_placement",), True, f"cannot be combined with {dws} (GKE refuses it)"
     if dws and pool.reservation:
@@ -123,6 +131,19 @@ def _zones(pool: GpuPoolSpec, gpu: Accelerator, spec: PlatformSpec):
     return None
 
 
+def initial_nodes(spec: PlatformSpec) -> None:
+    """A pool starts with the same count in each of its zones; min_nodes must split evenly, or the
+    first apply creates (and needs quota for) more nodes than asked."""
+    pools = [("cpu_pools", i, p, len(spec.env.zones)) for i, p in enumerate(spec.env.cpu_pools)]
+    pools += [("gpu_pools", i, p, len(spec.gpu_pool_zones(p))) for i, p in enumerate(spec.env.gpu_pools)]
+    for kind, i, pool, zones in pools:
+        if pool.min_nodes % zones:
+            per_zone = -(-pool.min_nodes // zones)
+            raise fail(env_file(spec), (kind, i, "min_nodes"), pool.min_nodes,
+                       f"does not split over the pool's {zones} zones: it would start with {per_zone * zones} nodes "
+                       f"(the initial count is per zone); use a multiple of {zones} or list fewer zones")
+
+
 def data_in_region(spec: PlatformSpec) -> None:
     """Bucket keys live in the stack's region; HA database and regional Filestore need several zones."""
     data, file = spec.env.data, env_file(spec)
@@ -135,7 +156,7 @@ def data_in_region(spec: PlatformSpec) -> None:
         raise fail(file, ("data", "database", "availability"), "REGIONAL",
                    f"needs a standby in a second zone, but this environment is zonal ({spec.env.zones[0]}); "
                    "use ZONAL or list more zones")
-    if data.filestore.regional and not spec.regional:
+    if data.filestore is not None and data.filestore.regional and not spec.regional:
         raise fail(file, ("data", "filestore", "tier"), data.filestore.tier,
                    f"is regional, but this environment is zonal ({spec.env.zones[0]}); use ZONAL or BASIC_SSD")
 

@@ -1,0 +1,111 @@
+"""Where container images come from: Artifact Registry caches of the upstream registries, and
+the Binary Authorization policy that admits only them (ADR 0004).
+
+Each upstream registry the workloads use gets a remote repository in the stack's region,
+encrypted with the `artifacts` key and cleaned up by policy. The policy denies by default,
+allowlists these repositories and lets Google's system images through (global policy
+evaluation). Workload images are rendered through ``image_ref``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.outputs import after
+from config.catalog import Image, Registry
+from config.environment import ImageSupplySpec
+from config.naming import Naming
+
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class ImageSupplyArgs:
+    naming: Naming
+    region: str
+    registries: dict[str, Registry]  # upstream host -> its cache
+    key: pulumi.Input[str]  # the `artifacts` key
+    settings: ImageSupplySpec
+    binary_authorization: str  # enforce | dryrun | disabled
+
+
+def repository_host(region: str) -> str:
+    return f"{region}-docker.pkg.dev"
+
+
+def image_ref(prefixes: dict[str, pulumi.Input[str]], image: Image) -> pulumi.Output[str]:
+    """``<region>-docker.pkg.dev/<project>/<cache>/<upstream path>:<tag>`` for a catalog image."""
+    return pulumi.Output.from_input(prefixes[image.registry]).apply(lambda prefix: f"{prefix}/{image.path}:{image.tag}")
+
+
+class ImageSupply(pulumi.ComponentResource):
+    """Remote repositories per upstream registry and the project's Binary Authorization policy.
+
+    Output ``prefixes``: upstream host -> the path images are pulled through, resolved once the
+    repository exists and the admission policy that admits it is in place.
+    """
+
+    def __init__(self, name: str, args: ImageSupplyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:images:ImageSupply", name, None, opts)
+        naming, ar = args.naming, gcp.artifactregistry
+        host = repository_host(args.region)
+        repositories: dict[str, ar.Repository] = {}
+        for upstream, registry in args.registries.items():
+            remote = ar.RepositoryRemoteRepositoryConfigArgs(
+                description=f"Cache of {upstream}",
+                docker_repository=ar.RepositoryRemoteRepositoryConfigDockerRepositoryArgs(
+                    public_repository=registry.preset) if registry.preset else None,
+                common_repository=ar.RepositoryRemoteRepositoryConfigCommonRepositoryArgs(uri=registry.uri)
+                if registry.uri else None)
+            repositories[upstream] = ar.Repository(
+                f"{name}-{registry.repository}",
+                project=naming.project,
+                location=args.region,
+                repository_id=registry.repository,
+                format="DOCKER",
+                mode="REMOTE_REPOSITORY",
+                description=f"Pull-through cache of {upstream} for the AI platform",
+                remote_repository_config=remote,
+                kms_key_name=args.key,
+                cleanup_policy_dry_run=False,
+                cleanup_policies=[
+                    ar.RepositoryCleanupPolicyArgs(
+                        id="keep-recent", action="KEEP",
+                        most_recent_versions=ar.RepositoryCleanupPolicyMostRecentVersionsArgs(
+                            keep_count=args.settings.keep_versions)),
+                    ar.RepositoryCleanupPolicyArgs(
+                        id="delete-old", action="DELETE",
+                        condition=ar.RepositoryCleanupPolicyConditionArgs(
+                            tag_state="ANY", older_than=f"{args.settings.delete_after_days * DAY}s")),
+                ],
+                labels=naming.labels("images"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        policy = self._policy(name, args, [f"{host}/{naming.project}/{r.repository}/**"
+                                           for r in args.registries.values()])
+        self.prefixes: dict[str, pulumi.Output[str]] = {
+            upstream: after(pulumi.Output.concat(host, "/", naming.project, "/", repo.repository_id),
+                            *([policy] if policy else []))
+            for upstream, repo in repositories.items()}
+        self.register_outputs({"prefixes": self.prefixes})
+
+    def _policy(self, name: str, args: ImageSupplyArgs, patterns: list[str]) -> gcp.binaryauthorization.Policy | None:
+        """Deny by default; admit the caches and Google's system images. Dry run logs instead of blocking."""
+        if args.binary_authorization == "disabled":
+            return None
+        ba = gcp.binaryauthorization
+        return ba.Policy(
+            f"{name}-binauthz",
+            project=args.naming.project,
+            description="AI platform: only images pulled through the platform's Artifact Registry caches",
+            global_policy_evaluation_mode="ENABLE",  # Google-maintained GKE system images
+            admission_whitelist_patterns=[ba.PolicyAdmissionWhitelistPatternArgs(name_pattern=p) for p in patterns],
+            default_admission_rule=ba.PolicyDefaultAdmissionRuleArgs(
+                evaluation_mode="ALWAYS_DENY",
+                enforcement_mode="DRYRUN_AUDIT_LOG_ONLY" if args.binary_authorization == "dryrun"
+                else "ENFORCED_BLOCK_AND_AUDIT_LOG"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
