@@ -105,11 +105,16 @@ def _compute_cost(run: StackRun) -> str:
               f"(as of {prices.as_of}), {prices.hours_per_month} h/month; spot pools at spot prices.\n")
 
 
+def data_items(run: StackRun) -> list[capacity.DataCost]:
+    """Data services of the stack and their monthly cost (keys and secrets counted in the run)."""
+    return capacity.data_costs(run.spec) + capacity.service_costs(
+        run.spec, keys=len(run.by_type("gcp:kms/cryptoKey:CryptoKey")),
+        secrets=len(run.by_type("gcp:secretmanager/secret:Secret")))
+
+
 def _data_cost(run: StackRun) -> str:
     spec = run.spec
-    items = capacity.data_costs(spec) + capacity.service_costs(
-        spec, keys=len(run.by_type("gcp:kms/cryptoKey:CryptoKey")),
-        secrets=len(run.by_type("gcp:secretmanager/secret:Secret")))
+    items = data_items(run)
     rows = [[item.item, item.sizing, money(item.monthly)] for item in items]
     data_total = sum(item.monthly for item in items)
     rows.append(["**data total**", "", f"**{money(data_total)}**"])

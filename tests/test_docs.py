@@ -29,3 +29,19 @@ def test_gpu_pool_example_in_readme_is_valid(real_tree):
     prices.write_text(yaml.safe_dump(catalog))
     spec = config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
     assert pool["name"] in {p.name for p in spec.env.gpu_pools}
+
+
+def test_readme_cost_lines_are_the_reviews_totals(stack_run):
+    """The README's figures come from the review; they may not drift from what it computes."""
+    from config import capacity
+    from review.summary import data_items, money
+
+    text = (ROOT / "README.md").read_text()
+    compute = re.search(r"\| \*\*compute per month, min → max scale\*\* \|(.*)\|\n", text).group(1)
+    stack = re.search(r"\| \*\*stack per month \(compute \+ data\), min → max\*\* \|(.*)\|\n", text).group(1)
+    for i, name in enumerate(("dev", "staging", "prod")):
+        run = stack_run(name)
+        low, high = capacity.compute_totals(run.spec)
+        data = sum(c.monthly for c in data_items(run))
+        assert compute.split("|")[i].strip() == f"**{money(low)} → {money(high)}**", name
+        assert stack.split("|")[i].strip() == f"**{money(low + data)} → {money(high + data)}**", name
