@@ -43,7 +43,8 @@ keys = Encryption("encryption", EncryptionArgs(
     opts=after_apis)
 nodes = NodeIdentity("nodes", NodeIdentityArgs(naming=naming), opts=after_apis)
 images = ImageSupply("images", ImageSupplyArgs(
-    naming=naming, region=spec.region, registries=spec.catalog.versions.registries, key=keys.key_id("artifacts"),
+    naming=naming, region=spec.region, registries=spec.catalog.versions.registries,
+    images=spec.catalog.versions.images, key=keys.key_id("artifacts"),
     settings=env.image_supply, binary_authorization=env.cluster.binary_authorization), opts=after_apis)
 node_settings = NodeSettings(service_account=nodes.email, disk_key=keys.key_id("disks"), node_tag=network.node_tag)
 cluster = Cluster("cluster", ClusterArgs(

@@ -109,10 +109,11 @@ class Cluster(pulumi.ComponentResource):
                 workload_metadata_config=c.ClusterNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA")),
             # No min_master_version: created at the channel's default version (config/catalog/versions.yaml).
             release_channel=c.ClusterReleaseChannelArgs(channel=versions.release_channel),
+            # DNS endpoint only: no control-plane peering range either (GKE's DNS-only setup has none).
             private_cluster_config=c.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True,
                 enable_private_endpoint=not ip_endpoint,
-                master_ipv4_cidr_block=net.control_plane_range,
+                master_ipv4_cidr_block=net.control_plane_range if ip_endpoint else None,
                 master_global_access_config=c.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(enabled=True)
                 if ip_endpoint else None),
             control_plane_endpoints_config=c.ClusterControlPlaneEndpointsConfigArgs(

@@ -26,7 +26,8 @@ DAY = 86400
 class ImageSupplyArgs:
     naming: Naming
     region: str
-    registries: dict[str, Registry]  # upstream host -> its cache
+    registries: dict[str, Registry]  # upstream host -> its cache (or direct)
+    images: dict[str, Image]  # the catalog: direct registries' images are allowlisted one by one
     key: pulumi.Input[str]  # the `artifacts` key
     settings: ImageSupplySpec
     binary_authorization: str  # enforce | dryrun | disabled
@@ -37,7 +38,8 @@ def repository_host(region: str) -> str:
 
 
 def image_ref(prefixes: dict[str, pulumi.Input[str]], image: Image) -> pulumi.Output[str]:
-    """``<region>-docker.pkg.dev/<project>/<cache>/<upstream path>:<tag>`` for a catalog image."""
+    """``<region>-docker.pkg.dev/<project>/<cache>/<upstream path>:<tag>`` for a catalog image
+    (``<registry>/<path>:<tag>`` for a direct registry)."""
     return pulumi.Output.from_input(prefixes[image.registry]).apply(lambda prefix: f"{prefix}/{image.path}:{image.tag}")
 
 
@@ -53,7 +55,8 @@ class ImageSupply(pulumi.ComponentResource):
         naming, ar = args.naming, gcp.artifactregistry
         host = repository_host(args.region)
         repositories: dict[str, ar.Repository] = {}
-        for upstream, registry in args.registries.items():
+        cached = {upstream: r for upstream, r in args.registries.items() if not r.direct}
+        for upstream, registry in cached.items():
             remote = ar.RepositoryRemoteRepositoryConfigArgs(
                 description=f"Cache of {upstream}",
                 docker_repository=ar.RepositoryRemoteRepositoryConfigDockerRepositoryArgs(
@@ -84,12 +87,16 @@ class ImageSupply(pulumi.ComponentResource):
                 labels=naming.labels("images"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        policy = self._policy(name, args, [f"{host}/{naming.project}/{r.repository}/**"
-                                           for r in args.registries.values()])
+        # Google-hosted images pulled as is: exactly these images, any tag (`*` stays in the last segment).
+        direct = sorted(f"{image.image}*" for image in args.images.values() if args.registries[image.registry].direct)
+        policy = self._policy(name, args, [*(f"{host}/{naming.project}/{r.repository}/**" for r in cached.values()),
+                                           *direct])
+        waits = [policy] if policy else []
         self.prefixes: dict[str, pulumi.Output[str]] = {
-            upstream: after(pulumi.Output.concat(host, "/", naming.project, "/", repo.repository_id),
-                            *([policy] if policy else []))
+            upstream: after(pulumi.Output.concat(host, "/", naming.project, "/", repo.repository_id), *waits)
             for upstream, repo in repositories.items()}
+        self.prefixes.update({upstream: after(pulumi.Output.from_input(upstream), *waits)
+                              for upstream, r in args.registries.items() if r.direct})
         self.register_outputs({"prefixes": self.prefixes})
 
     def _policy(self, name: str, args: ImageSupplyArgs, patterns: list[str]) -> gcp.binaryauthorization.Policy | None:

@@ -9,12 +9,12 @@ import pulumi_gcp as gcp
 
 from config.naming import Naming
 
+# GKE's documented minimum for a node service account (logging, monitoring, metadata, and the
+# service usage image streaming needs), plus pulling images from Artifact Registry.
+# https://cloud.google.com/kubernetes-engine/security/configure-node-service-accounts
 NODE_ROLES = (
     "roles/artifactregistry.reader",
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
+    "roles/container.defaultNodeServiceAccount",
 )
 
 

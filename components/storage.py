@@ -17,6 +17,11 @@ from config.naming import Naming
 DAY = 86400
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 GKE_DEFAULT_CLASSES = ("standard-rwo", "standard")
+# Classes GKE creates with its CSI drivers, none with a customer-managed key: tenants may not use
+# them (quota 0 and an admission policy). https://cloud.google.com/kubernetes-engine/docs/concepts/persistent-volumes
+GKE_CLASSES = ("standard", "standard-rwo", "premium-rwo", "standard-rwx", "premium-rwx", "enterprise-rwx",
+               "enterprise-multishare-rwx", "zonal-rwx")
+TENANT_CLASSES = ("balanced-cmek", "ssd-cmek", "hyperdisk-ml")  # ours, CMEK; `filestore` is one instance per claim
 FILESTORE_CSI_TIER = {"BASIC_HDD": "standard", "BASIC_SSD": "premium", "ZONAL": "zonal", "REGIONAL": "regional",
                       "ENTERPRISE": "enterprise"}
 
@@ -32,7 +37,7 @@ class BucketPolicy:
 
 # NFSv3 call-backs from a Filestore instance to its clients: rpcbind, statd, NLM lock manager.
 # https://cloud.google.com/filestore/docs/configuring-firewall (basic tiers speak NFSv3 only).
-NFS_CALLBACKS = (("tcp", ["111", "2046", "4045"]), ("udp", ["111", "4045"]))
+NFS_CALLBACKS = (("tcp", ["111", "2046", "4045"]), ("udp", ["111", "2046", "4045"]))
 # Buckets read on every pod start: colder classes would charge retrieval on each read.
 HOT_BUCKETS = ("models",)
 
@@ -170,9 +175,11 @@ class Storage(pulumi.ComponentResource):
         reclaim = "Retain" if args.buckets.protect else "Delete"
         # Only one default: GKE's own classes stop being the default.
         for gke_class in GKE_DEFAULT_CLASSES:
+            # GKE's addon manager owns the annotation too: force the field conflict it would raise.
             k8s.storage.v1.StorageClassPatch(
                 f"{name}-{gke_class}-not-default",
-                metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=gke_class, annotations={DEFAULT_CLASS: "false"}),
+                metadata=k8s.meta.v1.ObjectMetaPatchArgs(
+                    name=gke_class, annotations={DEFAULT_CLASS: "false", "pulumi.com/patchForce": "true"}),
                 opts=opts)
 
         def storage_class(thing: str, provisioner: str, parameters: dict, default: bool = False,

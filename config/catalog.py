@@ -45,16 +45,25 @@ class GkeVersions(Spec):
 
 
 class Registry(Spec):
-    """An upstream container registry the platform pulls from, through a remote repository of its own."""
+    """An upstream container registry the platform pulls from: through a remote repository of its own
+    (``preset`` or ``uri``), or, for Google's own Artifact Registry hosts, directly (``direct``)."""
 
-    repository: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", description="Artifact Registry repository id.")
+    repository: str | None = Field(None, pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$",
+                                   description="Artifact Registry repository id of the cache.")
     preset: Literal["DOCKER_HUB"] | None = Field(None, description="A public repository Artifact Registry knows.")
     uri: str | None = Field(None, pattern=r"^https://[a-z0-9.-]+$", description="Any other upstream.")
+    direct: bool = Field(False, description="Pulled as is; Binary Authorization allowlists each catalog image.")
 
     @model_validator(mode="after")
     def _one_upstream(self) -> Registry:
+        if self.direct:
+            if self.repository or self.preset or self.uri:
+                raise FieldError("direct", True, "is pulled as is: give no repository, preset or uri")
+            return self
         if (self.preset is None) == (self.uri is None):
             raise FieldError("uri", self.uri, "give exactly one of preset and uri")
+        if not self.repository:
+            raise FieldError("repository", None, "is required for a cached registry")
         return self
 
 

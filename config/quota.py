@@ -17,6 +17,9 @@ from config.cluster import GpuPoolSpec, NodePoolSpec
 from config.model import PlatformSpec
 
 LOCAL_SSD_GB = 375
+# GKE creates a cluster with a default pool (e2-medium, 100 GB boot disk, one node per zone) and
+# deletes it once created (remove_default_node_pool): first apply needs its quota for a while.
+BOOTSTRAP_POOL = {"CPUS": 2, "SSD_TOTAL_GB": 100}
 # Boot and persistent disk types -> the disk quota they count against.
 DISK_QUOTA = {"pd-balanced": "SSD_TOTAL_GB", "pd-ssd": "SSD_TOTAL_GB", "pd-standard": "DISKS_TOTAL_GB",
               "hyperdisk-balanced": "HDB_TOTAL_GB"}
@@ -48,6 +51,12 @@ def quota_needs(spec: PlatformSpec) -> list[QuotaNeed]:
     region = spec.region
     pools = [(p, list(spec.env.zones)) for p in spec.env.cpu_pools]
     pools += [(p, spec.gpu_pool_zones(p)) for p in spec.env.gpu_pools]
+    bootstrap_zones = len(spec.env.zones)
+    for metric, amount in BOOTSTRAP_POOL.items():
+        first[(region, metric)] += amount * bootstrap_zones
+        users[(region, metric)].add("(default pool)")
+    first[("global", "CPUS_ALL_REGIONS")] += BOOTSTRAP_POOL["CPUS"] * bootstrap_zones
+    users[("global", "CPUS_ALL_REGIONS")].add("(default pool)")
     for pool, zones in pools:
         nodes_first = initial_nodes_per_zone(pool, len(zones)) * len(zones)
         prefix = "PREEMPTIBLE_" if _preemptible(pool) else ""
@@ -73,4 +82,4 @@ def quota_needs(spec: PlatformSpec) -> list[QuotaNeed]:
                 peak[key] += amount * pool.max_nodes
                 users[key].add(pool.name)
     return [QuotaNeed(scope, metric, first[(scope, metric)], peak[(scope, metric)], tuple(sorted(users[(scope, metric)])))
-            for scope, metric in sorted(peak, key=lambda k: (k[0] == "global", k[1]))]
+            for scope, metric in sorted(set(first) | set(peak), key=lambda k: (k[0] == "global", k[1]))]

@@ -203,8 +203,10 @@ def _quota(run: StackRun) -> str:
             "Request these in the project before the first `pulumi up` (IAM & Admin → Quotas, or "
             "`gcloud compute regions describe REGION`); a new project has little or no GPU quota.\n\n"
             + table(["region", "quota metric", "at first apply", "at maximum scale", "node pools"], rows)
-            + "\nFirst apply: each pool's initial nodes (per zone, times its zones). Maximum: every pool at "
-              "max_nodes. Spot, flex-start and queued-provisioning nodes count against `PREEMPTIBLE_*` quotas.\n")
+            + "\nFirst apply: each pool's initial nodes (per zone, times its zones), plus GKE's default pool "
+              "(e2-medium, one per zone) while the cluster is created. Maximum: every pool at max_nodes. Spot, "
+              "flex-start and queued-provisioning nodes count against `PREEMPTIBLE_*` quotas where the project "
+              "has them, else against the regular ones.\n")
 
 
 def _exports(run: StackRun) -> str:

@@ -32,7 +32,6 @@ def test_location_follows_the_zone_count(run):
 def test_private_nodes_and_the_dns_endpoint_always(run):
     c = cluster_of(run)
     assert c["privateClusterConfig"]["enablePrivateNodes"] is True
-    assert c["privateClusterConfig"]["masterIpv4CidrBlock"] == run.spec.env.network.control_plane_range
     assert c["controlPlaneEndpointsConfig"]["dnsEndpointConfig"] == {"allowExternalTraffic": True}
 
 
@@ -43,8 +42,10 @@ def test_ip_endpoint_only_for_authorized_networks(run):
         authorized = c["masterAuthorizedNetworksConfig"]
         assert authorized["gcpPublicCidrsAccessEnabled"] is False
         assert [b["cidrBlock"] for b in authorized["cidrBlocks"]] == [n.cidr for n in networks]
-    else:  # DNS endpoint only: nothing may re-open an IP endpoint
+        assert c["privateClusterConfig"]["masterIpv4CidrBlock"] == run.spec.env.network.control_plane_range
+    else:  # DNS endpoint only: nothing may re-open an IP endpoint, no control-plane peering range
         assert "masterAuthorizedNetworksConfig" not in c
+        assert "masterIpv4CidrBlock" not in c["privateClusterConfig"]
         assert c["privateClusterConfig"]["enablePrivateEndpoint"] is True
         assert "masterGlobalAccessConfig" not in c["privateClusterConfig"]
 
@@ -142,9 +143,7 @@ def test_every_node_runs_as_the_platforms_node_account(run):
 def test_node_service_account_has_exactly_the_minimal_roles(run):
     roles = sorted(r.inputs["role"] for r in run.by_type("gcp:projects/iAMMember:IAMMember")
                    if r.parent == "ai-platform:iam:NodeIdentity::nodes")
-    assert roles == sorted(NODE_ROLES) == [
-        "roles/artifactregistry.reader", "roles/logging.logWriter", "roles/monitoring.metricWriter",
-        "roles/monitoring.viewer", "roles/stackdriver.resourceMetadata.writer"]
+    assert roles == sorted(NODE_ROLES) == ["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]
 
 
 def test_no_primitive_or_admin_roles_anywhere(run):

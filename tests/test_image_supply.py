@@ -17,7 +17,7 @@ POLICY = "gcp:binaryauthorization/policy:Policy"
 
 def test_a_cmek_cache_with_cleanup_per_upstream_registry(run):
     repos = {r.inputs["repositoryId"]: r.inputs for r in run.by_type(REPO)}
-    registries = run.spec.catalog.versions.registries
+    registries = {u: r for u, r in run.spec.catalog.versions.registries.items() if not r.direct}
     assert set(repos) == {r.repository for r in registries.values()}
     for upstream, registry in registries.items():
         repo = repos[registry.repository]
@@ -47,8 +47,10 @@ def test_binary_authorization_denies_all_but_the_caches_and_system_images(run):
         "evaluationMode": "ALWAYS_DENY",
         "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG" if mode == "enforce" else "DRYRUN_AUDIT_LOG_ONLY"}
     host = f"{run.spec.region}-docker.pkg.dev/{run.spec.project}"
+    versions = run.spec.catalog.versions
     assert sorted(p["namePattern"] for p in policy["admissionWhitelistPatterns"]) == sorted(
-        f"{host}/{r.repository}/**" for r in run.spec.catalog.versions.registries.values())
+        [f"{host}/{r.repository}/**" for r in versions.registries.values() if not r.direct]
+        + [f"{i.image}*" for i in versions.images.values() if versions.registries[i.registry].direct])
 
 
 def test_staging_runs_the_prod_policy_in_dry_run(fixture_run):
@@ -64,11 +66,13 @@ def test_staging_runs_the_prod_policy_in_dry_run(fixture_run):
     ("docker.io/vllm/vllm-openai", "us-central1-docker.pkg.dev/p/dockerhub/vllm/vllm-openai:t"),
     ("docker.io/nginx", "us-central1-docker.pkg.dev/p/dockerhub/library/nginx:t"),  # official images
     ("ghcr.io/canner/wren-ui", "us-central1-docker.pkg.dev/p/ghcr/canner/wren-ui:t"),
+    ("gcr.io/cloud-sql-connectors/cloud-sql-proxy", "gcr.io/cloud-sql-connectors/cloud-sql-proxy:t"),  # direct
 ])
 def test_images_render_through_their_cache(fixture_spec, image, expected):
     spec = fixture_spec("prod")
     args = ImageSupplyArgs(naming=Naming("aip", "prod", "p"), region="us-central1",
-                           registries=spec.catalog.versions.registries, key="k", settings=spec.env.image_supply,
+                           registries=spec.catalog.versions.registries, images=spec.catalog.versions.images,
+                           key="k", settings=spec.env.image_supply,
                            binary_authorization="enforce")
     def program():
         supply = ImageSupply("images", args)
@@ -77,6 +81,13 @@ def test_images_render_through_their_cache(fixture_spec, image, expected):
     records, exports = run_program(program, "prod")
     assert exports["ref"] == expected
     assert {r.type for r in records} >= {REPO, POLICY}
+
+
+def test_the_auth_proxy_sidecar_is_admitted_in_prod(fixture_run):
+    """Every database client runs the Auth Proxy (ADR 0005): prod's policy must admit its image."""
+    (policy,) = fixture_run("prod").by_type(POLICY)
+    patterns = [p["namePattern"] for p in policy.inputs["admissionWhitelistPatterns"]]
+    assert "gcr.io/cloud-sql-connectors/cloud-sql-proxy*" in patterns
 
 
 def test_every_catalog_image_is_pinned_and_cached(fixture_spec):

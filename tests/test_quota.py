@@ -26,13 +26,15 @@ def test_prod_quota_with_known_numbers(fixture_spec):
     assert q["us-central1/NVIDIA_A100_80GB_GPUS"] == (2, 8)
     assert q["us-central1/LOCAL_SSD_TOTAL_GB"] == ((3 * 2 + 1 * 2) * 375, (8 * 2 + 4 * 2) * 375)
     # boot disks: 100 GB CPU pools, 200 GB l4 pools, 500 GB a100
-    assert q["us-central1/SSD_TOTAL_GB"] == (6 * 100 + 3 * 200 + 500, 21 * 100 + 16 * 200 + 4 * 500)
+    # boot disks (+ GKE's default pool, 100 GB per zone, while the cluster is created)
+    assert q["us-central1/SSD_TOTAL_GB"] == (6 * 100 + 3 * 200 + 500 + 3 * 100, 21 * 100 + 16 * 200 + 4 * 500)
+    assert q["us-central1/CPUS"] == (3 * 2, 0)  # the default pool's e2-medium nodes, deleted after creation
     assert q["global/GPUS_ALL_REGIONS"] == (8, 32)
 
 
 def test_dev_needs_almost_nothing_at_first_apply(fixture_spec):
     q = needs(fixture_spec("dev"))
-    assert q["us-central1/CPUS"] == (4, 12)  # e2 counts against CPUS: one system node, three at most
+    assert q["us-central1/CPUS"] == (4 + 2, 12)  # e2 counts against CPUS: one system node (+ the default pool)
     # spot: the e2-standard-4 workload pool (0-4) and the g2-standard-8 L4 pool (0-2)
     assert q["us-central1/PREEMPTIBLE_CPUS"] == (0, 4 * 4 + 2 * 8)
     assert q["us-central1/PREEMPTIBLE_NVIDIA_L4_GPUS"] == (0, 2)

@@ -80,7 +80,7 @@ def test_filestore_only_where_configured_with_its_nfs_callbacks(run):
         assert rule["sourceRanges"] == [run.spec.env.network.private_service_access_range]
         assert rule["targetTags"] == [f"aip-{run.spec.environment}-gke-node"]
         assert rule["allows"] == [{"protocol": "tcp", "ports": ["111", "2046", "4045"]},
-                                  {"protocol": "udp", "ports": ["111", "4045"]}]
+                                  {"protocol": "udp", "ports": ["111", "2046", "4045"]}]
         assert rule["priority"] < 65534  # above the logged deny-all
 
 
@@ -120,6 +120,7 @@ def test_storage_classes(run):
         assert classes["filestore"]["provisioner"] == "filestore.csi.storage.gke.io"
     # GKE's own default classes are patched to stop being the default
     patches = {r.inputs["metadata"]["name"]: r.inputs for r in run.records if r.type.endswith("StorageClassPatch")}
+    # and force the field conflict GKE's addon manager (which owns the annotation too) would raise
+    not_default = {"storageclass.kubernetes.io/is-default-class": "false", "pulumi.com/patchForce": "true"}
     assert {n: p["metadata"]["annotations"] for n, p in patches.items()} == {
-        "standard-rwo": {"storageclass.kubernetes.io/is-default-class": "false"},
-        "standard": {"storageclass.kubernetes.io/is-default-class": "false"}}
+        "standard-rwo": not_default, "standard": not_default}
