@@ -1,7 +1,7 @@
 """The AI platform, one stack: load the validated spec, build components in order, export.
 
 ProjectServices -> Network -> Encryption -> NodeIdentity -> ImageSupply -> Cluster -> GpuNodePools
--> Storage -> Secrets -> Database -> Tenant x N (docs/architecture.md). Each component gets its own small
+-> Storage -> Secrets -> Database -> TenantGuardrails -> Tenant x N (docs/architecture.md). Each component gets its own small
 args, built here from the spec; components see nothing else.
 """
 
@@ -14,6 +14,7 @@ from components.cluster import Cluster, ClusterArgs, ClusterNetwork
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.gpu_pools import GpuNodePools, GpuNodePoolsArgs, PlacedGpuPool
+from components.guardrails import TenantGuardrails, TenantGuardrailsArgs
 from components.identity import project_number
 from components.image_supply import ImageSupply, ImageSupplyArgs
 from components.network import Network, NetworkArgs
@@ -21,9 +22,10 @@ from components.node_identity import NodeIdentity, NodeIdentityArgs
 from components.node_pools import NodeSettings
 from components.project_services import ProjectServices, ProjectServicesArgs
 from components.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
-from components.storage import BucketPolicy, Storage, StorageArgs, StorageKeys
+from components.storage import NOT_FOR_TENANTS, TENANT_CLASSES, BucketPolicy, Storage, StorageArgs, StorageKeys
 from components.tenant import Billing, Tenant, TenantArgs
 from components.tenant_network import Endpoint, TenantNetworkArgs
+from config.google import kube_dns_ip
 
 try:
     spec = config.load_from_pulumi()
@@ -78,6 +80,10 @@ database = Database("database", DatabaseArgs(
     flags={name: flag.value for name, flag in spec.catalog.database_flags.flags.items()}, vpc_id=network.vpc_id,
     psa_range_name=network.psa_range_name, key=keys.key_id("database"), secrets=secret_store, protect=protect),
     opts=after_apis)
+guardrails = TenantGuardrails("guardrails", TenantGuardrailsArgs(
+    platform_identities=tuple(env.tenancy.identities(spec.project)),
+    accelerators=tuple(sorted({p.accelerator for p in env.gpu_pools})), storage_classes=TENANT_CLASSES,
+    provider=cluster.provider), opts=after_apis)
 billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.prices.currency,
                   project_number=number) if env.tenancy.billing_account else None
 tenants = {
@@ -86,10 +92,12 @@ tenants = {
         network=TenantNetworkArgs(
             gateway_namespace=env.tenancy.gateway_namespace, proxy_only_range=env.network.proxy_only_range,
             database_range=env.network.private_service_access_range,
+            kube_dns_ip=kube_dns_ip(env.network.services_range),
             shared_endpoints=tuple(Endpoint(e.namespace, e.port)
                                    for e in (env.tenancy.shared_endpoints[u] for u in t.uses))),
         buckets=buckets, bucket_key=keys.key_id("storage"), secrets=secret_store,
         database_instance=database.instance_name, workload_pool=cluster.workload_pool, provider=cluster.provider,
+        admin_role=guardrails.tenant_admin_role, forbidden_storage_classes=NOT_FOR_TENANTS,
         shared_secrets={s.name: secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing),
         opts=after_apis)
     for t in spec.tenants

@@ -134,6 +134,8 @@ class Cluster(pulumi.ComponentResource):
                     insecure_kubelet_readonly_port_enabled="FALSE")),
             workload_identity_config=c.ClusterWorkloadIdentityConfigArgs(workload_pool=workload_pool(naming.project)),
             datapath_provider="ADVANCED_DATAPATH",  # Dataplane V2: enforces NetworkPolicy
+            # CiliumClusterwideNetworkPolicy: the tenants' deny baseline no namespace policy can widen.
+            enable_cilium_clusterwide_network_policy=True,
             enable_shielded_nodes=True,
             enable_legacy_abac=False,
             database_encryption=c.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=args.secrets_key),

@@ -79,8 +79,7 @@ def grant_access(resource_name: str, *, project: pulumi.Input[str], secret_id: p
 
 
 def secret_provider_class(resource_name: str, *, name: str, namespace: str, files: dict[str, pulumi.Input[str]],
-                          labels_: dict[str, str], provider: pulumi.ProviderResource,
-                          parent: pulumi.Resource) -> k8s.apiextensions.CustomResource:
+                          labels_: dict[str, str], opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
     """A SecretProviderClass for the GKE Secret Manager add-on: ``files`` maps file name -> secret id.
 
     It names secrets, never values; a pod mounts it with the ``secrets-store-gke.csi.k8s.io`` driver.
@@ -94,7 +93,7 @@ def secret_provider_class(resource_name: str, *, name: str, namespace: str, file
         kind="SecretProviderClass",
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels_),
         spec={"provider": "gke", "parameters": {"secrets": entries}},
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+        opts=opts,
     )
 
 

@@ -21,7 +21,10 @@ GKE_DEFAULT_CLASSES = ("standard-rwo", "standard")
 # them (quota 0 and an admission policy). https://cloud.google.com/kubernetes-engine/docs/concepts/persistent-volumes
 GKE_CLASSES = ("standard", "standard-rwo", "premium-rwo", "standard-rwx", "premium-rwx", "enterprise-rwx",
                "enterprise-multishare-rwx", "zonal-rwx")
-TENANT_CLASSES = ("balanced-cmek", "ssd-cmek", "hyperdisk-ml")  # ours, CMEK; `filestore` is one instance per claim
+TENANT_CLASSES = ("balanced-cmek", "ssd-cmek", "hyperdisk-ml")  # ours, CMEK
+# What tenants' volumes may not use: GKE's classes, and `filestore`, which creates a whole instance
+# (1 TiB minimum on the basic tiers) for every claim.
+NOT_FOR_TENANTS = (*GKE_CLASSES, "filestore")
 FILESTORE_CSI_TIER = {"BASIC_HDD": "standard", "BASIC_SSD": "premium", "ZONAL": "zonal", "REGIONAL": "regional",
                       "ENTERPRISE": "enterprise"}
 

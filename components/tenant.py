@@ -1,9 +1,12 @@
 """Everything one tenant gets: an isolated namespace kit, identity, data and a budget.
 
 The namespace enforces Pod Security `restricted`, a quota derived from tier and declared
-workloads, default-deny networking and namespace-scoped RBAC for the tenant's groups. Its
-workloads run as per-workload Kubernetes service accounts mapped to one Google service
-account that can reach only this tenant's bucket, database password and nothing else.
+workloads (GPUs per accelerator type), default-deny networking over a cluster-wide deny
+baseline, and namespace-scoped RBAC for the tenant's groups (the tenant-admin role, which
+cannot change any of this). Every object here is labelled as the platform's, and admission
+policies keep it so. Its workloads run as per-workload Kubernetes service accounts mapped to
+one Google service account that can reach only this tenant's bucket, database and the
+platform secrets its workloads use.
 """
 
 from __future__ import annotations
@@ -15,36 +18,41 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.admission import ALLOWED_ACCELERATOR_PREFIX, GPU_PRIORITY_PREFIX, MANAGED_LABEL, TENANT_LABEL
 from components.database import add_database
 from components.secrets import SecretStore, grant_access, secret_provider_class
 from components.storage import BucketPolicy, secure_bucket
-from components.tenant_network import TenantNetworkArgs, network_policies
+from components.tenant_network import TenantNetworkArgs, baseline, network_policies
 from config.naming import Naming
 from config.tenancy import Quota, TenantSpec
 
-TENANT_LABEL = "ai-platform/tenant"
 PSA_LEVEL = "restricted"
 OBJECT_USER = "roles/storage.objectUser"
 SQL_CLIENT = "roles/cloudsql.client"  # connect through the Cloud SQL Auth Proxy
 
 
 def k8s_labels(tenant: str, component: str) -> dict[str, str]:
+    """Labels of every object the platform puts in a tenant's namespace; ``ai-platform/managed`` makes
+    the managed-objects admission policy refuse changes from anyone but the platform."""
     return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
-            "app.kubernetes.io/component": component, TENANT_LABEL: tenant}
+            "app.kubernetes.io/component": component, TENANT_LABEL: tenant, MANAGED_LABEL: "true"}
 
 
 def cpu_quantity(cores: float) -> str:
     return str(int(cores)) if float(cores).is_integer() else f"{math.ceil(cores * 1000)}m"
 
 
-def quota_hard(quota: Quota) -> dict[str, str]:
-    """ResourceQuota `hard` for a quota: requests, limits (x limit_ratio), GPUs, storage, object counts."""
-    ratio = quota.limit_ratio
-    return {
+def quota_hard(quota: Quota, forbidden_classes: tuple[str, ...] = ()) -> dict[str, str]:
+    """ResourceQuota `hard` for a quota: requests, GPUs (all types), storage, object counts, and zero
+    for what a tenant may not have (load balancers, node ports, Ingresses, volumes on ``forbidden_classes``).
+
+    No limits.*: a quota on limits makes every container declare limits (or get LimitRange
+    defaults, which reject a container whose request is above them and OOM-kill a GPU container
+    that sets only a GPU limit).
+    """
+    hard = {
         "requests.cpu": cpu_quantity(quota.cpu),
-        "limits.cpu": cpu_quantity(quota.cpu * ratio),
         "requests.memory": f"{math.ceil(quota.memory_gi)}Gi",
-        "limits.memory": f"{math.ceil(quota.memory_gi * ratio)}Gi",
         "requests.nvidia.com/gpu": str(quota.total_gpus),
         "requests.storage": f"{quota.storage_gi}Gi",
         "persistentvolumeclaims": str(quota.pvcs),
@@ -52,7 +60,12 @@ def quota_hard(quota: Quota) -> dict[str, str]:
         "services": str(quota.services),
         "services.loadbalancers": "0",
         "services.nodeports": "0",
+        "count/ingresses.networking.k8s.io": "0",
     }
+    for storage_class in forbidden_classes:
+        hard[f"{storage_class}.storageclass.storage.k8s.io/requests.storage"] = "0"
+        hard[f"{storage_class}.storageclass.storage.k8s.io/persistentvolumeclaims"] = "0"
+    return hard
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,8 @@ class TenantArgs:
     database_instance: pulumi.Input[str]
     workload_pool: pulumi.Input[str]  # the cluster's output: members naming the pool wait for it
     provider: pulumi.ProviderResource
+    admin_role: pulumi.Input[str]  # the tenant-admin ClusterRole owners are bound to
+    forbidden_storage_classes: tuple[str, ...]  # quota 0: GKE's non-CMEK classes, per-claim Filestore
     shared_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # name -> id the workloads read
     billing: Billing | None = None  # None: no budget
 
@@ -89,11 +104,14 @@ class Tenant(pulumi.ComponentResource):
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
         ns = tenant.name
         meta = k8s_labels(ns, "tenant")
+        quota = args.quota
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels={
                 **meta, **{f"pod-security.kubernetes.io/{mode}": PSA_LEVEL for mode in ("enforce", "audit", "warn")},
-                **{f"pod-security.kubernetes.io/{mode}-version": "v1.33" for mode in ("enforce", "audit", "warn")}},
+                **{f"pod-security.kubernetes.io/{mode}-version": "v1.33" for mode in ("enforce", "audit", "warn")},
+                # the accelerator types the admission policy lets its pods select
+                **{f"{ALLOWED_ACCELERATOR_PREFIX}{kind}": "allowed" for kind in sorted(quota.gpus)}},
                 annotations={"ai-platform/display-name": tenant.display_name, "ai-platform/tier": tenant.tier,
                              "ai-platform/sla": str(tenant.sla)}),
             opts=k8s_opts)
@@ -102,23 +120,37 @@ class Tenant(pulumi.ComponentResource):
         def metadata(object_name: str, component: str = "tenant") -> k8s.meta.v1.ObjectMetaArgs:
             return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns, labels=k8s_labels(ns, component))
 
-        quota = args.quota
-        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=metadata("tenant-quota"),
-                                  spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota_hard(quota)), opts=in_ns)
+        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=metadata("tenant-quota"), spec=k8s.core.v1.ResourceQuotaSpecArgs(
+            hard=quota_hard(quota, args.forbidden_storage_classes)), opts=in_ns)
+        # GPUs per accelerator type: pods on a type use its PriorityClass, which scopes this quota.
+        for kind, count in sorted(quota.gpus.items()):
+            k8s.core.v1.ResourceQuota(
+                f"{name}-quota-{kind}", metadata=metadata(f"gpu-{kind}"), spec=k8s.core.v1.ResourceQuotaSpecArgs(
+                    hard={"requests.nvidia.com/gpu": str(count)},
+                    scope_selector=k8s.core.v1.ScopeSelectorArgs(match_expressions=[
+                        k8s.core.v1.ScopedResourceSelectorRequirementArgs(
+                            scope_name="PriorityClass", operator="In", values=[f"{GPU_PRIORITY_PREFIX}{kind}"])])),
+                opts=in_ns)
+        # Requests only: a default limit would reject a container requesting more than it, or OOM-kill a
+        # GPU container that sets only a GPU limit.
         k8s.core.v1.LimitRange(f"{name}-limits", metadata=metadata("tenant-defaults"), spec=k8s.core.v1.LimitRangeSpecArgs(
-            limits=[k8s.core.v1.LimitRangeItemArgs(type="Container", default={"cpu": "500m", "memory": "512Mi"},
+            limits=[k8s.core.v1.LimitRangeItemArgs(type="Container",
                                                    default_request={"cpu": "100m", "memory": "128Mi"}),
                     k8s.core.v1.LimitRangeItemArgs(type="PersistentVolumeClaim",
                                                    max={"storage": f"{max(quota.storage_gi, 1)}Gi"})]),
             opts=in_ns)
         network_policies(f"{name}-netpol", args.network, namespace=ns, labels=k8s_labels(ns, "network-policy"),
-                         provider=provider, parent=self)
-        for role, groups in (("admin", tenant.owners), ("view", tenant.viewers)):
+                         opts=in_ns)
+        k8s.apiextensions.CustomResource(
+            f"{name}-baseline", api_version="cilium.io/v2", kind="CiliumClusterwideNetworkPolicy",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-baseline", labels=k8s_labels(ns, "network-policy")),
+            spec=baseline(ns), opts=in_ns)
+        for role, role_name, groups in (("admin", args.admin_role, tenant.owners), ("view", "view", tenant.viewers)):
             if groups:
                 k8s.rbac.v1.RoleBinding(
                     f"{name}-{role}", metadata=metadata(f"tenant-{role}"),
                     role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole",
-                                                     name=role),
+                                                     name=role_name),
                     subjects=[k8s.rbac.v1.SubjectArgs(api_group="rbac.authorization.k8s.io", kind="Group", name=g)
                               for g in groups],
                     opts=in_ns)
@@ -165,7 +197,7 @@ class Tenant(pulumi.ComponentResource):
                          member=google_account.member, parent=self)
         secret_provider_class(f"{name}-database-spc", name="database", namespace=ns,
                               files={"db-password": database.password_secret_id},
-                              labels_=k8s_labels(ns, "database"), provider=provider, parent=self)
+                              labels_=k8s_labels(ns, "database"), opts=in_ns)
         if tenant.budget and args.billing:
             self._budget(name, tenant, naming, args.billing)
         self.namespace = ns

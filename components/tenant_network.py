@@ -1,8 +1,14 @@
-"""A tenant namespace's NetworkPolicies: deny everything, then allow exactly what a tenant needs.
+"""A tenant's network: NetworkPolicies in its namespace and a cluster-wide baseline under them.
 
-No rule selects another tenant's namespace: peers are pods of the same namespace, named
-platform namespaces (kube-system, the gateway, managed Prometheus, shared endpoints the tenant
-uses) and IP blocks outside the pod range.
+The NetworkPolicies deny everything, then allow exactly what a tenant needs. No rule selects
+another tenant's namespace: peers are pods of the same namespace, named platform namespaces
+(kube-system, the gateway, managed Prometheus, shared endpoints the tenant uses) and IP
+blocks outside the pod range.
+
+The baseline is a CiliumClusterwideNetworkPolicy (GKE Dataplane V2 with cluster-wide policies
+on): deny rules that take precedence over any allow in any namespace policy, so even a policy
+a tenant managed to add could not reach other tenants, the nodes, the control plane or
+link-local metadata endpoints other than GKE's metadata server.
 """
 
 from __future__ import annotations
@@ -12,13 +18,21 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from config.google import CLOUD_SQL_PROXY_PORT, HEALTH_CHECK_RANGES, PRIVATE_GOOGLE_ACCESS_RANGE
+from components.admission import EXPOSE_LABEL, TENANT_LABEL
+from config.google import (
+    CLOUD_SQL_PROXY_PORT,
+    HEALTH_CHECK_RANGES,
+    METADATA_SERVER,
+    NODE_LOCAL_DNS,
+    PRIVATE_GOOGLE_ACCESS_RANGE,
+)
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
-EXPOSE_LABEL = "ai-platform/expose"
-METADATA_SERVER = "169.254.169.254/32"  # GKE metadata server: Workload Identity tokens
-NODE_LOCAL_DNS = "169.254.20.10/32"
 MANAGED_PROMETHEUS_NAMESPACE = "gmp-system"
+DNS_PODS = ["kube-dns", "node-local-dns"]  # with NodeLocal DNSCache, Dataplane V2 sends queries to node-local-dns
+CILIUM_NAMESPACE = "k8s:io.kubernetes.pod.namespace"
+CILIUM_NAMESPACE_LABEL = "k8s:io.cilium.k8s.namespace.labels."
+LINK_LOCAL = "169.254.0.0/16"
 
 net = k8s.networking.v1
 
@@ -36,6 +50,7 @@ class TenantNetworkArgs:
     gateway_namespace: str
     proxy_only_range: str  # regional gateways' proxies reach pods from here
     database_range: str  # the Private Service Access range (Cloud SQL private IP)
+    kube_dns_ip: str  # the kube-dns Service address (NodeLocal DNSCache answers on it too)
     shared_endpoints: tuple[Endpoint, ...] = ()  # those the tenant uses
 
 
@@ -62,8 +77,9 @@ def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
             egress=[net.NetworkPolicyEgressRuleArgs(
                 to=[net.NetworkPolicyPeerArgs(
                     namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME: "kube-system"}),
-                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"k8s-app": "kube-dns"})),
-                    _ip(NODE_LOCAL_DNS)],
+                    pod_selector=k8s.meta.v1.LabelSelectorArgs(match_expressions=[
+                        k8s.meta.v1.LabelSelectorRequirementArgs(key="k8s-app", operator="In", values=DNS_PODS)])),
+                    _ip(NODE_LOCAL_DNS), _ip(f"{args.kube_dns_ip}/32")],
                 ports=_ports((53, "UDP"), (53, "TCP")))]),
         "allow-same-namespace": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Ingress", "Egress"],
@@ -84,8 +100,8 @@ def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
         "allow-google-apis": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
             egress=[net.NetworkPolicyEgressRuleArgs(to=[_ip(PRIVATE_GOOGLE_ACCESS_RANGE)], ports=_ports((443, "TCP"))),
-                    net.NetworkPolicyEgressRuleArgs(to=[_ip(METADATA_SERVER)], ports=_ports((80, "TCP"),
-                                                                                            (988, "TCP")))]),
+                    *(net.NetworkPolicyEgressRuleArgs(to=[_ip(cidr)], ports=_ports((port, "TCP")))
+                      for cidr, port in METADATA_SERVER)]),
         "allow-database": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
             egress=[net.NetworkPolicyEgressRuleArgs(
@@ -100,11 +116,40 @@ def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
 
 
 def network_policies(resource_name: str, args: TenantNetworkArgs, *, namespace: str, labels: dict[str, str],
-                     provider: pulumi.ProviderResource, parent: pulumi.Resource) -> None:
+                     opts: pulumi.ResourceOptions) -> None:
     for name, policy_spec in policies(args).items():
         net.NetworkPolicy(
             f"{resource_name}-{name}",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels=labels),
             spec=policy_spec,
-            opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+            opts=opts,
         )
+
+
+def baseline(tenant: str) -> dict:
+    """The cluster-wide deny rules under tenant ``tenant``'s pods (CiliumClusterwideNetworkPolicy spec).
+
+    Node and control-plane traffic is denied as Cilium entities (a CIDR rule only matches
+    traffic leaving the cluster); DNS (53, NodeLocal DNSCache runs on the node) and the GKE
+    metadata server (988 on the node) stay open. ``enableDefaultDeny`` is off in both
+    directions: this policy only subtracts, the namespace's policies decide what is allowed.
+    """
+    other_tenants = {"matchExpressions": [
+        {"key": f"{CILIUM_NAMESPACE_LABEL}{TENANT_LABEL}", "operator": "Exists"},
+        {"key": CILIUM_NAMESPACE, "operator": "NotIn", "values": [tenant]}]}
+    all_ports_but_dns_and_metadata = [
+        {"port": "1", "endPort": 52, "protocol": "ANY"}, {"port": "54", "endPort": 987, "protocol": "ANY"},
+        {"port": "989", "endPort": 65535, "protocol": "ANY"}]
+    allowed_link_local = [cidr for cidr, _ in METADATA_SERVER] + [NODE_LOCAL_DNS]
+    return {
+        "description": f"Tenant {tenant}: never other tenants, nodes, the control plane or foreign link-local services",
+        "endpointSelector": {"matchLabels": {CILIUM_NAMESPACE: tenant}},
+        "enableDefaultDeny": {"ingress": False, "egress": False},
+        "ingressDeny": [{"fromEndpoints": [other_tenants]}],
+        "egressDeny": [
+            {"toEndpoints": [other_tenants]},
+            {"toEntities": ["host", "remote-node", "kube-apiserver"],
+             "toPorts": [{"ports": all_ports_but_dns_and_metadata}]},
+            {"toCIDRSet": [{"cidr": LINK_LOCAL, "except": allowed_link_local}]},
+        ],
+    }

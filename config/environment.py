@@ -102,7 +102,7 @@ class EnvironmentSpec(Spec):
     encryption: EncryptionSpec = EncryptionSpec()
     data: DataSpec
     image_supply: ImageSupplySpec = ImageSupplySpec()
-    tenancy: TenancySpec = TenancySpec()
+    tenancy: TenancySpec
 
     @model_validator(mode="after")
     def _generation_only_where_unprotected(self) -> EnvironmentSpec:

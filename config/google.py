@@ -31,3 +31,14 @@ def workload_pool(project: str) -> str:
     https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity
     """
     return f"{project}.svc.id.goog"
+
+
+def kube_dns_ip(services_range: str) -> str:
+    """GKE gives kube-dns the tenth address of the Services range (NodeLocal DNSCache listens on it too)."""
+    return str(ipaddress.IPv4Network(services_range)[10])
+
+
+# The GKE metadata server on Dataplane V2: Workload Identity token requests (port 80 on the
+# link-local address, 988 on the .252 one). https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity
+METADATA_SERVER = (("169.254.169.254/32", 80), ("169.254.169.252/32", 988))
+NODE_LOCAL_DNS = "169.254.20.10/32"  # NodeLocal DNSCache's link-local listener

@@ -142,7 +142,6 @@ class Tier(Spec):
 
 class TierCatalog(Spec):
     default_accelerator: str
-    limit_ratio: float = Field(ge=1, le=10)
     headroom: float = Field(ge=0, le=2)
     tiers: dict[str, Tier]
 
@@ -163,6 +162,13 @@ class TenancySpec(Spec):
     billing_account: str | None = Field(None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
     gateway_namespace: DnsLabel = "gateway-system"
     shared_endpoints: dict[str, SharedEndpoint] = Field(default_factory=dict)
+    platform_identities: list[Annotated[str, Field(pattern=r"^[a-z0-9._%+{}-]+@[a-z0-9.{}-]+$")]] = Field(
+        min_length=1,
+        description="Kubernetes usernames (Google accounts; `{project}` is the stack's project) allowed to change "
+                    "objects the platform manages in tenant namespaces: the identity that runs `pulumi up`.")
+
+    def identities(self, project: str) -> list[str]:
+        return [i.replace("{project}", project) for i in self.platform_identities]
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,6 @@ class Quota:
     pods: int
     services: int
     pvcs: int
-    limit_ratio: float
     sources: dict[str, str]
 
     @property
@@ -216,4 +221,4 @@ def derive_quota(tenant: TenantSpec, tiers: TierCatalog) -> Quota:
         pods = override.pods if override.pods is not None else pods
         gpus = dict(override.gpus) if override.gpus is not None else gpus
     return Quota(cpu=cpu, memory_gi=memory, storage_gi=storage, gpus={k: v for k, v in gpus.items() if v},
-                 pods=pods, services=tier.services, pvcs=tier.pvcs, limit_ratio=tiers.limit_ratio, sources=sources)
+                 pods=pods, services=tier.services, pvcs=tier.pvcs, sources=sources)

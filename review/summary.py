@@ -171,9 +171,9 @@ def _tenants(run: StackRun) -> str:
     return ("## Tenants\n\n" + table(["tenant", "tier", "stacks", "CPU", "memory", "GPUs", "storage", "workloads",
                                         "monthly estimate"], rows)
             + f"\nWhere each number came from: t = tier, w = declared workloads at max replicas "
-              f"+ {tiers.headroom:.0%} headroom (GPUs exact), o = the tenant file's `quota` override. Limits are "
-              f"requests × {tiers.limit_ratio:g}. The monthly estimate prices the quota at the cheapest pool per GPU "
-              "and per vCPU, plus storage.\n")
+              f"+ {tiers.headroom:.0%} headroom (GPUs exact), o = the tenant file's `quota` override. Quotas cap "
+              "requests (GPUs also per accelerator type); containers choose their own limits. The monthly estimate "
+              "prices the quota at the cheapest pool per GPU and per vCPU, plus storage.\n")
 
 
 def _capacity(run: StackRun) -> str:

@@ -17,7 +17,8 @@ from review.bundle import manifests
 from tests.conftest import STACKS
 
 K8S_VERSION = "1.33"
-CRD_SCHEMAS = {("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): "secretproviderclass.json"}
+CRD_SCHEMAS = {("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): "secretproviderclass.json",
+               ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"): "ciliumclusterwidenetworkpolicy.json"}
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
@@ -49,6 +50,18 @@ def test_validator_rejects_a_misspelled_field():
     bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespce": "y"}}
     with pytest.raises(kubernetes_validate.ValidationError):
         validate(bad)
+
+
+def test_cilium_schema_rejects_a_misspelled_rule_and_a_namespace():
+    base = {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": "x"},
+            "spec": {"endpointSelector": {}, "egressDeny": [{"toEntities": ["host"]}]}}
+    validate(base)
+    with pytest.raises(jsonschema.ValidationError):
+        validate({**base, "spec": {"endpointSelector": {}, "egresDeny": [{"toEntities": ["host"]}]}})
+    with pytest.raises(jsonschema.ValidationError):
+        validate({**base, "metadata": {"name": "x", "namespace": "y"}})
+    with pytest.raises(jsonschema.ValidationError):
+        validate({**base, "spec": {"endpointSelector": {}, "egressDeny": [{"toEntities": ["nodes"]}]}})
 
 
 def test_crd_schema_rejects_a_misspelled_field():

@@ -88,3 +88,15 @@ def test_the_pool_check_fails_when_a_binding_stops_waiting_for_the_cluster(fixtu
 def test_apis_features_need_are_enabled(fixture_run, api):
     enabled = {r.inputs["service"] for r in fixture_run("prod").by_type(SERVICE)}
     assert api in enabled
+
+
+def test_namespaced_objects_wait_for_their_namespace(run):
+    graph = Graph(run.records)
+    namespaces = {r.inputs["metadata"]["name"]: r.key for r in run.records if r.type == "kubernetes:core/v1:Namespace"}
+    checked = 0
+    for record in run.records:
+        namespace = (record.inputs.get("metadata") or {}).get("namespace")
+        if record.type.startswith("kubernetes:") and namespace in namespaces:
+            assert namespaces[namespace] in graph.waits_for(record.key), record.key
+            checked += 1
+    assert checked > 10

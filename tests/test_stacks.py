@@ -108,3 +108,36 @@ def test_components_follow_the_documented_order(stack_run):
     run = stack_run("dev")
     component = run.get("ai-platform:network:Network", "network")
     assert any(d.startswith("gcp:projects/service:Service::") for d in component.dependencies)
+
+
+def physical_name(record) -> str | None:
+    """What a resource is called in GCP or the cluster; None for grants, which name what they grant on."""
+    if "iammember" in record.type.lower():
+        return None
+    inputs = record.inputs
+    for key in ("accountId", "secretId", "repositoryId"):
+        if key in inputs:
+            return inputs[key]
+    if record.type.startswith("kubernetes:"):
+        meta = inputs.get("metadata") or {}
+        return f"{meta.get('namespace', '')}/{meta.get('name')}"
+    if record.type in ("gcp:sql/database:Database", "gcp:sql/user:User"):
+        return f"{inputs.get('instance')}/{inputs.get('name')}"
+    if record.type == "gcp:kms/cryptoKey:CryptoKey":
+        return f"{inputs.get('keyRing')}/{inputs.get('name')}"
+    if record.type == "gcp:container/nodePool:NodePool":
+        return f"{inputs.get('cluster')}/{inputs.get('name')}"
+    return inputs.get("name") if isinstance(inputs.get("name"), str) else None
+
+
+def test_physical_names_are_unique_per_type(run):
+    """Two resources with one physical name: the second apply fails, or worse, both manage one thing."""
+    seen: dict[tuple[str, str], str] = {}
+    for record in run.records:
+        name = physical_name(record) if record.custom else None
+        if name is None or record.type.endswith("Patch"):
+            continue
+        key = (record.type, name)
+        assert key not in seen, f"{record.key} and {seen[key]} are both {name}"
+        seen[key] = record.key
+    assert len(seen) > 50

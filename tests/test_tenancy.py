@@ -35,28 +35,42 @@ def test_namespaces_enforce_pod_security_restricted(run):
         assert labels["ai-platform/tenant"] == ns["metadata"]["name"]
 
 
+NOT_FOR_TENANTS = ("standard", "standard-rwo", "premium-rwo", "standard-rwx", "premium-rwx", "enterprise-rwx",
+                   "enterprise-multishare-rwx", "zonal-rwx", "filestore")
+
+
 def test_quota_of_a_known_tenant(fixture_run):
     """alpha (premium): chat 2 x 4 CPU / 16 Gi + GenBI 3 CPU / 6 Gi = 11 CPU / 38 Gi, +25 % = 13.8 / 48 Gi;
-    storage, pods, services and PVCs from the tier; 2 L4 from tier and chat alike; limits x 2."""
-    (quota,) = objects(fixture_run("dev"), "ResourceQuota", "alpha")
-    assert quota["spec"]["hard"] == {
-        "requests.cpu": "13800m", "limits.cpu": "27600m", "requests.memory": "48Gi", "limits.memory": "96Gi",
-        "requests.nvidia.com/gpu": "2", "requests.storage": "50Gi", "persistentvolumeclaims": "20", "pods": "40",
-        "services": "20", "services.loadbalancers": "0", "services.nodeports": "0"}
+    storage, pods, services and PVCs from the tier; 2 L4 from tier and chat alike; no limits."""
+    quotas = {q["metadata"]["name"]: q["spec"] for q in objects(fixture_run("dev"), "ResourceQuota", "alpha")}
+    hard = quotas["tenant-quota"]["hard"]
+    assert {k: v for k, v in hard.items() if ".storageclass." not in k} == {
+        "requests.cpu": "13800m", "requests.memory": "48Gi", "requests.nvidia.com/gpu": "2",
+        "requests.storage": "50Gi", "persistentvolumeclaims": "20", "pods": "40", "services": "20",
+        "services.loadbalancers": "0", "services.nodeports": "0", "count/ingresses.networking.k8s.io": "0"}
+    assert quotas["gpu-nvidia-l4"] == {"hard": {"requests.nvidia.com/gpu": "2"}, "scopeSelector": {"matchExpressions": [
+        {"scopeName": "PriorityClass", "operator": "In", "values": ["gpu-nvidia-l4"]}]}}
 
 
 def test_quota_covers_compute_gpu_storage_and_objects(run):
     for tenant in run.spec.tenants:
-        (quota,) = objects(run, "ResourceQuota", tenant.name)
-        hard = quota["spec"]["hard"]
-        assert set(hard) == {"requests.cpu", "limits.cpu", "requests.memory", "limits.memory",
-                             "requests.nvidia.com/gpu", "requests.storage", "persistentvolumeclaims", "pods",
-                             "services", "services.loadbalancers", "services.nodeports"}
+        quotas = {q["metadata"]["name"]: q["spec"] for q in objects(run, "ResourceQuota", tenant.name)}
+        hard = quotas["tenant-quota"]["hard"]
+        assert {"requests.cpu", "requests.memory", "requests.nvidia.com/gpu", "requests.storage",
+                "persistentvolumeclaims", "pods", "services"} <= set(hard)
+        assert not [k for k in hard if k.startswith("limits.")], "a limits quota makes containers declare limits"
         assert hard["services.loadbalancers"] == hard["services.nodeports"] == "0"
-        assert hard["requests.nvidia.com/gpu"] == str(sum(run.spec.quota(tenant).gpus.values()))
+        assert hard["count/ingresses.networking.k8s.io"] == "0"
+        for storage_class in NOT_FOR_TENANTS:
+            assert hard[f"{storage_class}.storageclass.storage.k8s.io/requests.storage"] == "0"
+        gpus = run.spec.quota(tenant).gpus
+        assert hard["requests.nvidia.com/gpu"] == str(sum(gpus.values()))
+        # the same numbers as the capacity check, per accelerator type
+        assert {name.removeprefix("gpu-"): spec["hard"]["requests.nvidia.com/gpu"]
+                for name, spec in quotas.items() if name.startswith("gpu-")} == {k: str(v) for k, v in gpus.items()}
         (limits,) = objects(run, "LimitRange", tenant.name)
         container = next(item for item in limits["spec"]["limits"] if item["type"] == "Container")
-        assert container["default"] and container["defaultRequest"]
+        assert "default" not in container and container["defaultRequest"]
 
 
 def test_default_deny_in_both_directions(run):
@@ -112,7 +126,9 @@ def test_explicit_allows(fixture_run):
 def test_groups_bound_to_admin_and_view_in_their_namespace(run):
     for tenant in run.spec.tenants:
         bindings = {b["roleRef"]["name"]: b for b in objects(run, "RoleBinding", tenant.name)}
-        assert [s["name"] for s in bindings["admin"]["subjects"]] == tenant.owners
+        assert "admin" not in bindings, "the built-in admin role lets a tenant undo its isolation"
+        assert [s["name"] for s in bindings["ai-platform-tenant-admin"]["subjects"]] == tenant.owners
+        assert bindings["ai-platform-tenant-admin"]["roleRef"]["kind"] == "ClusterRole"
         assert all(s["kind"] == "Group" for b in bindings.values() for s in b["subjects"])
         assert ("view" in bindings) is bool(tenant.viewers)
         assert not objects(run, "ClusterRoleBinding")

@@ -9,6 +9,14 @@ from config.model import PlatformSpec
 from config.naming import InvalidNameError, Naming
 from config.tenancy import TenantSpec
 
+RESERVED_PREFIXES = ("kube-", "gke-", "gmp-")
+
+
+def reserved_names(spec: PlatformSpec) -> set[str]:
+    """Namespaces a tenant may not take: Kubernetes', GKE's and the platform's own."""
+    tenancy = spec.env.tenancy
+    return {"default", "monitoring", tenancy.gateway_namespace, *(e.namespace for e in tenancy.shared_endpoints.values())}
+
 
 def tenant_files(spec: PlatformSpec) -> None:
     """Every tenant file, hosted here or not: tier, stacks, name length, workload count, accelerators."""
@@ -17,6 +25,10 @@ def tenant_files(spec: PlatformSpec) -> None:
 
 
 def _tenant(spec: PlatformSpec, tenant: TenantSpec, file: str) -> None:
+    if tenant.name.startswith(RESERVED_PREFIXES) or tenant.name in reserved_names(spec):
+        raise ConfigError(file, "name", f"{tenant.name!r} is reserved: a tenant's namespace may not be the platform's, "
+                          f"Kubernetes' or GKE's (names starting with {', '.join(RESERVED_PREFIXES)} and "
+                          f"{', '.join(sorted(reserved_names(spec)))}); choose another name")
     tiers = spec.catalog.tiers.tiers
     if tenant.tier not in tiers:
         hint = did_you_mean(tenant.tier, tiers)
