@@ -82,6 +82,7 @@ database = Database("database", DatabaseArgs(
     opts=after_apis)
 guardrails = TenantGuardrails("guardrails", TenantGuardrailsArgs(
     platform_identities=tuple(env.tenancy.identities(spec.project)),
+    platform_groups=tuple(env.tenancy.platform_groups),
     accelerators=tuple(sorted({p.accelerator for p in env.gpu_pools})), storage_classes=TENANT_CLASSES,
     provider=cluster.provider), opts=after_apis)
 billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.prices.currency,

@@ -20,7 +20,16 @@ ACCELERATOR_LABEL = "ai-platform/accelerator"
 GKE_ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
 ALLOWED_ACCELERATOR_PREFIX = "accelerator.ai-platform/"  # namespace label per accelerator the tenant may use
 GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT = "nvidia.com/gpu"  # GKE taints GPU nodes with it; the pools repeat it
 GPU_PRIORITY_PREFIX = "gpu-"
+# Node labels a tenant pod may select on: where it runs (zone, OS, architecture) and, through the
+# platform's own label, which GPU type. Labels naming a node or a pool would let a pod without
+# GPUs sit on GPU nodes that other tenants' servers were sized for.
+PLACEMENT_KEYS = ("topology.kubernetes.io/zone", "topology.kubernetes.io/region", "kubernetes.io/os",
+                  "kubernetes.io/arch")
+# PodMonitoring endpoint fields that make Managed Prometheus' collector (outside every tenant
+# policy) call an address or read a secret the tenant chose.
+MONITORING_FORBIDDEN = ("proxyUrl", "oauth2", "authorization", "basicAuth", "tls")
 WORKLOADS = ("deployments", "statefulsets", "replicasets", "daemonsets")
 
 
@@ -28,9 +37,11 @@ def cel_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def platform_expression(identities: list[str]) -> str:
-    """True when the request comes from the platform: its deployer or a Kubernetes controller."""
-    return (f"request.userInfo.username in {cel_list(identities)} || "
+def platform_expression(identities: list[str], groups: list[str]) -> str:
+    """True when the request comes from the platform: its deployers (accounts or Google Groups,
+    seen through GKE's Google Groups for RBAC) or a Kubernetes controller."""
+    in_groups = f"request.userInfo.groups.exists(g, g in {cel_list(groups)}) || " if groups else ""
+    return (f"request.userInfo.username in {cel_list(identities)} || {in_groups}"
             "request.userInfo.username.startsWith('system:serviceaccount:kube-system:') || "
             "request.userInfo.username == 'system:kube-controller-manager'")
 
@@ -40,14 +51,27 @@ def _rule(groups: list[str], resources: list[str], operations: list[str]) -> ar.
                                           operations=operations)
 
 
-def policies(identities: list[str], storage_classes: list[str]) -> dict[str, ar.ValidatingAdmissionPolicySpecArgs]:
-    """Policy name -> spec. The bindings apply them to tenant namespaces only. ``storage_classes``:
-    those tenants' claims may use (an unset class gets the cluster default, one of them)."""
-    platform = platform_expression(identities)
+def _affinity_keys_within(allowed: str) -> str:
+    """Node affinity (required and preferred) names no node label outside ``allowed`` and no field."""
+    affinity = "object.spec.affinity.nodeAffinity"
+    terms = (f"{affinity}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.all(t, "
+             f"!has(t.matchFields) && (!has(t.matchExpressions) || t.matchExpressions.all(e, e.key in {allowed})))")
+    preferred = (f"{affinity}.preferredDuringSchedulingIgnoredDuringExecution.all(p, !has(p.preference.matchFields) "
+                 f"&& (!has(p.preference.matchExpressions) || p.preference.matchExpressions.all(e, e.key in {allowed})))")
+    return (f"!has(object.spec.affinity) || !has({affinity}) || "
+            f"((!has({affinity}.requiredDuringSchedulingIgnoredDuringExecution) || {terms}) && "
+            f"(!has({affinity}.preferredDuringSchedulingIgnoredDuringExecution) || {preferred}))")
+
+
+def policies(identities: list[str], groups: list[str],
+             storage_classes: list[str]) -> dict[str, ar.ValidatingAdmissionPolicySpecArgs]:
+    """Policy name -> spec. The bindings apply them to tenant namespaces only. ``identities`` and
+    ``groups``: who deploys the platform; ``storage_classes``: those tenants' claims may use (an
+    unset class gets the cluster default, one of them)."""
+    platform = platform_expression(identities, groups)
     gpu_in = (f"has(c.resources) && ((has(c.resources.limits) && '{GPU_RESOURCE}' in c.resources.limits) || "
               f"(has(c.resources.requests) && '{GPU_RESOURCE}' in c.resources.requests))")
-    accelerator_keys = cel_list([ACCELERATOR_LABEL, GKE_ACCELERATOR_LABEL])
-    affinity = "object.spec.affinity.nodeAffinity"
+    selector_keys = cel_list([*PLACEMENT_KEYS, ACCELERATOR_LABEL])
     return {
         "ai-platform-managed-objects": ar.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
@@ -96,6 +120,16 @@ def policies(identities: list[str], storage_classes: list[str]) -> dict[str, ar.
                     ("object.kind != 'Pod'", "object.metadata.labels"),
                     ("object.kind in ['Pod', 'CronJob']", "object.spec.template.metadata.labels"),
                     ("object.kind != 'CronJob'", "object.spec.jobTemplate.spec.template.metadata.labels"))]),
+        "ai-platform-tenant-monitoring": ar.ValidatingAdmissionPolicySpecArgs(
+            failure_policy="Fail",
+            match_constraints=ar.MatchResourcesArgs(resource_rules=[
+                _rule(["monitoring.googleapis.com"], ["podmonitorings"], ["CREATE", "UPDATE"])]),
+            validations=[ar.ValidationArgs(
+                expression="!has(object.spec.endpoints) || object.spec.endpoints.all(e, "
+                           + " && ".join(f"!has(e.{f})" for f in MONITORING_FORBIDDEN) + ")",
+                reason="Forbidden",
+                message="PodMonitoring endpoints scrape the tenant's own pods directly: no "
+                        + ", ".join(MONITORING_FORBIDDEN) + " (the collector would fetch any URL or secret)")]),
         "ai-platform-accelerators": ar.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
             match_constraints=ar.MatchResourcesArgs(resource_rules=[_rule([""], ["pods"], ["CREATE"])]),
@@ -126,15 +160,27 @@ def policies(identities: list[str], storage_classes: list[str]) -> dict[str, ar.
                     message=f"a GPU pod uses priorityClassName {GPU_PRIORITY_PREFIX}<accelerator>: it counts "
                             "against the tenant's quota for that type"),
                 ar.ValidationArgs(
-                    expression=(
-                        f"!has(object.spec.affinity) || !has(object.spec.affinity.nodeAffinity) || "
-                        f"((!has({affinity}.requiredDuringSchedulingIgnoredDuringExecution) || "
-                        f"{affinity}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.all(t, "
-                        f"!has(t.matchExpressions) || t.matchExpressions.all(e, !(e.key in {accelerator_keys})))) && "
-                        f"(!has({affinity}.preferredDuringSchedulingIgnoredDuringExecution) || "
-                        f"{affinity}.preferredDuringSchedulingIgnoredDuringExecution.all(p, "
-                        f"!has(p.preference.matchExpressions) || "
-                        f"p.preference.matchExpressions.all(e, !(e.key in {accelerator_keys})))))"),
-                    reason="Forbidden", message="accelerators are selected by nodeSelector only, not node affinity"),
+                    expression=f"variables.selector.all(k, k in {selector_keys})", reason="Forbidden",
+                    message="nodeSelector may name only " + ", ".join([*PLACEMENT_KEYS, ACCELERATOR_LABEL])
+                            + ": pods do not pick nodes or pools"),
+                ar.ValidationArgs(
+                    expression=_affinity_keys_within(cel_list(list(PLACEMENT_KEYS))), reason="Forbidden",
+                    message="node affinity may name only " + ", ".join(PLACEMENT_KEYS)
+                            + "; accelerators are selected by nodeSelector"),
+                ar.ValidationArgs(
+                    expression="!has(object.spec.nodeName) || object.spec.nodeName == ''", reason="Forbidden",
+                    message="spec.nodeName bypasses the scheduler and node taints: let the scheduler place pods"),
+                ar.ValidationArgs(
+                    expression="!has(object.spec.tolerations) || object.spec.tolerations.all(t, has(t.key) && "
+                               f"t.key != '' && (variables.gpus || t.key != '{GPU_TAINT}'))",
+                    reason="Forbidden",
+                    message=f"only pods that request GPUs tolerate {GPU_TAINT}, and no pod tolerates every taint"),
+                ar.ValidationArgs(
+                    expression="!has(object.spec.priorityClassName) || object.spec.priorityClassName == '' || "
+                               f"(variables.accelerator != '' && object.spec.priorityClassName == "
+                               f"'{GPU_PRIORITY_PREFIX}' + variables.accelerator)",
+                    reason="Forbidden",
+                    message=f"tenant pods use no priority class but {GPU_PRIORITY_PREFIX}<accelerator>: a higher "
+                            "class (gmp-critical, system-*) would evict other tenants' pods"),
             ]),
     }

@@ -44,6 +44,7 @@ TENANT_ADMIN_RULES = [
 @dataclass(frozen=True)
 class TenantGuardrailsArgs:
     platform_identities: tuple[str, ...]  # Kubernetes usernames allowed to change platform-managed objects
+    platform_groups: tuple[str, ...]  # Google Groups whose members may too
     accelerators: tuple[str, ...]  # every GPU type of the stack's pools
     storage_classes: tuple[str, ...]  # the classes tenants' volumes may use
     provider: pulumi.ProviderResource
@@ -66,7 +67,8 @@ class TenantGuardrails(pulumi.ComponentResource):
         tenants = k8s.meta.v1.LabelSelectorArgs(match_expressions=[
             k8s.meta.v1.LabelSelectorRequirementArgs(key=TENANT_LABEL, operator="Exists")])
         ar = k8s.admissionregistration.v1
-        for policy_name, spec in policies(list(args.platform_identities), list(args.storage_classes)).items():
+        for policy_name, spec in policies(list(args.platform_identities), list(args.platform_groups),
+                                                list(args.storage_classes)).items():
             policy = ar.ValidatingAdmissionPolicy(
                 f"{name}-{policy_name}", metadata=k8s.meta.v1.ObjectMetaArgs(name=policy_name, labels=labels),
                 spec=spec, opts=k8s_opts)

@@ -167,6 +167,11 @@ class TenancySpec(Spec):
         description="Kubernetes usernames (Google accounts; `{project}` is the stack's project) allowed to change "
                     "objects the platform manages in tenant namespaces: the identity that runs `pulumi up`.")
 
+    platform_groups: list[Annotated[str, Field(pattern=r"^[a-z0-9._%+-]+@[a-z0-9.-]+$")]] = Field(
+        default_factory=list,
+        description="Google Groups whose members may also change those objects (break-glass admins, a CI "
+                    "identity pool); they must be members of the cluster's `security_group` for GKE to see them.")
+
     def identities(self, project: str) -> list[str]:
         return [i.replace("{project}", project) for i in self.platform_identities]
 

@@ -46,7 +46,7 @@ def gamma_namespace(prod):
     return namespace
 
 
-def pod(name="p", *, selector=None, priority=None, gpus=0, labels=None, affinity=None, cpu=None):
+def pod(name="p", *, selector=None, priority=None, gpus=0, labels=None, affinity=None, cpu=None, **spec_fields):
     container = {"name": "c", "image": "x", "resources": {}}
     if gpus:
         container["resources"]["limits"] = {"nvidia.com/gpu": str(gpus)}
@@ -59,6 +59,7 @@ def pod(name="p", *, selector=None, priority=None, gpus=0, labels=None, affinity
         spec["priorityClassName"] = priority
     if affinity:
         spec["affinity"] = affinity
+    spec.update(spec_fields)
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels or {}}, "spec": spec}
 
 
@@ -199,6 +200,65 @@ def test_gpus_are_capped_per_accelerator_type(prod, gamma_namespace):
     # a type the tenant has no quota for
     h100 = pod(selector={"ai-platform/accelerator": "nvidia-h100-80gb"}, priority="gpu-nvidia-h100-80gb", gpus=1)
     assert denials(accelerators, Request(h100, namespace=ns)) == ["this accelerator type is not in the tenant's quota"]
+
+
+def test_pods_without_gpus_stay_off_gpu_nodes_and_evict_nobody(prod, gamma_namespace):
+    """Review finding: a pod could sit on GPU nodes (tolerating the taint, naming the pool or the node)
+    or take GKE's gmp-critical priority class and evict other tenants' servers."""
+    accelerators = policy(prod, "ai-platform-accelerators")
+    ns = gamma_namespace
+    gpu_toleration = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    pool = {"cloud.google.com/gke-nodepool": "aip-prod-a100"}
+    refused = {
+        "tolerates the GPU taint": pod(tolerations=gpu_toleration),
+        "tolerates everything": pod(tolerations=[{"operator": "Exists"}]),
+        "selects a pool": pod(selector=pool, tolerations=gpu_toleration),
+        "selects an instance type": pod(selector={"node.kubernetes.io/instance-type": "a2-ultragpu-2g"}),
+        "names a node": pod(nodeName="gke-aip-prod-a100-1234"),
+        "affinity on a hostname": pod(affinity={"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In",
+                                                         "values": ["gke-aip-prod-a100-1234"]}]}]}}}),
+        "affinity on a node field": pod(affinity={"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 1, "preference": {"matchFields": [{"key": "metadata.name", "operator": "In",
+                                                          "values": ["n"]}]}}]}}),
+        "GKE's gmp-critical": pod(priority="gmp-critical"),
+        "system-cluster-critical": pod(priority="system-cluster-critical"),
+        "a GPU class without GPUs": pod(priority="gpu-nvidia-l4"),
+    }
+    for what, attempt in refused.items():
+        assert denials(accelerators, Request(attempt, namespace=ns)), what
+    admitted = {
+        "a plain pod": pod(cpu="1"),
+        "spread by zone": pod(selector={"topology.kubernetes.io/zone": "us-central1-a"},
+                              tolerations=[{"key": "node.kubernetes.io/not-ready", "operator": "Exists",
+                                            "effect": "NoExecute", "tolerationSeconds": 300}]),
+        "a GPU pod tolerating its taint": pod(selector={"ai-platform/accelerator": "nvidia-l4"},
+                                              priority="gpu-nvidia-l4", gpus=1, tolerations=gpu_toleration),
+    }
+    for what, attempt in admitted.items():
+        assert not denials(accelerators, Request(attempt, namespace=ns)), what
+
+
+def test_pod_monitorings_scrape_only_the_tenants_own_pods(prod):
+    monitoring = policy(prod, "ai-platform-tenant-monitoring")
+
+    def monitor(**endpoint):
+        return {"kind": "PodMonitoring", "metadata": {"name": "m"},
+                "spec": {"selector": {}, "endpoints": [{"port": "metrics", "interval": "30s", **endpoint}]}}
+
+    assert not denials(monitoring, Request(monitor(), username=TENANT_ADMIN))
+    for field, value in (("proxyUrl", "http://alpha-svc.alpha:8001"), ("oauth2", {"tokenUrl": "http://10.0.0.1/"}),
+                         ("basicAuth", {"username": "u"}), ("authorization", {"type": "Bearer"}),
+                         ("tls", {"insecureSkipVerify": True})):
+        assert denials(monitoring, Request(monitor(**{field: value}), username=TENANT_ADMIN)), field
+
+
+def test_break_glass_group_members_may_change_platform_objects(prod):
+    managed = policy(prod, "ai-platform-managed-objects")
+    (quota,) = objects(prod, "ResourceQuota", "gamma")[:1]
+    admin = Request(None, quota, username="someone@example.com", groups=["platform-admins@example.com"])
+    assert not denials(managed, admin)
+    assert denials(managed, Request(None, quota, username="someone@example.com", groups=["gamma-admins@example.com"]))
 
 
 def test_per_type_quotas_and_namespace_labels_follow_the_capacity_numbers(run):
