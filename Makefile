@@ -4,7 +4,10 @@ VENV   := venv
 PY     := $(VENV)/bin/python
 STACK  ?= dev
 
-.PHONY: review review-all test lint inventories bench clean
+CHECKOV_VENV := venv-checkov
+STACKS := dev staging prod
+
+.PHONY: review review-all test lint checkov inventories bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +28,18 @@ test: $(VENV)/.installed ## the whole test suite
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+
+# checkov pins an old `packaging`: it gets a venv of its own.
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30
+	touch $@
+
+checkov: review-all $(CHECKOV_VENV)/.installed ## checkov's Kubernetes checks on every stack's rendered manifests
+	for stack in $(STACKS); do \
+	  $(CHECKOV_VENV)/bin/checkov -d build/review/$$stack/k8s --framework kubernetes --skip-download \
+	    --compact --quiet || exit 1; \
+	done
 
 inventories: $(VENV)/.installed ## regenerate tests/inventories/ after an intended change
 	$(PY) -m tests.inventory --write

@@ -1,7 +1,8 @@
 """The AI platform, one stack: load the validated spec, build components in order, export.
 
 ProjectServices -> Network -> Encryption -> NodeIdentity -> ImageSupply -> Cluster -> GpuNodePools
--> Storage -> Secrets -> Database -> TenantGuardrails -> Tenant x N (docs/architecture.md). Each component gets its own small
+-> Storage -> Secrets -> Database -> TenantGuardrails -> Tenant x N -> Autoscaling -> SharedInference
+-> ModelWeights -> InferenceEndpoint x N (docs/architecture.md). Each component gets its own small
 args, built here from the spec; components see nothing else.
 """
 
@@ -10,21 +11,28 @@ import sys
 import pulumi
 
 import config
+from components.autoscaling import Autoscaling, AutoscalingArgs
 from components.cluster import Cluster, ClusterArgs, ClusterNetwork
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.gpu_pools import GpuNodePools, GpuNodePoolsArgs, PlacedGpuPool
 from components.guardrails import TenantGuardrails, TenantGuardrailsArgs
 from components.identity import project_number
-from components.image_supply import ImageSupply, ImageSupplyArgs
+from components.image_supply import ImageSupply, ImageSupplyArgs, image_ref
+from components.inference import InferenceEndpoint, InferenceEndpointArgs
+from components.model_weights import ModelWeights, ModelWeightsArgs, WeightCopy
 from components.network import Network, NetworkArgs
 from components.node_identity import NodeIdentity, NodeIdentityArgs
 from components.node_pools import NodeSettings
 from components.project_services import ProjectServices, ProjectServicesArgs
 from components.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
+from components.shared_inference import SharedInference, SharedInferenceArgs
 from components.storage import NOT_FOR_TENANTS, TENANT_CLASSES, BucketPolicy, Storage, StorageArgs, StorageKeys
 from components.tenant import Billing, Tenant, TenantArgs
+from components.tenant import k8s_labels as tenant_labels
 from components.tenant_network import Endpoint, TenantNetworkArgs
+from config.coldstart import cold_start
+from config.endpoints import endpoint_plan
 from config.google import kube_dns_ip
 
 try:
@@ -99,10 +107,55 @@ tenants = {
         buckets=buckets, bucket_key=keys.key_id("storage"), secrets=secret_store,
         database_instance=database.instance_name, workload_pool=cluster.workload_pool, provider=cluster.provider,
         admin_role=guardrails.tenant_admin_role, forbidden_storage_classes=NOT_FOR_TENANTS,
-        shared_secrets={s.name: secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing),
+        shared_secrets={s.name: secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing,
+        models_bucket=storage.bucket_names["models"]),
         opts=after_apis)
     for t in spec.tenants
 }
+
+# Inference: KEDA, the shared namespace and its loader, then every endpoint (docs/inference.md).
+versions, inference = spec.catalog.versions, env.inference
+autoscaling = Autoscaling("autoscaling", AutoscalingArgs(
+    naming=naming, chart=versions.charts["keda"], registry=images.prefixes["ghcr.io"],
+    image_tag=versions.images["keda"].tag, project_number=number, workload_pool=cluster.workload_pool,
+    vpc_id=network.vpc_id, node_tag=network.node_tag, control_plane_range=env.network.control_plane_range,
+    operator_replicas=2 if env.regional else 1, provider=cluster.provider), opts=after_apis)
+vllm = image_ref(images.prefixes, versions.images["vllm"])
+shared = SharedInference("inference", SharedInferenceArgs(
+    namespace=inference.namespace, endpoints=tuple(e.name for e in inference.endpoints),
+    consumers=tuple(t.name for t in spec.tenants if set(t.uses) & {e.name for e in inference.endpoints}),
+    models_bucket=storage.bucket_names["models"], project_number=number, workload_pool=cluster.workload_pool,
+    provider=cluster.provider), opts=after_apis)
+served = {}
+for _, endpoint, _ in spec.inference_endpoints():
+    model = spec.catalog.models.models[endpoint.model]
+    source = model.variants[endpoint.dtype]
+    if source.repo:
+        served[source.cache_path] = WeightCopy(repo=source.repo, revision=source.revision, cache_path=source.cache_path,
+                                               weights_gib=model.weights_gib(endpoint.dtype), gated=model.gated)
+ModelWeights("models", ModelWeightsArgs(
+    namespace=shared.namespace, copies=tuple(served[k] for k in sorted(served)),
+    bucket=storage.bucket_names["models"], image=vllm, project_number=number, workload_pool=cluster.workload_pool,
+    token_secret=secrets.ids.get("hf-token"), labels={"app.kubernetes.io/managed-by": "pulumi",
+                                                      "app.kubernetes.io/part-of": "ai-platform",
+                                                      "app.kubernetes.io/component": "model-loader"},
+    provider=cluster.provider), opts=after_apis)
+endpoints = {}
+for namespace, endpoint, sla in spec.inference_endpoints():
+    sizing = spec.sizing(endpoint, sla)
+    plan = endpoint_plan(spec, endpoint, sizing, inference.queue_target, cold_start(spec, endpoint, sizing).probe_budget)
+    tenant = tenants.get(namespace)
+    endpoints[f"{namespace}/{endpoint.name}"] = InferenceEndpoint(
+        f"endpoint-{namespace}-{endpoint.name}", InferenceEndpointArgs(
+            plan=plan, namespace=tenant.namespace if tenant else shared.namespace, service_account=endpoint.name,
+            image=vllm, models_bucket=storage.bucket_names["models"], provider=cluster.provider,
+            labels=tenant_labels(namespace, "inference") if tenant else {
+                "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
+                "app.kubernetes.io/component": "inference"},
+            monitoring_project=spec.project, cluster=cluster.name, autoscaler=autoscaling.ready,
+            working_hours=(inference.working_hours.start, inference.working_hours.end,
+                           inference.working_hours.timezone)),
+        opts=after_apis)
 
 pulumi.export("environment", spec.environment)
 pulumi.export("region", spec.region)
@@ -113,3 +166,4 @@ pulumi.export("node_service_account", nodes.email)
 pulumi.export("buckets", storage.bucket_names)
 pulumi.export("database_connection", database.connection_name)
 pulumi.export("tenants", {name: t.google_account for name, t in tenants.items()})
+pulumi.export("inference_endpoints", {name: e.url for name, e in endpoints.items()})

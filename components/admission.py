@@ -12,6 +12,8 @@ import json
 
 import pulumi_kubernetes as k8s
 
+from components.node_pools import POOL_LABEL
+
 ar = k8s.admissionregistration.v1
 TENANT_LABEL = "ai-platform/tenant"
 MANAGED_LABEL = "ai-platform/managed"
@@ -23,8 +25,9 @@ GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TAINT = "nvidia.com/gpu"  # GKE taints GPU nodes with it; the pools repeat it
 GPU_PRIORITY_PREFIX = "gpu-"
 # Node labels a tenant pod may select on: where it runs (zone, OS, architecture) and, through the
-# platform's own label, which GPU type. Labels naming a node or a pool would let a pod without
-# GPUs sit on GPU nodes that other tenants' servers were sized for.
+# platform's own labels, which GPU type and pool (a GPU pool is tainted: a pod without GPUs that
+# selects one cannot tolerate it and stays pending). GKE's labels naming a node, a pool or a
+# machine type are refused: with a toleration they would seat a pod without GPUs on GPU nodes.
 PLACEMENT_KEYS = ("topology.kubernetes.io/zone", "topology.kubernetes.io/region", "kubernetes.io/os",
                   "kubernetes.io/arch")
 # PodMonitoring endpoint fields that make Managed Prometheus' collector (outside every tenant
@@ -71,7 +74,7 @@ def policies(identities: list[str], groups: list[str],
     platform = platform_expression(identities, groups)
     gpu_in = (f"has(c.resources) && ((has(c.resources.limits) && '{GPU_RESOURCE}' in c.resources.limits) || "
               f"(has(c.resources.requests) && '{GPU_RESOURCE}' in c.resources.requests))")
-    selector_keys = cel_list([*PLACEMENT_KEYS, ACCELERATOR_LABEL])
+    selector_keys = cel_list([*PLACEMENT_KEYS, ACCELERATOR_LABEL, POOL_LABEL])
     return {
         "ai-platform-managed-objects": ar.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
@@ -161,8 +164,8 @@ def policies(identities: list[str], groups: list[str],
                             "against the tenant's quota for that type"),
                 ar.ValidationArgs(
                     expression=f"variables.selector.all(k, k in {selector_keys})", reason="Forbidden",
-                    message="nodeSelector may name only " + ", ".join([*PLACEMENT_KEYS, ACCELERATOR_LABEL])
-                            + ": pods do not pick nodes or pools"),
+                    message="nodeSelector may name only " + ", ".join([*PLACEMENT_KEYS, ACCELERATOR_LABEL, POOL_LABEL])
+                            + ": pods do not pick nodes"),
                 ar.ValidationArgs(
                     expression=_affinity_keys_within(cel_list(list(PLACEMENT_KEYS))), reason="Forbidden",
                     message="node affinity may name only " + ", ".join(PLACEMENT_KEYS)

@@ -93,10 +93,11 @@ class TenantArgs:
     forbidden_storage_classes: tuple[str, ...]  # quota 0: GKE's non-CMEK classes, per-claim Filestore
     shared_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # name -> id the workloads read
     billing: Billing | None = None  # None: no budget
+    models_bucket: pulumi.Input[str] | None = None  # read by the tenant's inference endpoints
 
 
 class Tenant(pulumi.ComponentResource):
-    """One tenant's kit. Outputs: ``namespace``, ``google_account`` (email), ``bucket`` (name)."""
+    """One tenant's kit. Outputs: ``namespace``, ``google_account`` (email), ``google_member``, ``bucket``."""
 
     def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:tenancy:Tenant", name, None, opts)
@@ -190,6 +191,12 @@ class Tenant(pulumi.ComponentResource):
                     lambda instance: f"resource.name == 'projects/{naming.project}/instances/{instance}' && "
                                      "resource.type == 'sqladmin.googleapis.com/Instance'")),
             opts=pulumi.ResourceOptions(parent=self))
+        # Inference endpoints read their weights from the platform's models bucket (read-only; the
+        # catalog's models only, never tenant data).
+        if args.models_bucket is not None and any(w.kind == "inference" for w in tenant.workloads):
+            gcp.storage.BucketIAMMember(f"{name}-weights-reader", bucket=args.models_bucket,
+                                        role="roles/storage.objectViewer", member=google_account.member,
+                                        opts=pulumi.ResourceOptions(parent=self))
         # Pods call Google as the tenant's account (their service accounts carry its annotation), so
         # the platform secrets its workloads use are granted to that account, one secret at a time.
         for secret_name, secret_id in sorted(args.shared_secrets.items()):
@@ -200,10 +207,12 @@ class Tenant(pulumi.ComponentResource):
                               labels_=k8s_labels(ns, "database"), opts=in_ns)
         if tenant.budget and args.billing:
             self._budget(name, tenant, naming, args.billing)
-        self.namespace = ns
+        self.namespace: pulumi.Output[str] = namespace.metadata.name  # resolves once the namespace exists
         self.google_account: pulumi.Output[str] = google_account.email
+        self.google_member: pulumi.Output[str] = google_account.member
         self.bucket: pulumi.Output[str] = bucket.name
-        self.register_outputs({"namespace": ns, "google_account": self.google_account, "bucket": self.bucket})
+        self.register_outputs({"namespace": self.namespace, "google_account": self.google_account,
+                               "bucket": self.bucket})
 
     def _budget(self, name: str, tenant: TenantSpec, naming: Naming, billing: Billing) -> None:
         """A monthly budget on the tenant's labelled resources, alerting at each threshold."""

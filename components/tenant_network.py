@@ -19,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.admission import EXPOSE_LABEL, TENANT_LABEL
+from config.endpoints import PORT as INFERENCE_PORT
 from config.google import (
     CLOUD_SQL_PROXY_PORT,
     HEALTH_CHECK_RANGES,
@@ -96,7 +97,9 @@ def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
             pod_selector=every_pod, policy_types=["Ingress"],
             ingress=[net.NetworkPolicyIngressRuleArgs(
                 from_=[_ns(MANAGED_PROMETHEUS_NAMESPACE)],
-                ports=[net.NetworkPolicyPortArgs(port="metrics", protocol="TCP")])]),
+                # vLLM serves /metrics on its API port
+                ports=[net.NetworkPolicyPortArgs(port="metrics", protocol="TCP"),
+                       net.NetworkPolicyPortArgs(port=INFERENCE_PORT, protocol="TCP")])]),
         "allow-google-apis": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
             egress=[net.NetworkPolicyEgressRuleArgs(to=[_ip(PRIVATE_GOOGLE_ACCESS_RANGE)], ports=_ports((443, "TCP"))),

@@ -162,20 +162,35 @@ def tenant_capacity(spec: PlatformSpec) -> Capacity:
                     {k: " + ".join(v) for k, v in explain.items()})
 
 
+def shared_needs(spec: PlatformSpec):
+    """What the shared inference endpoints hold at maximum scale, outside every tenant quota."""
+    from config.endpoints import endpoint_needs
+    from config.tenancy import Needs
+
+    return sum((endpoint_needs(spec.shared_sizing(e)) for e in spec.env.inference.endpoints), Needs())
+
+
+SHARED = "(shared endpoints)"
+
+
 def check_capacity(spec: PlatformSpec) -> None:
-    """Refuse tenants whose quotas exceed what the pools can hold, with a table and the fix."""
+    """Refuse tenants whose quotas (plus the shared endpoints) exceed what the pools can hold, with a
+    table and the fix."""
     capacity = tenant_capacity(spec)
     quotas = {t.name: spec.quota(t) for t in spec.tenants}
     tiers = {t.name: t.tier for t in spec.tenants}
+    shared = shared_needs(spec)
     env_file = f"config/environments/{spec.environment}.yaml"
-    demands = {kind: sum(q.gpus.get(kind, 0) for q in quotas.values())
-               for kind in sorted({k for q in quotas.values() for k in q.gpus})}
+    kinds = sorted({k for q in quotas.values() for k in q.gpus} | set(shared.gpus))
+    demands = {kind: sum(q.gpus.get(kind, 0) for q in quotas.values()) + shared.gpus.get(kind, 0) for kind in kinds}
     for kind, demand in demands.items():
         available = capacity.gpus.get(kind, 0)
         if demand > available:
             pools = [p for p in spec.env.gpu_pools if p.accelerator == kind]
             rows = [[name, tiers[name], q.gpus.get(kind, 0), q.sources["gpus"]]
                     for name, q in quotas.items() if q.gpus.get(kind)]
+            if shared.gpus.get(kind):
+                rows.append([SHARED, "-", shared.gpus[kind], "sizing"])
             if pools:
                 biggest = max(pools, key=gpu_units_per_node)
                 missing = (demand - available) / spec.env.tenancy.gpu_overcommit
@@ -188,11 +203,14 @@ def check_capacity(spec: PlatformSpec) -> None:
                 f"tenant GPU quotas for {kind} in stack {spec.stack} total {demand}, capacity is {available:g} "
                 f"({capacity.explain.get(kind, 'no pool')}, overcommit {spec.env.tenancy.gpu_overcommit:g})",
                 ["tenant", "tier", f"{kind} quota", "from"], rows, fix))
-    for key, label, available, knob in (("cpu", "CPU", capacity.cpu, "cpu_overcommit"),
-                                        ("memory_gi", "memory (GiB)", capacity.memory_gi, "memory_overcommit")):
-        demand = sum(getattr(q, key) for q in quotas.values())
+    for key, label, available, knob, held in (
+            ("cpu", "CPU", capacity.cpu, "cpu_overcommit", shared.cpu),
+            ("memory_gi", "memory (GiB)", capacity.memory_gi, "memory_overcommit", shared.memory_gi)):
+        demand = sum(getattr(q, key) for q in quotas.values()) + held
         if demand > available:
             rows = [[name, tiers[name], getattr(q, key), q.sources[key]] for name, q in quotas.items()]
+            if held:
+                rows.append([SHARED, "-", held, "sizing"])
             raise ConfigError("config/tenants", "", _capacity_table(
                 f"tenant {label} quotas in stack {spec.stack} total {demand:g}, capacity is {available:g} "
                 f"(pools with serves_tenants and GPU pools at max_nodes, {knob} "
@@ -203,6 +221,8 @@ def check_capacity(spec: PlatformSpec) -> None:
 
 def _largest(quotas: dict, amount) -> str:
     """The tenant holding the most of a resource, as the first one to shrink."""
+    if not quotas or not max(amount(q) for q in quotas.values()):
+        return "the shared endpoints (inference.endpoints)"
     name = max(quotas, key=lambda n: amount(quotas[n]))
     return f"the largest quota, {name}'s ({amount(quotas[name]):g}), in config/tenants/{name}.yaml"
 

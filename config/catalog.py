@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from config.coldstart import ServingCatalog
+from config.models import ModelCatalog
 from config.tenancy import TierCatalog
 from config.types import FieldError, Spec
 
@@ -85,6 +87,13 @@ class Image(Spec):
         return f"library/{path}" if self.registry == "docker.io" and "/" not in path else path
 
 
+class Chart(Spec):
+    repository: str = Field(pattern=r"^https://")
+    chart: str
+    version: str = Field(pattern=r"^v?\d+\.\d+\.\d+$")
+    source: str
+
+
 class Versions(Spec):
     """Pinned versions of everything the platform installs (config/catalog/versions.yaml)."""
 
@@ -92,6 +101,7 @@ class Versions(Spec):
     postgres: str = Field(pattern=r"^POSTGRES_\d+$", description="Cloud SQL database_version.")
     registries: dict[str, Registry] = Field(default_factory=dict, description="Upstream host -> its cache.")
     images: dict[str, Image] = Field(default_factory=dict)
+    charts: dict[str, Chart] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _images_have_a_registry(self) -> Versions:
@@ -198,6 +208,8 @@ class Catalog(Spec):
     """Everything under config/catalog/, each file validated on its own."""
 
     regions: RegionCatalog
+    models: ModelCatalog
+    serving: ServingCatalog
     apis: ApiCatalog
     database_flags: DatabaseFlagCatalog
     machines: MachineCatalog

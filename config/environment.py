@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec
 from config.data import DataSpec
-from config.tenancy import TenancySpec
+from config.tenancy import EndpointSpec, TenancySpec
 from config.types import Cidr, DnsLabel, FieldError, Spec, network
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -85,6 +85,34 @@ class ImageSupplySpec(Spec):
     keep_versions: int = Field(10, ge=1, le=100, description="...except the newest N of every image.")
 
 
+class WorkingHours(Spec):
+    """When endpoints with zero minimum replicas run anyway (KEDA cron): a server that is down
+    reports no queue, so queue depth alone cannot bring it back (ADR 0008)."""
+
+    start: str = Field("0 8 * * 1-5", pattern=r"^(\S+ ){4}\S+$", description="Cron: scale to one replica.")
+    end: str = Field("0 20 * * 1-5", pattern=r"^(\S+ ){4}\S+$", description="Cron: back to zero (if idle).")
+    timezone: str = Field("Etc/UTC", pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", description="IANA zone.")
+
+
+class InferenceSpec(Spec):
+    """Endpoints every tenant may use (`uses: [<name>]`), served in a platform namespace."""
+
+    namespace: DnsLabel = "inference"
+    sla: float = Field(99.5, ge=90, le=100, description="Sets the shared endpoints' minimum replicas.")
+    endpoints: list[EndpointSpec] = Field(default_factory=list)
+    working_hours: WorkingHours = WorkingHours()
+    queue_target: int = Field(3, ge=1, le=50, description="Waiting requests per replica before scaling out "
+                                                          "(GKE recommends 3-5 for vLLM).")
+
+    @model_validator(mode="after")
+    def _unique(self) -> InferenceSpec:
+        names = [e.name for e in self.endpoints]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise FieldError(f"endpoints.{i}.name", name, "is used by another shared endpoint")
+        return self
+
+
 class EnvironmentSpec(Spec):
     """Sizing and switches for one environment (dev, staging or prod)."""
 
@@ -103,6 +131,7 @@ class EnvironmentSpec(Spec):
     data: DataSpec
     image_supply: ImageSupplySpec = ImageSupplySpec()
     tenancy: TenancySpec
+    inference: InferenceSpec = InferenceSpec()
 
     @model_validator(mode="after")
     def _generation_only_where_unprotected(self) -> EnvironmentSpec:

@@ -17,11 +17,13 @@ from config.catalog import (
     Catalog,
     DatabaseFlagCatalog,
     MachineCatalog,
+    ModelCatalog,
     PriceCatalog,
     RegionCatalog,
     Versions,
 )
 from config.checks import run_checks
+from config.coldstart import ServingCatalog
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, did_you_mean, from_validation_error
 from config.model import PlatformSpec
@@ -99,8 +101,8 @@ def _rel(path: Path, root: Path) -> str:
 
 def load_catalog(root: Path = ROOT) -> Catalog:
     directory = root / "config" / "catalog"
-    parts = {"regions": RegionCatalog, "apis": ApiCatalog, "database_flags": DatabaseFlagCatalog,
-             "machines": MachineCatalog, "versions": Versions,
+    parts = {"regions": RegionCatalog, "models": ModelCatalog, "serving": ServingCatalog, "apis": ApiCatalog,
+             "database_flags": DatabaseFlagCatalog, "machines": MachineCatalog, "versions": Versions,
              "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
               for name, model in parts.items()}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from config.catalog import Catalog
 from config.cluster import GpuPoolSpec
 from config.data import ExternalSecret
 from config.environment import Environment, EnvironmentSpec
 from config.naming import Naming
-from config.tenancy import Quota, TenantSpec, derive_quota
+from config.sizing import Sizing
+from config.tenancy import EndpointSpec, InferenceWorkload, Needs, Quota, SharedEndpoint, TenantSpec, derive_quota
 from config.types import DnsLabel, ProjectId, Spec
 
 
@@ -28,8 +29,45 @@ class PlatformSpec(Spec):
     all_tenants: list[TenantSpec] = Field(default_factory=list, description="Every tenant file, hosted or not.")
     stacks: list[str] = Field(default_factory=list, description="Every stack of the project.")
 
+    _sizings: dict = PrivateAttr(default_factory=dict)
+
+    def sizing(self, endpoint: EndpointSpec, sla: float) -> Sizing:
+        """How this stack serves ``endpoint`` (config/sizing.py), computed once; SizingError on a mistake."""
+        from config.endpoints import size_endpoint
+
+        key = (id(endpoint), sla)
+        if key not in self._sizings:
+            self._sizings[key] = size_endpoint(self, endpoint, sla)
+        return self._sizings[key]
+
+    def needs(self, tenant: TenantSpec) -> Needs:
+        """What the tenant's workloads need at maximum scale; inference from its sizing."""
+        from config.endpoints import endpoint_needs
+
+        return sum((endpoint_needs(self.sizing(w, tenant.sla)) if isinstance(w, InferenceWorkload) else w.needs()
+                    for w in tenant.workloads), Needs())
+
+    @property
+    def shared_endpoints(self) -> dict[str, SharedEndpoint]:
+        """Every endpoint tenants may `use`: the environment's services and its shared inference endpoints."""
+        from config.endpoints import PORT
+
+        inference = self.env.inference
+        return {**self.env.tenancy.shared_endpoints,
+                **{e.name: SharedEndpoint(namespace=inference.namespace, port=PORT) for e in inference.endpoints}}
+
+    def shared_sizing(self, endpoint: EndpointSpec) -> Sizing:
+        return self.sizing(endpoint, self.env.inference.sla)
+
+    def inference_endpoints(self) -> list[tuple[str, EndpointSpec, float]]:
+        """(namespace, endpoint, SLA) of every endpoint this stack serves: shared ones, then tenants'."""
+        out = [(self.env.inference.namespace, e, self.env.inference.sla) for e in self.env.inference.endpoints]
+        for tenant in self.tenants:
+            out += [(tenant.name, w, tenant.sla) for w in tenant.workloads if isinstance(w, InferenceWorkload)]
+        return out
+
     def quota(self, tenant: TenantSpec) -> Quota:
-        return derive_quota(tenant, self.catalog.tiers)
+        return derive_quota(tenant, self.catalog.tiers, self.needs(tenant))
 
     @property
     def naming(self) -> Naming:

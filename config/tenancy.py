@@ -35,28 +35,31 @@ class Needs:
                      self.pods + other.pods, gpus)
 
 
-class InferenceWorkload(Spec):
-    """A vLLM endpoint serving one model on GPUs (built by the inference component)."""
+class EndpointSpec(Spec):
+    """A model served by vLLM. What it runs on, with how many GPUs and replicas, follows from sizing
+    (config/sizing.py); the optional fields constrain or override it, and sizing checks them."""
 
-    kind: Literal["inference"]
     name: DnsLabel = Field(max_length=20)
-    model: str = Field(min_length=1, description="Model id, e.g. meta-llama/Llama-3.1-8B-Instruct.")
-    accelerator: str
-    gpus_per_replica: int = Field(1, ge=1, le=16)
-    min_replicas: int = Field(1, ge=0)
-    max_replicas: int = Field(1, ge=1, le=100)
-    cpu: float = Field(4, gt=0, description="CPU request per replica.")
-    memory_gi: float = Field(16, gt=0, description="Memory request per replica.")
+    model: str = Field(min_length=1, description="A key of config/catalog/models.yaml.")
+    dtype: Literal["bf16", "fp8", "awq", "gptq"] = "bf16"
+    max_model_len: int = Field(ge=256, le=1_048_576, description="Longest prompt + completion, tokens.")
+    peak_concurrency: int = Field(ge=1, le=100_000, description="Sequences in flight at the busiest time.")
+    min_replicas: int | None = Field(None, ge=0, le=100, description="Default from the SLA and the environment.")
+    max_replicas: int | None = Field(None, ge=1, le=100, description="Override; at least what the peak needs.")
+    accelerators: list[str] | None = Field(None, min_length=1, description="Only these GPU types.")
+    tensor_parallel: int | None = Field(None, ge=1, le=16, description="Override of the chosen TP size.")
 
     @model_validator(mode="after")
-    def _replicas(self) -> InferenceWorkload:
-        if self.min_replicas > self.max_replicas:
+    def _replicas(self) -> EndpointSpec:
+        if self.min_replicas is not None and self.max_replicas is not None and self.min_replicas > self.max_replicas:
             raise FieldError("min_replicas", self.min_replicas, f"is more than max_replicas ({self.max_replicas})")
         return self
 
-    def needs(self) -> Needs:
-        n = self.max_replicas
-        return Needs(self.cpu * n, self.memory_gi * n, 0, n, {self.accelerator: self.gpus_per_replica * n})
+
+class InferenceWorkload(EndpointSpec):
+    """A tenant's vLLM endpoint (components/inference.py)."""
+
+    kind: Literal["inference"]
 
 
 class GenBiWorkload(Spec):
@@ -125,8 +128,6 @@ class TenantSpec(Spec):
                 raise FieldError(f"workloads.{i}.name", name, "is used by another workload of this tenant")
         return self
 
-    def needs(self) -> Needs:
-        return sum((w.needs() for w in self.workloads), Needs())
 
 
 class Tier(Spec):
@@ -194,12 +195,12 @@ class Quota:
         return sum(self.gpus.values())
 
 
-def derive_quota(tenant: TenantSpec, tiers: TierCatalog) -> Quota:
-    """The larger of tier and declared needs (+headroom), unless the tenant overrides a number.
+def derive_quota(tenant: TenantSpec, tiers: TierCatalog, needs: Needs) -> Quota:
+    """The larger of tier and the workloads' ``needs`` (+headroom), unless the tenant overrides a number.
 
     CPU, memory and storage get ``headroom``; GPUs are whole devices and get none.
     """
-    tier, needs, h = tiers.tiers[tenant.tier], tenant.needs(), tiers.headroom
+    tier, h = tiers.tiers[tenant.tier], tiers.headroom
     sources: dict[str, str] = {}
 
     def pick(key: str, from_tier: float, from_needs: float) -> float:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from config import capacity, quota
+from review.endpoints import endpoints_section
 from review.harness import StackRun
 
 
@@ -180,20 +181,22 @@ def _capacity(run: StackRun) -> str:
     spec = run.spec
     cap = capacity.tenant_capacity(spec)
     quotas = [spec.quota(t) for t in spec.tenants]
+    shared = capacity.shared_needs(spec)
     tenancy = spec.env.tenancy
     rows = []
-    for kind in sorted(set(cap.gpus) | {k for q in quotas for k in q.gpus}):
-        used = sum(q.gpus.get(kind, 0) for q in quotas)
+    for kind in sorted(set(cap.gpus) | {k for q in quotas for k in q.gpus} | set(shared.gpus)):
+        used = sum(q.gpus.get(kind, 0) for q in quotas) + shared.gpus.get(kind, 0)
         available = cap.gpus.get(kind, 0)
         rows.append([f"GPU {kind}", used, f"{available:g}", f"{used / available:.0%}" if available else "-",
                      f"{cap.explain.get(kind, 'no pool')} × {tenancy.gpu_overcommit:g}"])
     for label, key, available, knob in (("CPU", "cpu", cap.cpu, tenancy.cpu_overcommit),
                                         ("memory (GiB)", "memory_gi", cap.memory_gi, tenancy.memory_overcommit)):
-        used = sum(getattr(q, key) for q in quotas)
+        used = sum(getattr(q, key) for q in quotas) + getattr(shared, key)
         rows.append([label, f"{used:g}", f"{available:g}", f"{used / available:.0%}" if available else "-",
                      f"tenant-serving and GPU pools at max_nodes × {knob:g}"])
     return ("## Tenant capacity\n\n" + table(["resource", "tenant quotas", "capacity", "used", "capacity from"], rows)
-            + "\nChecked before anything is registered: quotas over capacity stop the program with this table.\n")
+            + "\nTenant quotas include the shared inference endpoints at maximum scale. Checked before anything is "
+              "registered: quotas over capacity stop the program with this table.\n")
 
 
 def _quota(run: StackRun) -> str:
@@ -209,14 +212,18 @@ def _quota(run: StackRun) -> str:
               "has them, else against the regular ones.\n")
 
 
+def _endpoints(run: StackRun) -> str:
+    return endpoints_section(run, table, money)
+
+
 def _exports(run: StackRun) -> str:
     return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
 
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, _components, _types, _protected, _diagram,
-    _exports]
+    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, _endpoints, _components, _types,
+    _protected, _diagram, _exports]
 
 
 def render_summary(run: StackRun) -> str:

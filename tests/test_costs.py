@@ -74,7 +74,7 @@ def test_regional_database_costs_twice(config_tree, spec):
         tier="db-custom-1-3840", disk_size_gb=20))
     edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d.update(
         cpu_pools=[{"name": "system", "machine_type": "e2-standard-4", "min_nodes": 3, "max_nodes": 3}],
-        gpu_pools=[], data={**d["data"], "filestore": {"tier": "ZONAL", "capacity_gb": 1024}}))
+        gpu_pools=[], inference={"endpoints": []}, data={**d["data"], "filestore": {"tier": "ZONAL", "capacity_gb": 1024}}))
     prod = config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
     costs = {c.item: c.monthly for c in capacity.data_costs(prod)}
     assert costs["Cloud SQL PostgreSQL"] == 440.0

@@ -45,3 +45,35 @@ def test_readme_cost_lines_are_the_reviews_totals(stack_run):
         data = sum(c.monthly for c in data_items(run))
         assert compute.split("|")[i].strip() == f"**{money(low)} → {money(high)}**", name
         assert stack.split("|")[i].strip() == f"**{money(low + data)} → {money(high + data)}**", name
+
+
+def test_inference_docs_example_model_and_endpoint_load_and_size(real_tree):
+    """docs/inference.md: the model entry added to the catalog, the endpoint to a tenant on every stack."""
+    blocks = yaml_blocks(ROOT / "docs/inference.md")
+    model = next(yaml.safe_load(b) for b in blocks if "display_name" in b)
+    (endpoint,) = next(yaml.safe_load(b) for b in blocks if b.startswith("- kind: inference"))
+    catalog = real_tree / "config/catalog/models.yaml"
+    data = yaml.safe_load(catalog.read_text())
+    data["models"].update(model)
+    catalog.write_text(yaml.safe_dump(data))
+    tenant = real_tree / "config/tenants/globex-analytics.yaml"
+    data = yaml.safe_load(tenant.read_text())
+    data["workloads"].append(endpoint)
+    tenant.write_text(yaml.safe_dump(data))
+    for stack in ("dev", "staging", "prod"):
+        spec = config.load(stack, config.stack_config_from_file(stack, real_tree), real_tree)
+        (globex,) = [t for t in spec.tenants if t.name == "globex-analytics"]
+        workload = next(w for w in globex.workloads if w.name == endpoint["name"])
+        assert spec.sizing(workload, globex.sla).chosen.unit.accelerator == "nvidia-l4", stack
+
+
+def test_inference_docs_declaration_matches_the_endpoint_fields():
+    """The documented tenant declaration parses as an inference workload (comments are the optional fields)."""
+    from config.tenancy import InferenceWorkload
+
+    block = next(b for b in yaml_blocks(ROOT / "docs/inference.md") if b.startswith("workloads:"))
+    (workload,) = yaml.safe_load(block)["workloads"]
+    InferenceWorkload.model_validate(workload)
+    optional = set(re.findall(r"^    # (\w+): \S", block, flags=re.M))
+    assert optional == {"min_replicas", "max_replicas", "accelerators", "tensor_parallel"}
+    assert optional <= set(InferenceWorkload.model_fields)

@@ -15,17 +15,25 @@ import pytest
 
 from review.bundle import manifests
 from tests.conftest import STACKS
+from tests.crd_rules import violations
 
 K8S_VERSION = "1.33"
 CRD_SCHEMAS = {("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): "secretproviderclass.json",
-               ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"): "ciliumclusterwidenetworkpolicy.json"}
+               ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"): "ciliumclusterwidenetworkpolicy.json",
+               ("keda.sh/v1alpha1", "ScaledObject"): "scaledobject.json",
+               ("keda.sh/v1alpha1", "ClusterTriggerAuthentication"): "clustertriggerauthentication.json",
+               ("monitoring.googleapis.com/v1", "PodMonitoring"): "podmonitoring.json"}
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
 def validate(manifest: dict) -> None:
     crd = CRD_SCHEMAS.get((manifest["apiVersion"], manifest["kind"]))
     if crd:
-        jsonschema.validate(manifest, json.loads((SCHEMAS / crd).read_text()))
+        schema = json.loads((SCHEMAS / crd).read_text())
+        jsonschema.validate(manifest, schema)
+        broken, _ = violations(schema, manifest)
+        if broken:
+            raise jsonschema.ValidationError("CEL: " + "; ".join(broken))
     else:
         kubernetes_validate.validate(manifest, K8S_VERSION, strict=True)
 
@@ -69,3 +77,19 @@ def test_crd_schema_rejects_a_misspelled_field():
            "metadata": {"name": "x", "namespace": "y"}, "spec": {"provider": "gke", "paramters": {}}}
     with pytest.raises(jsonschema.ValidationError):
         validate(bad)
+
+
+def test_crd_cel_rules_are_evaluated():
+    """Guards validate(): a ScaledObject whose minimum is above its maximum breaks the CRD's CEL rule,
+    a PodMonitoring whose timeout exceeds its interval breaks the operator's."""
+    scaled = {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "x", "namespace": "y"},
+              "spec": {"scaleTargetRef": {"name": "d"}, "minReplicaCount": 3, "maxReplicaCount": 2,
+                       "triggers": [{"type": "cron", "metadata": {}}]}}
+    with pytest.raises(jsonschema.ValidationError, match="CEL"):
+        validate(scaled)
+    validate({**scaled, "spec": {**scaled["spec"], "maxReplicaCount": 3}})
+    monitor = {"apiVersion": "monitoring.googleapis.com/v1", "kind": "PodMonitoring",
+               "metadata": {"name": "x", "namespace": "y"},
+               "spec": {"selector": {}, "endpoints": [{"port": "http", "interval": "15s", "timeout": "20s"}]}}
+    with pytest.raises(jsonschema.ValidationError, match="CEL"):
+        validate(monitor)

@@ -35,9 +35,9 @@ def test_prod_quota_with_known_numbers(fixture_spec):
 def test_dev_needs_almost_nothing_at_first_apply(fixture_spec):
     q = needs(fixture_spec("dev"))
     assert q["us-central1/CPUS"] == (4 + 2, 12)  # e2 counts against CPUS: one system node (+ the default pool)
-    # spot: the e2-standard-4 workload pool (0-4) and the g2-standard-8 L4 pool (0-2)
-    assert q["us-central1/PREEMPTIBLE_CPUS"] == (0, 4 * 4 + 2 * 8)
-    assert q["us-central1/PREEMPTIBLE_NVIDIA_L4_GPUS"] == (0, 2)
+    # spot: the e2-standard-4 workload pool (0-4) and the two g2-standard-8 L4 pools (0-2 each)
+    assert q["us-central1/PREEMPTIBLE_CPUS"] == (0, 4 * 4 + 2 * 2 * 8)
+    assert q["us-central1/PREEMPTIBLE_NVIDIA_L4_GPUS"] == (0, 2 * 2)
 
 
 def test_every_stack_has_a_quota_row_for_every_gpu_pool(run):

@@ -8,7 +8,7 @@ import yaml
 import config
 from config import ConfigError
 from config.loader import load_catalog
-from config.tenancy import TenantSpec, derive_quota
+from config.tenancy import Needs, TenantSpec, derive_quota
 from tests.conftest import edit_yaml
 
 TIERS = load_catalog().tiers  # basic 1/2/10/0 ... premium 4/8/50/2 gpus, headroom 0.25
@@ -20,37 +20,40 @@ def tenant(**fields) -> TenantSpec:
     return TenantSpec.model_validate({**base, **fields})
 
 
-INFERENCE = {"kind": "inference", "name": "chat", "model": "m", "accelerator": "nvidia-l4", "gpus_per_replica": 1,
-             "min_replicas": 1, "max_replicas": 3, "cpu": 4, "memory_gi": 16}
+INFERENCE = {"kind": "inference", "name": "chat", "model": "llama-3.1-8b-instruct", "max_model_len": 8192,
+             "peak_concurrency": 6}
+# What sizing says such workloads need at maximum scale (config/endpoints.py computes it per stack).
+THREE_L4_REPLICAS = Needs(cpu=12, memory_gi=48, storage_gi=0, pods=3, gpus={"nvidia-l4": 3})
 
 
 def test_tier_wins_when_workloads_are_small():
-    q = derive_quota(tenant(), TIERS)
+    q = derive_quota(tenant(), TIERS, Needs())
     assert (q.cpu, q.memory_gi, q.storage_gi, q.gpus) == (4, 8, 50, {"nvidia-l4": 2})
     assert set(q.sources.values()) == {"tier"}
 
 
 def test_workloads_win_with_headroom_and_exact_gpus():
-    q = derive_quota(tenant(workloads=[INFERENCE]), TIERS)
-    # 3 replicas x 4 CPU x 1.25 = 15; 3 x 16 GiB x 1.25 = 60; 3 GPUs (tier gives 2)
+    q = derive_quota(tenant(workloads=[INFERENCE]), TIERS, THREE_L4_REPLICAS)
+    # 12 CPU x 1.25 = 15; 48 GiB x 1.25 = 60; 3 GPUs (tier gives 2)
     assert (q.cpu, q.memory_gi, q.gpus) == (15, 60, {"nvidia-l4": 3})
     assert q.sources["cpu"] == q.sources["memory_gi"] == q.sources["gpus"] == "workloads"
     assert q.sources["storage_gi"] == "tier"
 
 
 def test_gpus_of_another_type_add_to_the_tier_allowance():
-    a100 = {**INFERENCE, "accelerator": "nvidia-a100-80gb", "gpus_per_replica": 2, "max_replicas": 2}
-    assert derive_quota(tenant(workloads=[a100]), TIERS).gpus == {"nvidia-l4": 2, "nvidia-a100-80gb": 4}
+    a100 = Needs(cpu=16, memory_gi=64, storage_gi=0, pods=2, gpus={"nvidia-a100-80gb": 4})
+    assert derive_quota(tenant(workloads=[INFERENCE]), TIERS, a100).gpus == {"nvidia-l4": 2, "nvidia-a100-80gb": 4}
 
 
 def test_explicit_override_replaces_derived_numbers():
-    q = derive_quota(tenant(workloads=[INFERENCE], quota={"cpu": 6, "gpus": {"nvidia-l4": 1}}), TIERS)
+    q = derive_quota(tenant(workloads=[INFERENCE], quota={"cpu": 6, "gpus": {"nvidia-l4": 1}}), TIERS,
+                     THREE_L4_REPLICAS)
     assert (q.cpu, q.gpus, q.memory_gi) == (6, {"nvidia-l4": 1}, 60)
     assert (q.sources["cpu"], q.sources["gpus"], q.sources["memory_gi"]) == ("override", "override", "workloads")
 
 
 def test_basic_tier_gets_no_gpu():
-    assert derive_quota(tenant(tier="basic"), TIERS).gpus == {}
+    assert derive_quota(tenant(tier="basic"), TIERS, Needs()).gpus == {}
 
 
 def load_error(root, stack="dev") -> str:
@@ -124,25 +127,25 @@ def test_unknown_workload_kind(config_tree):
 
 
 def test_accelerator_without_a_pool_on_a_hosting_stack(config_tree):
-    a100 = {**INFERENCE, "accelerator": "nvidia-a100-80gb"}
+    a100 = {**INFERENCE, "accelerators": ["nvidia-a100-80gb"]}
     write_tenant(config_tree, "zeta", tier="premium", workloads=[a100])
     assert load_error(config_tree) == (
-        "config/tenants/zeta.yaml: workloads[0].accelerator: 'nvidia-a100-80gb' has no GPU pool in stack dev "
-        "(pools offer: nvidia-l4; add a pool or remove dev from stacks)")
+        "config/tenants/zeta.yaml: workloads[0].accelerators[0]: 'nvidia-a100-80gb' has no GPU pool in stack dev "
+        "(pools offer: nvidia-l4)")
 
 
 def test_over_capacity_prints_a_table_and_the_fix(config_tree):
-    write_tenant(config_tree, "zeta", tier="premium", workloads=[{**INFERENCE, "max_replicas": 3}])
-    message = load_error(config_tree)
-    lines = message.splitlines()
-    assert lines[0] == ("config/tenants: tenant GPU quotas for nvidia-l4 in stack dev total 6, capacity is 4 "
-                        "(pool 'l4' 2 nodes × 2 units, overcommit 1)")
+    """dev offers 6 L4 units (2 time-shared nodes x 2 + 2 whole); the shared endpoints hold 2."""
+    write_tenant(config_tree, "zeta", tier="premium")
+    lines = load_error(config_tree).splitlines()
+    assert lines[0] == ("config/tenants: tenant GPU quotas for nvidia-l4 in stack dev total 7, capacity is 6 "
+                        "(pool 'l4' 2 nodes × 2 units + pool 'l4-full' 2 nodes × 1 units, overcommit 1)")
     assert lines[1].split() == ["tenant", "tier", "nvidia-l4", "quota", "from"]
-    assert lines[2].split() == ["alpha", "premium", "2", "tier"]
-    assert lines[4].split() == ["zeta", "premium", "3", "workloads"]
+    assert lines[4].split() == ["zeta", "premium", "2", "tier"]
+    assert lines[5].split() == ["(shared", "endpoints)", "-", "2", "sizing"]
     assert lines[-1] == ("fix: grow gpu_pools 'l4' max_nodes in config/environments/dev.yaml to at least 3, "
-                         "raise tenancy.gpu_overcommit, or shrink the largest quota, zeta's (3), "
-                         "in config/tenants/zeta.yaml")
+                         "raise tenancy.gpu_overcommit, or shrink the largest quota, alpha's (2), "
+                         "in config/tenants/alpha.yaml")
 
 
 def test_over_cpu_capacity(config_tree):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from config.checks.common import tenant_file
+from config.checks.common import fail, tenant_file
+from config.endpoints import SizingError
 from config.environment import ENVIRONMENTS
 from config.errors import ConfigError, did_you_mean
 from config.model import PlatformSpec
 from config.naming import InvalidNameError, Naming
-from config.tenancy import TenantSpec
+from config.tenancy import InferenceWorkload, TenantSpec
+
+
+def _path(field: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in field.split("."))
+
 
 RESERVED_PREFIXES = ("kube-", "gke-", "gmp-")
 
@@ -15,7 +21,8 @@ RESERVED_PREFIXES = ("kube-", "gke-", "gmp-")
 def reserved_names(spec: PlatformSpec) -> set[str]:
     """Namespaces a tenant may not take: Kubernetes', GKE's and the platform's own."""
     tenancy = spec.env.tenancy
-    return {"default", "monitoring", tenancy.gateway_namespace, *(e.namespace for e in tenancy.shared_endpoints.values())}
+    return {"default", "monitoring", "keda", tenancy.gateway_namespace, spec.env.inference.namespace,
+            *(e.namespace for e in tenancy.shared_endpoints.values())}
 
 
 def tenant_files(spec: PlatformSpec) -> None:
@@ -53,24 +60,23 @@ def _tenant(spec: PlatformSpec, tenant: TenantSpec, file: str) -> None:
                           f"{limit} (choose a larger tier or remove workloads)")
     known = spec.catalog.accelerators.accelerators
     for i, workload in enumerate(tenant.workloads):
-        accelerator = getattr(workload, "accelerator", None)
-        if accelerator is not None and accelerator not in known:
-            raise ConfigError(file, f"workloads[{i}].accelerator", f"{accelerator!r} is not in "
-                              f"config/catalog/accelerators.yaml (known: {', '.join(known)})")
+        for j, accelerator in enumerate(getattr(workload, "accelerators", None) or []):
+            if accelerator not in known:
+                raise ConfigError(file, f"workloads[{i}].accelerators[{j}]", f"{accelerator!r} is not in "
+                                  f"config/catalog/accelerators.yaml (known: {', '.join(known)})")
 
 
 def tenants_on_stack(spec: PlatformSpec) -> None:
-    """Hosted tenants: their accelerators have a pool here, the endpoints they use exist here."""
-    pools = sorted({p.accelerator for p in spec.env.gpu_pools})
-    shared = spec.env.tenancy.shared_endpoints
+    """Hosted tenants: the endpoints they use exist here, and each inference endpoint has a size here."""
+    shared = spec.shared_endpoints
     for tenant in spec.tenants:
         file = tenant_file(tenant.name)
         for i, workload in enumerate(tenant.workloads):
-            accelerator = getattr(workload, "accelerator", None)
-            if accelerator is not None and accelerator not in pools:
-                raise ConfigError(file, f"workloads[{i}].accelerator",
-                                  f"{accelerator!r} has no GPU pool in stack {spec.stack} (pools offer: "
-                                  f"{', '.join(pools) or 'none'}; add a pool or remove {spec.stack} from stacks)")
+            if isinstance(workload, InferenceWorkload):
+                try:
+                    spec.sizing(workload, tenant.sla)
+                except SizingError as error:
+                    raise fail(file, ("workloads", i, *_path(error.field)), error.value, error.message) from None
         for i, endpoint in enumerate(tenant.uses):
             if endpoint not in shared:
                 raise ConfigError(file, f"uses[{i}]", f"{endpoint!r} is not a shared endpoint of stack {spec.stack} "

@@ -1,0 +1,114 @@
+"""Queue-depth autoscaling for inference endpoints: KEDA, reading managed Prometheus (ADR 0008).
+
+KEDA is installed from its upstream chart at the pinned version, its three images pulled
+through the Artifact Registry cache of ghcr.io. Its operator queries Cloud Monitoring's
+Prometheus API as its own Kubernetes identity (Workload Identity Federation, granted
+``monitoring.viewer``); the cluster-wide ``managed-prometheus`` ClusterTriggerAuthentication
+lets every ScaledObject use that identity without a secret. The API server calls KEDA's
+metrics server (6443) and admission webhook (9443) on pod IPs, which private nodes only
+accept through an explicit firewall rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from components.identity import workload_principal
+from config.catalog import Chart
+from config.naming import Naming
+
+NAMESPACE = "keda"
+OPERATOR = "keda-operator"  # the chart's operator service account: the only KEDA part that calls Google
+TRIGGER_AUTHENTICATION = "managed-prometheus"
+WEBHOOK_PORTS = ("6443", "9443")  # metrics API server, admission webhooks
+
+
+@dataclass(frozen=True)
+class AutoscalingArgs:
+    naming: Naming
+    chart: Chart
+    registry: pulumi.Input[str]  # the Artifact Registry path that caches ghcr.io
+    image_tag: str
+    project_number: pulumi.Input[str]
+    workload_pool: pulumi.Input[str]  # the cluster's output: the operator's principal names it
+    vpc_id: pulumi.Input[str]
+    node_tag: pulumi.Input[str]
+    control_plane_range: str
+    operator_replicas: int  # 2 where the environment is highly available (active/standby)
+    provider: pulumi.ProviderResource
+
+
+class Autoscaling(pulumi.ComponentResource):
+    """Output ``ready``: the Helm release; ScaledObjects depend on it (it installs their CRDs)."""
+
+    def __init__(self, name: str, args: AutoscalingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:inference:Autoscaling", name, None, opts)
+        naming = args.naming
+        child = pulumi.ResourceOptions(parent=self)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        labels = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
+                  "app.kubernetes.io/component": "autoscaling"}
+        operator = workload_principal(args.project_number, args.workload_pool, f"{NAMESPACE}/{OPERATOR}")
+        reader = gcp.projects.IAMMember(
+            f"{name}-monitoring-viewer", project=naming.project, role="roles/monitoring.viewer", member=operator,
+            opts=child)
+        firewall = gcp.compute.Firewall(
+            f"{name}-webhooks", name=naming.name("allow-control-plane-keda"), project=naming.project,
+            network=args.vpc_id, direction="INGRESS", priority=1000,
+            source_ranges=[args.control_plane_range], target_tags=[args.node_tag],
+            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=list(WEBHOOK_PORTS))],
+            description="The GKE control plane calls KEDA's metrics API server and admission webhooks on pod IPs.",
+            opts=child)
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=NAMESPACE, labels={
+                **labels, **{f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}}),
+            opts=k8s_opts)
+        release = k8s.helm.v3.Release(
+            f"{name}-keda",
+            name="keda",
+            chart=args.chart.chart,
+            version=args.chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
+            namespace=namespace.metadata.name,
+            atomic=True,
+            cleanup_on_fail=True,
+            timeout=600,
+            values=pulumi.Output.from_input(args.registry).apply(lambda registry: keda_values(
+                registry, args.image_tag, args.operator_replicas)),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[reader, firewall]))
+        k8s.apiextensions.CustomResource(
+            f"{name}-trigger-authentication", api_version="keda.sh/v1alpha1", kind="ClusterTriggerAuthentication",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=TRIGGER_AUTHENTICATION, labels=labels),
+            spec={"podIdentity": {"provider": "gcp"}},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[release]))
+        self.ready: pulumi.Resource = release
+        self.register_outputs({"release": release.status})
+
+
+def keda_values(registry: str, tag: str, operator_replicas: int) -> dict:
+    """Chart values: images from the cache at the pinned tag, the operator's identity, HA where asked.
+
+    The chart already runs every container non-root with a read-only root filesystem, no
+    privilege escalation, all capabilities dropped and the RuntimeDefault seccomp profile.
+    """
+    image = {"tag": tag}
+    return {
+        "global": {"image": {"registry": registry}},
+        "image": {"keda": {"repository": "kedacore/keda", **image},
+                  "metricsApiServer": {"repository": "kedacore/keda-metrics-apiserver", **image},
+                  "webhooks": {"repository": "kedacore/keda-admission-webhooks", **image},
+                  "pullPolicy": "IfNotPresent"},
+        "operator": {"replicaCount": operator_replicas},
+        "podDisruptionBudget": {"operator": {"minAvailable": 1}} if operator_replicas > 1 else {},
+        "serviceAccount": {"operator": {"name": OPERATOR}},
+        "resources": {
+            "operator": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "1Gi"}},
+            "metricServer": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "1Gi"}},
+            "webhooks": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "512Mi"}},
+        },
+        "logging": {"operator": {"format": "json"}},
+    }

@@ -1,0 +1,168 @@
+"""Model weights in the models bucket: one loader Job per pinned Hugging Face revision the stack serves.
+
+Each Job downloads ``<repo>@<revision>`` to local scratch, copies it into the models bucket
+under ``models/<repo>/<revision>/`` through the GCS FUSE CSI driver and writes a completion
+marker last; serving pods wait for the marker before starting vLLM. A Job is named after its
+revision, so a new revision is a new Job and the old folder stays until removed by hand. The
+loader's identity may write to the models bucket and read the Hugging Face token, and nothing
+else; the token is mounted from Secret Manager only for gated models. Weights with a ``path``
+source are uploaded by an operator (docs/inference.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from components.identity import workload_principal
+from components.inference import (
+    CHECKOV_SKIPS,
+    GCSFUSE_DRIVER,
+    READY_MARKER,
+    UID,
+    restricted_container_context,
+    restricted_pod_context,
+)
+from components.secrets import secret_provider_class
+
+LOADER = "model-loader"
+TOKEN_CLASS = "hf-token"  # noqa: S105 (a SecretProviderClass name)
+TOKEN_DIR = "/var/run/secrets/huggingface"  # noqa: S105 (a mount path)
+core, meta = k8s.core.v1, k8s.meta.v1
+
+# Download with the image's own huggingface_hub, copy into the bucket, mark the folder complete.
+SCRIPT = """
+import os, shutil, sys
+from huggingface_hub import snapshot_download
+repo, revision = sys.argv[1], sys.argv[2]
+token_file = os.path.join(os.environ["TOKEN_DIR"], "token")
+token = open(token_file).read().strip() if os.path.exists(token_file) else None
+local = snapshot_download(repo_id=repo, revision=revision, local_dir="/scratch/model", token=token,
+                          allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken", "*.py"])
+shutil.rmtree(os.path.join(local, ".cache"), ignore_errors=True)
+shutil.copytree(local, "/weights", dirs_exist_ok=True)
+open(os.path.join("/weights", os.environ["READY_MARKER"]), "w").write(revision + "\\n")
+print(f"copied {repo}@{revision}")
+"""
+
+
+@dataclass(frozen=True)
+class WeightCopy:
+    """One Hugging Face revision to copy, and where it goes in the bucket."""
+
+    repo: str
+    revision: str
+    cache_path: str  # models/<repo>/<revision>
+    weights_gib: float
+    gated: bool
+
+
+@dataclass(frozen=True)
+class ModelWeightsArgs:
+    namespace: pulumi.Input[str]  # the platform's inference namespace
+    copies: tuple[WeightCopy, ...]
+    bucket: pulumi.Input[str]  # the models bucket
+    image: pulumi.Input[str]  # the pinned vLLM image (it carries huggingface_hub)
+    project_number: pulumi.Input[str]
+    workload_pool: pulumi.Input[str]
+    token_secret: pulumi.Input[str] | None  # Secret Manager id of the Hugging Face token, where a model is gated
+    labels: dict[str, str]
+    provider: pulumi.ProviderResource
+
+
+def job_name(copy: WeightCopy) -> str:
+    """``load-<repo>-<hash>``: a DNS label, new for every repository and revision."""
+    digest = hashlib.sha256(f"{copy.repo}@{copy.revision}".encode()).hexdigest()[:10]
+    slug = "".join(c if c.isalnum() else "-" for c in copy.repo.split("/")[-1].lower()).strip("-")[:40].rstrip("-")
+    return f"load-{slug}-{digest}"
+
+
+class ModelWeights(pulumi.ComponentResource):
+    """Output ``jobs``: cache path -> loader Job name."""
+
+    def __init__(self, name: str, args: ModelWeightsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:inference:ModelWeights", name, None, opts)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        principal = workload_principal(args.project_number, args.workload_pool,
+                                       pulumi.Output.from_input(args.namespace).apply(lambda ns: f"{ns}/{LOADER}"))
+        writer = gcp.storage.BucketIAMMember(
+            f"{name}-bucket-writer", bucket=args.bucket, role="roles/storage.objectUser", member=principal,
+            opts=pulumi.ResourceOptions(parent=self))
+        account = core.ServiceAccount(
+            f"{name}-ksa", metadata=meta.ObjectMetaArgs(name=LOADER, namespace=args.namespace, labels=args.labels),
+            automount_service_account_token=False, opts=k8s_opts)
+        gated = any(c.gated for c in args.copies)
+        waits: list[pulumi.Resource] = [writer, account]
+        if gated and args.token_secret is not None:
+            waits.append(secret_provider_class(
+                f"{name}-token", name=TOKEN_CLASS, namespace=args.namespace, files={"token": args.token_secret},
+                labels_=args.labels, opts=k8s_opts))
+        jobs: dict[str, str] = {}
+        for copy in args.copies:
+            jobs[copy.cache_path] = job_name(copy)
+            k8s.batch.v1.Job(
+                f"{name}-{job_name(copy)}",
+                metadata=meta.ObjectMetaArgs(name=job_name(copy), namespace=args.namespace, labels=args.labels,
+                                             annotations={
+                                                 # A download takes minutes to hours: `pulumi up` does not wait.
+                                                 "pulumi.com/skipAwait": "true",
+                                                 "ai-platform/model": f"{copy.repo}@{copy.revision}",
+                                                 "checkov.io/skip1": CHECKOV_SKIPS["checkov.io/skip2"],
+                                                 "checkov.io/skip2": CHECKOV_SKIPS["checkov.io/skip4"]}),
+                spec=k8s.batch.v1.JobSpecArgs(
+                    backoff_limit=4, active_deadline_seconds=6 * 3600,
+                    template=core.PodTemplateSpecArgs(
+                        metadata=meta.ObjectMetaArgs(labels=args.labels, annotations={"gke-gcsfuse/volumes": "true"}),
+                        spec=loader_pod(copy, args, copy.gated and args.token_secret is not None))),
+                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=waits))
+        self.jobs = jobs
+        self.register_outputs({"jobs": jobs})
+
+
+def loader_pod(copy: WeightCopy, args: ModelWeightsArgs, with_token: bool) -> core.PodSpecArgs:
+    scratch = f"{math.ceil(copy.weights_gib * 1.1) + 2}Gi"
+    mounts = [core.VolumeMountArgs(name="weights", mount_path="/weights"),
+              core.VolumeMountArgs(name="scratch", mount_path="/scratch"),
+              core.VolumeMountArgs(name="tmp", mount_path="/tmp")]  # noqa: S108 (an emptyDir)
+    volumes = [
+        core.VolumeArgs(name="weights", csi=core.CSIVolumeSourceArgs(
+            driver=GCSFUSE_DRIVER, volume_attributes=pulumi.Output.from_input(args.bucket).apply(lambda bucket: {
+                "bucketName": bucket, "mountOptions": f"implicit-dirs,only-dir={copy.cache_path}"}))),
+        core.VolumeArgs(name="scratch", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit=scratch)),
+        core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="1Gi")),
+    ]
+    if with_token:
+        mounts.append(core.VolumeMountArgs(name="hf-token", mount_path=TOKEN_DIR, read_only=True))
+        volumes.append(core.VolumeArgs(name="hf-token", csi=core.CSIVolumeSourceArgs(
+            driver="secrets-store-gke.csi.k8s.io", read_only=True,
+            volume_attributes={"secretProviderClass": TOKEN_CLASS})))
+    return core.PodSpecArgs(
+        service_account_name=LOADER,
+        automount_service_account_token=False,
+        restart_policy="OnFailure",
+        enable_service_links=False,
+        security_context=restricted_pod_context(),
+        containers=[core.ContainerArgs(
+            name="load",
+            image=args.image,
+            image_pull_policy="IfNotPresent",
+            command=["python3", "-c", SCRIPT, copy.repo, copy.revision],
+            env=[core.EnvVarArgs(name=k, value=v) for k, v in (
+                ("HOME", "/tmp"), ("HF_HOME", "/scratch/hf"),  # noqa: S108 (an emptyDir) ("HF_HUB_DISABLE_TELEMETRY", "1"),
+                ("HF_HUB_ENABLE_HF_TRANSFER", "0"), ("TOKEN_DIR", TOKEN_DIR), ("READY_MARKER", READY_MARKER),
+                ("USER", "loader"))],
+            resources=core.ResourceRequirementsArgs(
+                requests={"cpu": "2", "memory": "4Gi", "ephemeral-storage": scratch},
+                limits={"cpu": "2", "memory": "4Gi", "ephemeral-storage": scratch}),
+            security_context=restricted_container_context(),
+            volume_mounts=mounts)],
+        volumes=volumes,
+    )
+
+
+__all__ = ["LOADER", "UID", "ModelWeights", "ModelWeightsArgs", "WeightCopy", "job_name"]

@@ -1,0 +1,93 @@
+"""The platform's inference namespace: where shared endpoints (and the model loader) run.
+
+Shared endpoints (``inference.endpoints`` of the environment file) serve every tenant that
+lists them in ``uses``. The namespace enforces Pod Security `restricted`; ingress is closed but
+for its own pods, the tenants that use an endpoint here (on the serving port) and managed
+Prometheus. Each endpoint runs as its own Kubernetes service account, which may read the
+models bucket and nothing else (a direct Workload Identity principal, no Google account).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from components.identity import workload_principal
+from components.tenant_network import MANAGED_PROMETHEUS_NAMESPACE
+from config.endpoints import PORT
+
+net, meta = k8s.networking.v1, k8s.meta.v1
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True)
+class SharedInferenceArgs:
+    namespace: str
+    endpoints: tuple[str, ...]  # the shared endpoints' names (each gets a service account)
+    consumers: tuple[str, ...]  # tenant namespaces that use at least one of them
+    models_bucket: pulumi.Input[str]
+    project_number: pulumi.Input[str]
+    workload_pool: pulumi.Input[str]
+    provider: pulumi.ProviderResource
+
+
+def labels(component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
+            "app.kubernetes.io/component": component}
+
+
+class SharedInference(pulumi.ComponentResource):
+    """Output ``namespace``: the namespace's name, known once it exists."""
+
+    def __init__(self, name: str, args: SharedInferenceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("ai-platform:inference:SharedInference", name, None, opts)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace", metadata=meta.ObjectMetaArgs(name=args.namespace, labels={
+                **labels("inference"),
+                **{f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}}),
+            opts=k8s_opts)
+        ns = namespace.metadata.name
+        in_ns = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[namespace])
+        for policy, spec in policies(args.consumers).items():
+            net.NetworkPolicy(f"{name}-{policy}", metadata=meta.ObjectMetaArgs(
+                name=policy, namespace=ns, labels=labels("inference")), spec=spec, opts=in_ns)
+        for endpoint in args.endpoints:
+            k8s.core.v1.ServiceAccount(
+                f"{name}-{endpoint}-ksa", metadata=meta.ObjectMetaArgs(name=endpoint, namespace=ns,
+                                                                       labels=labels("inference")),
+                automount_service_account_token=False, opts=in_ns)
+            gcp.storage.BucketIAMMember(
+                f"{name}-{endpoint}-weights-reader", bucket=args.models_bucket, role="roles/storage.objectViewer",
+                member=workload_principal(args.project_number, args.workload_pool, f"{args.namespace}/{endpoint}"),
+                opts=pulumi.ResourceOptions(parent=self))
+        self.namespace: pulumi.Output[str] = ns
+        self.register_outputs({"namespace": ns})
+
+
+def policies(consumers: tuple[str, ...]) -> dict[str, net.NetworkPolicySpecArgs]:
+    everyone = meta.LabelSelectorArgs()
+    serving = [net.NetworkPolicyPortArgs(port=PORT, protocol="TCP")]
+
+    def from_namespaces(*names: str) -> net.NetworkPolicyPeerArgs:
+        return net.NetworkPolicyPeerArgs(namespace_selector=meta.LabelSelectorArgs(match_expressions=[
+            meta.LabelSelectorRequirementArgs(key=NAME_LABEL, operator="In", values=list(names))]))
+
+    out = {
+        "default-deny-ingress": net.NetworkPolicySpecArgs(pod_selector=everyone, policy_types=["Ingress"]),
+        "allow-same-namespace": net.NetworkPolicySpecArgs(
+            pod_selector=everyone, policy_types=["Ingress"],
+            ingress=[net.NetworkPolicyIngressRuleArgs(from_=[net.NetworkPolicyPeerArgs(pod_selector=everyone)])]),
+        "allow-metrics-scrape": net.NetworkPolicySpecArgs(
+            pod_selector=everyone, policy_types=["Ingress"],
+            ingress=[net.NetworkPolicyIngressRuleArgs(from_=[from_namespaces(MANAGED_PROMETHEUS_NAMESPACE)],
+                                                      ports=serving)]),
+    }
+    if consumers:
+        out["allow-consumers"] = net.NetworkPolicySpecArgs(
+            pod_selector=everyone, policy_types=["Ingress"],
+            ingress=[net.NetworkPolicyIngressRuleArgs(from_=[from_namespaces(*sorted(consumers))], ports=serving)])
+    return out
