@@ -103,7 +103,7 @@ tenants = {
             database_range=env.network.private_service_access_range,
             kube_dns_ip=kube_dns_ip(env.network.services_range),
             shared_endpoints=tuple(Endpoint(e.namespace, e.port)
-                                   for e in (env.tenancy.shared_endpoints[u] for u in t.uses))),
+                                   for e in (spec.shared_endpoints[u] for u in t.uses))),
         buckets=buckets, bucket_key=keys.key_id("storage"), secrets=secret_store,
         database_instance=database.instance_name, workload_pool=cluster.workload_pool, provider=cluster.provider,
         admin_role=guardrails.tenant_admin_role, forbidden_storage_classes=NOT_FOR_TENANTS,
@@ -118,7 +118,6 @@ versions, inference = spec.catalog.versions, env.inference
 autoscaling = Autoscaling("autoscaling", AutoscalingArgs(
     naming=naming, chart=versions.charts["keda"], registry=images.prefixes["ghcr.io"],
     image_tag=versions.images["keda"].tag, project_number=number, workload_pool=cluster.workload_pool,
-    vpc_id=network.vpc_id, node_tag=network.node_tag, control_plane_range=env.network.control_plane_range,
     operator_replicas=2 if env.regional else 1, provider=cluster.provider), opts=after_apis)
 vllm = image_ref(images.prefixes, versions.images["vllm"])
 shared = SharedInference("inference", SharedInferenceArgs(
@@ -133,13 +132,17 @@ for _, endpoint, _ in spec.inference_endpoints():
     if source.repo:
         served[source.cache_path] = WeightCopy(repo=source.repo, revision=source.revision, cache_path=source.cache_path,
                                                weights_gib=model.weights_gib(endpoint.dtype), gated=model.gated)
+if any(c.gated for c in served.values()) and supplied.get("hf-token") is None:
+    pulumi.log.warn("a gated model is served but ai-platform:hfToken is not set: its loader Job cannot download "
+                    "it (`pulumi config set --secret ai-platform:hfToken hf_...`)")
 ModelWeights("models", ModelWeightsArgs(
     namespace=shared.namespace, copies=tuple(served[k] for k in sorted(served)),
     bucket=storage.bucket_names["models"], image=vllm, project_number=number, workload_pool=cluster.workload_pool,
-    token_secret=secrets.ids.get("hf-token"), labels={"app.kubernetes.io/managed-by": "pulumi",
+    token_secret=secrets.paths.get("hf-token"), labels={"app.kubernetes.io/managed-by": "pulumi",
                                                       "app.kubernetes.io/part-of": "ai-platform",
                                                       "app.kubernetes.io/component": "model-loader"},
-    provider=cluster.provider), opts=after_apis)
+    node_pool=next((p.name for p in env.cpu_pools if p.serves_tenants), None), provider=cluster.provider),
+    opts=pulumi.ResourceOptions(depends_on=[apis, secrets, shared]))  # the token's reader grant, the namespace
 endpoints = {}
 for namespace, endpoint, sla in spec.inference_endpoints():
     sizing = spec.sizing(endpoint, sla)
@@ -152,10 +155,11 @@ for namespace, endpoint, sla in spec.inference_endpoints():
             labels=tenant_labels(namespace, "inference") if tenant else {
                 "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
                 "app.kubernetes.io/component": "inference"},
-            monitoring_project=spec.project, cluster=cluster.name, autoscaler=autoscaling.ready,
+            monitoring_project=spec.project, cluster=cluster.name, autoscaler=autoscaling,
             working_hours=(inference.working_hours.start, inference.working_hours.end,
                            inference.working_hours.timezone)),
-        opts=after_apis)
+        # its service account, Workload Identity and bucket grants, priority class and admission policies
+        opts=pulumi.ResourceOptions(depends_on=[apis, tenant or shared, guardrails]))
 
 pulumi.export("environment", spec.environment)
 pulumi.export("region", spec.region)

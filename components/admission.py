@@ -12,6 +12,8 @@ import json
 
 import pulumi_kubernetes as k8s
 
+from components.autoscaling import NAMESPACE as KEDA_NAMESPACE
+from components.autoscaling import OPERATOR as KEDA_OPERATOR_ACCOUNT
 from components.node_pools import POOL_LABEL
 
 ar = k8s.admissionregistration.v1
@@ -33,6 +35,8 @@ PLACEMENT_KEYS = ("topology.kubernetes.io/zone", "topology.kubernetes.io/region"
 # PodMonitoring endpoint fields that make Managed Prometheus' collector (outside every tenant
 # policy) call an address or read a secret the tenant chose.
 MONITORING_FORBIDDEN = ("proxyUrl", "oauth2", "authorization", "basicAuth", "tls")
+KEDA_OPERATOR = f"{KEDA_NAMESPACE}:{KEDA_OPERATOR_ACCOUNT}"
+KEDA_GROUPS = ("keda.sh", "autoscaling")
 WORKLOADS = ("deployments", "statefulsets", "replicasets", "daemonsets")
 
 
@@ -44,7 +48,11 @@ def platform_expression(identities: list[str], groups: list[str]) -> str:
     """True when the request comes from the platform: its deployers (accounts or Google Groups,
     seen through GKE's Google Groups for RBAC) or a Kubernetes controller."""
     in_groups = f"request.userInfo.groups.exists(g, g in {cel_list(groups)}) || " if groups else ""
-    return (f"request.userInfo.username in {cel_list(identities)} || {in_groups}"
+    # KEDA adds its finalizer and labels to the platform's ScaledObjects and creates their HPAs (copying
+    # the labels): its operator may write those two API groups, nothing else.
+    keda = (f"(request.userInfo.username == 'system:serviceaccount:{KEDA_OPERATOR}' && "
+            f"request.resource.group in {cel_list(list(KEDA_GROUPS))}) || ")
+    return (f"request.userInfo.username in {cel_list(identities)} || {in_groups}{keda}"
             "request.userInfo.username.startsWith('system:serviceaccount:kube-system:') || "
             "request.userInfo.username == 'system:kube-controller-manager'")
 

@@ -4,9 +4,9 @@ KEDA is installed from its upstream chart at the pinned version, its three image
 through the Artifact Registry cache of ghcr.io. Its operator queries Cloud Monitoring's
 Prometheus API as its own Kubernetes identity (Workload Identity Federation, granted
 ``monitoring.viewer``); the cluster-wide ``managed-prometheus`` ClusterTriggerAuthentication
-lets every ScaledObject use that identity without a secret. The API server calls KEDA's
-metrics server (6443) and admission webhook (9443) on pod IPs, which private nodes only
-accept through an explicit firewall rule.
+lets every ScaledObject use that identity without a secret. The API server reaches KEDA's
+metrics server and admission webhook through GKE's Konnectivity agents on the nodes, which the
+network's internal rule admits: no control-plane firewall rule is needed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from config.naming import Naming
 NAMESPACE = "keda"
 OPERATOR = "keda-operator"  # the chart's operator service account: the only KEDA part that calls Google
 TRIGGER_AUTHENTICATION = "managed-prometheus"
-WEBHOOK_PORTS = ("6443", "9443")  # metrics API server, admission webhooks
 
 
 @dataclass(frozen=True)
@@ -35,15 +34,13 @@ class AutoscalingArgs:
     image_tag: str
     project_number: pulumi.Input[str]
     workload_pool: pulumi.Input[str]  # the cluster's output: the operator's principal names it
-    vpc_id: pulumi.Input[str]
-    node_tag: pulumi.Input[str]
-    control_plane_range: str
     operator_replicas: int  # 2 where the environment is highly available (active/standby)
     provider: pulumi.ProviderResource
 
 
 class Autoscaling(pulumi.ComponentResource):
-    """Output ``ready``: the Helm release; ScaledObjects depend on it (it installs their CRDs)."""
+    """ScaledObjects depend on this component: its release installs their CRD, its
+    ClusterTriggerAuthentication and the operator's Monitoring grant let them work."""
 
     def __init__(self, name: str, args: AutoscalingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:inference:Autoscaling", name, None, opts)
@@ -55,13 +52,6 @@ class Autoscaling(pulumi.ComponentResource):
         operator = workload_principal(args.project_number, args.workload_pool, f"{NAMESPACE}/{OPERATOR}")
         reader = gcp.projects.IAMMember(
             f"{name}-monitoring-viewer", project=naming.project, role="roles/monitoring.viewer", member=operator,
-            opts=child)
-        firewall = gcp.compute.Firewall(
-            f"{name}-webhooks", name=naming.name("allow-control-plane-keda"), project=naming.project,
-            network=args.vpc_id, direction="INGRESS", priority=1000,
-            source_ranges=[args.control_plane_range], target_tags=[args.node_tag],
-            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=list(WEBHOOK_PORTS))],
-            description="The GKE control plane calls KEDA's metrics API server and admission webhooks on pod IPs.",
             opts=child)
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=NAMESPACE, labels={
@@ -79,13 +69,12 @@ class Autoscaling(pulumi.ComponentResource):
             timeout=600,
             values=pulumi.Output.from_input(args.registry).apply(lambda registry: keda_values(
                 registry, args.image_tag, args.operator_replicas)),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[reader, firewall]))
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[reader]))
         k8s.apiextensions.CustomResource(
             f"{name}-trigger-authentication", api_version="keda.sh/v1alpha1", kind="ClusterTriggerAuthentication",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=TRIGGER_AUTHENTICATION, labels=labels),
             spec={"podIdentity": {"provider": "gcp"}},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[release]))
-        self.ready: pulumi.Resource = release
         self.register_outputs({"release": release.status})
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.admission import ACCELERATOR_LABEL, GPU_PRIORITY_PREFIX, GPU_RESOURCE
+from components.admission import ACCELERATOR_LABEL, GPU_PRIORITY_PREFIX, GPU_RESOURCE, MANAGED_LABEL
 from components.gpu_pools import GPU_TAINT
 from components.node_pools import POOL_LABEL
 from config.endpoints import PORT, EndpointPlan
@@ -26,6 +26,8 @@ UID = 10001  # a fixed, non-root user above the host's range; the image's root d
 GCSFUSE_DRIVER = "gcsfuse.csi.storage.gke.io"
 READY_MARKER = ".ai-platform-complete"  # the model loader writes it after the last weight file
 PRE_STOP_SECONDS = 15  # EndpointPlan.termination_grace_seconds counts it
+PROGRESS_DEADLINE_SECONDS = 3600  # a cold replica on a new node can take a quarter of an hour
+RUNNING_SHARE = 0.8  # of --max-num-seqs in flight per replica before scaling out on load alone
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
 
 
@@ -51,14 +53,14 @@ class InferenceEndpointArgs:
     provider: pulumi.ProviderResource
     monitoring_project: str  # where managed Prometheus keeps the metrics KEDA queries
     cluster: pulumi.Input[str]  # the cluster's name: the queue query reads this cluster's series only
-    autoscaler: pulumi.Resource  # KEDA's release: it installs the ScaledObject CRD
+    autoscaler: pulumi.Resource  # the Autoscaling component: KEDA's CRDs and trigger authentication
     working_hours: tuple[str, str, str] | None = None  # cron start, end, zone keeping a zero-minimum endpoint up
 
 
 def vllm_args(plan: EndpointPlan) -> list[str]:
     """The server's flags. Quantized checkpoints declare their method in config.json and vLLM picks
     the kernel; forcing ``--quantization`` would refuse compressed-tensors checkpoints."""
-    args = ["--model", "/models", "--served-model-name", plan.served_model_name,
+    args = ["/models", "--served-model-name", plan.served_model_name,  # the image's entrypoint is `vllm serve`
             "--port", str(PORT), "--tensor-parallel-size", str(plan.tensor_parallel),
             "--max-model-len", str(plan.max_model_len), "--gpu-memory-utilization", f"{plan.gpu_memory_utilization:g}",
             "--max-num-seqs", str(plan.max_num_seqs), "--dtype", "bfloat16" if plan.dtype == "bf16" else "auto",
@@ -108,9 +110,11 @@ def pod_spec(args: InferenceEndpointArgs) -> core.PodSpecArgs:
                 ("HOME", "/home/vllm"), ("XDG_CACHE_HOME", "/cache"), ("HF_HOME", "/cache/huggingface"),
                 ("VLLM_CACHE_ROOT", "/cache/vllm"), ("TRITON_CACHE_DIR", "/cache/triton"),
                 ("TORCHINDUCTOR_CACHE_DIR", "/cache/inductor"), ("HF_HUB_OFFLINE", "1"),
-                ("VLLM_NO_USAGE_STATS", "1"), ("DO_NOT_TRACK", "1"), ("USER", "vllm"))],
+                ("FLASHINFER_WORKSPACE_BASE", "/cache/flashinfer"), ("VLLM_NO_USAGE_STATS", "1"),
+                ("DO_NOT_TRACK", "1"), ("USER", "vllm"))],
             resources=core.ResourceRequirementsArgs(
-                requests={"cpu": f"{plan.cpu:g}", "memory": memory, GPU_RESOURCE: gpus},
+                requests={"cpu": f"{plan.cpu:g}", "memory": memory, GPU_RESOURCE: gpus,
+                          "ephemeral-storage": f"{scratch_gib(plan)}Gi"},
                 limits={"memory": memory, GPU_RESOURCE: gpus}),
             security_context=restricted_container_context(),
             startup_probe=core.ProbeArgs(
@@ -144,6 +148,11 @@ def pod_spec(args: InferenceEndpointArgs) -> core.PodSpecArgs:
     )
 
 
+def scratch_gib(plan: EndpointPlan) -> int:
+    """Local disk a replica uses: the GCS FUSE file cache (weights + 10 %) and the cache and tmp emptyDirs."""
+    return math.ceil(plan.weights_gib * 1.1) + 5 + 20 + 10 + 1
+
+
 def gcsfuse_attributes(bucket: str, plan: EndpointPlan) -> dict[str, str]:
     """Read-only, only the model's folder, file cache with parallel downloads sized to the weights."""
     return {
@@ -151,7 +160,7 @@ def gcsfuse_attributes(bucket: str, plan: EndpointPlan) -> dict[str, str]:
         "mountOptions": f"implicit-dirs,only-dir={plan.model_path},uid={UID},gid={UID},"
                         "file-cache:enable-parallel-downloads:true,"
                         "file-cache:parallel-downloads-per-file:16,file-cache:max-parallel-downloads:-1,"
-                        "file-cache:download-chunk-size-mb:3,file-cache:max-size-mb:-1",
+                        "file-cache:download-chunk-size-mb:3",
         "fileCacheCapacity": f"{math.ceil(plan.weights_gib * 1.1)}Gi",
         "fileCacheForRangeRead": "true",
     }
@@ -169,21 +178,28 @@ class InferenceEndpoint(pulumi.ComponentResource):
         plan = args.plan
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         labels = {**args.labels, **selector(plan), "app.kubernetes.io/version": plan.served_model_name}
+        # Pods are the controllers' and the kubelet's to delete: they never carry the managed label
+        # (the managed-objects policy would refuse the kubelet's final delete and the scheduler's preemption).
+        pod_labels = {k: v for k, v in labels.items() if k != MANAGED_LABEL}
 
         def metadata(object_name: str, **extra) -> meta.ObjectMetaArgs:
             return meta.ObjectMetaArgs(name=object_name, namespace=args.namespace, labels=labels, **extra)
 
         deployment = apps.Deployment(
             f"{name}-deployment",
-            metadata=metadata(plan.name, annotations=CHECKOV_SKIPS),
+            # A first start takes a GPU node, a 12 GB image, the weights and warm-up: longer than Pulumi's
+            # 10-minute readiness wait. The autoscaler and the review's cold-start table follow it instead.
+            metadata=metadata(plan.name, annotations={**CHECKOV_SKIPS, "pulumi.com/skipAwait": "true"}),
             spec=apps.DeploymentSpecArgs(
                 # No replicas: the autoscaler owns the count (a value here would reset it on every update).
                 revision_history_limit=3,
+                progress_deadline_seconds=PROGRESS_DEADLINE_SECONDS,
                 selector=meta.LabelSelectorArgs(match_labels=selector(plan)),
+                # One replica at a time, without a surge: the tenant's GPU quota is exactly TP x max replicas.
                 strategy=apps.DeploymentStrategyArgs(type="RollingUpdate", rolling_update=apps.RollingUpdateDeploymentArgs(
-                    max_surge=1, max_unavailable=0)),
+                    max_surge=0, max_unavailable=1)),
                 template=core.PodTemplateSpecArgs(
-                    metadata=meta.ObjectMetaArgs(labels=labels, annotations={
+                    metadata=meta.ObjectMetaArgs(labels=pod_labels, annotations={
                         # The GCS FUSE sidecar: no CPU, memory or disk cap while it streams the weights.
                         "gke-gcsfuse/volumes": "true", "gke-gcsfuse/cpu-limit": "0",
                         "gke-gcsfuse/memory-limit": "0", "gke-gcsfuse/ephemeral-storage-limit": "0",
@@ -238,14 +254,18 @@ def scaled_object(args: InferenceEndpointArgs, namespace: str, cluster: str) -> 
     """
     plan = args.plan
     series = f'cluster="{cluster}",namespace="{namespace}",job="{plan.name}"'
-    query = f"sum(vllm:num_requests_waiting{{{series}}}) or vector(0)"
-    triggers: list[dict] = [{
-        "type": "prometheus",
-        "authenticationRef": {"name": "managed-prometheus", "kind": "ClusterTriggerAuthentication"},
-        "metadata": {
-            "serverAddress": f"https://monitoring.googleapis.com/v1/projects/{args.monitoring_project}/location/global/prometheus",
-            "query": query, "threshold": str(plan.queue_target), "activationThreshold": "0"},
-    }]
+    server = f"https://monitoring.googleapis.com/v1/projects/{args.monitoring_project}/location/global/prometheus"
+
+    def prometheus(metric: str, threshold: int) -> dict:
+        return {"type": "prometheus", "name": metric.split(":")[1],
+                "authenticationRef": {"name": "managed-prometheus", "kind": "ClusterTriggerAuthentication"},
+                "metadata": {"serverAddress": server, "query": f"sum({metric}{{{series}}}) or vector(0)",
+                             "threshold": str(threshold), "activationThreshold": "0"}}
+
+    # Waiting requests scale out; requests in flight hold the replicas a steady full load needs (with no
+    # queue the first trigger alone would let the HPA scale a busy endpoint down).
+    triggers: list[dict] = [prometheus("vllm:num_requests_waiting", plan.queue_target),
+                            prometheus("vllm:num_requests_running", max(1, int(plan.max_num_seqs * RUNNING_SHARE)))]
     if plan.min_replicas == 0 and args.working_hours:
         start, end, timezone = args.working_hours
         triggers.append({"type": "cron", "metadata": {"timezone": timezone, "start": start, "end": end,

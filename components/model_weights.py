@@ -28,6 +28,7 @@ from components.inference import (
     restricted_container_context,
     restricted_pod_context,
 )
+from components.node_pools import POOL_LABEL
 from components.secrets import secret_provider_class
 
 LOADER = "model-loader"
@@ -40,13 +41,16 @@ SCRIPT = """
 import os, shutil, sys
 from huggingface_hub import snapshot_download
 repo, revision = sys.argv[1], sys.argv[2]
+marker = os.path.join("/weights", os.environ["READY_MARKER"])
+if os.path.exists(marker) and open(marker).read().strip() == revision:
+    sys.exit(print(f"{repo}@{revision} is already in the bucket"))
 token_file = os.path.join(os.environ["TOKEN_DIR"], "token")
 token = open(token_file).read().strip() if os.path.exists(token_file) else None
 local = snapshot_download(repo_id=repo, revision=revision, local_dir="/scratch/model", token=token,
                           allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken", "*.py"])
 shutil.rmtree(os.path.join(local, ".cache"), ignore_errors=True)
 shutil.copytree(local, "/weights", dirs_exist_ok=True)
-open(os.path.join("/weights", os.environ["READY_MARKER"]), "w").write(revision + "\\n")
+open(marker, "w").write(revision + "\\n")
 print(f"copied {repo}@{revision}")
 """
 
@@ -73,6 +77,7 @@ class ModelWeightsArgs:
     token_secret: pulumi.Input[str] | None  # Secret Manager id of the Hugging Face token, where a model is gated
     labels: dict[str, str]
     provider: pulumi.ProviderResource
+    node_pool: str | None = None  # a CPU pool with room for the scratch copy (not the small system pool)
 
 
 def job_name(copy: WeightCopy) -> str:
@@ -117,7 +122,10 @@ class ModelWeights(pulumi.ComponentResource):
                 spec=k8s.batch.v1.JobSpecArgs(
                     backoff_limit=4, active_deadline_seconds=6 * 3600,
                     template=core.PodTemplateSpecArgs(
-                        metadata=meta.ObjectMetaArgs(labels=args.labels, annotations={"gke-gcsfuse/volumes": "true"}),
+                        metadata=meta.ObjectMetaArgs(labels=args.labels, annotations={
+                            # GCS FUSE's sidecar writes the weights: no CPU or memory cap on it.
+                            "gke-gcsfuse/volumes": "true", "gke-gcsfuse/cpu-limit": "0",
+                            "gke-gcsfuse/memory-limit": "0"}),
                         spec=loader_pod(copy, args, copy.gated and args.token_secret is not None))),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=waits))
         self.jobs = jobs
@@ -145,6 +153,7 @@ def loader_pod(copy: WeightCopy, args: ModelWeightsArgs, with_token: bool) -> co
         service_account_name=LOADER,
         automount_service_account_token=False,
         restart_policy="OnFailure",
+        node_selector={POOL_LABEL: args.node_pool} if args.node_pool else None,
         enable_service_links=False,
         security_context=restricted_pod_context(),
         containers=[core.ContainerArgs(
@@ -153,9 +162,9 @@ def loader_pod(copy: WeightCopy, args: ModelWeightsArgs, with_token: bool) -> co
             image_pull_policy="IfNotPresent",
             command=["python3", "-c", SCRIPT, copy.repo, copy.revision],
             env=[core.EnvVarArgs(name=k, value=v) for k, v in (
-                ("HOME", "/tmp"), ("HF_HOME", "/scratch/hf"),  # noqa: S108 (an emptyDir) ("HF_HUB_DISABLE_TELEMETRY", "1"),
-                ("HF_HUB_ENABLE_HF_TRANSFER", "0"), ("TOKEN_DIR", TOKEN_DIR), ("READY_MARKER", READY_MARKER),
-                ("USER", "loader"))],
+                ("HOME", "/tmp"),  # noqa: S108 (an emptyDir)
+                ("HF_HOME", "/scratch/hf"), ("HF_HUB_DISABLE_TELEMETRY", "1"), ("HF_HUB_ENABLE_HF_TRANSFER", "0"),
+                ("TOKEN_DIR", TOKEN_DIR), ("READY_MARKER", READY_MARKER), ("USER", "loader"))],
             resources=core.ResourceRequirementsArgs(
                 requests={"cpu": "2", "memory": "4Gi", "ephemeral-storage": scratch},
                 limits={"cpu": "2", "memory": "4Gi", "ephemeral-storage": scratch}),

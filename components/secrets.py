@@ -117,11 +117,13 @@ class SecretsArgs:
 
 
 class Secrets(pulumi.ComponentResource):
-    """The platform's externally supplied secrets, each readable only by its readers; output ``ids``."""
+    """The platform's externally supplied secrets, each readable only by its readers. Outputs: ``ids``
+    (secret ids, for IAM grants) and ``paths`` (full resource names, for SecretProviderClasses)."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:secrets:Secrets", name, None, opts)
         ids: dict[str, pulumi.Output[str]] = {}
+        paths: dict[str, pulumi.Output[str]] = {}
         for supplied in args.secrets:
             secret = managed_secret(f"{name}-{supplied.name}", args.store, supplied.name, component="secrets",
                                     parent=self)
@@ -133,5 +135,7 @@ class Secrets(pulumi.ComponentResource):
                              secret_id=secret.secret_id, parent=self,
                              member=workload_principal(args.project_number, args.workload_pool, reader))
             ids[supplied.name] = secret.secret_id
+            paths[supplied.name] = secret.id  # projects/<p>/secrets/<id>: what a SecretProviderClass names
         self.ids = ids
+        self.paths = paths
         self.register_outputs({"secrets": ids})

@@ -33,6 +33,7 @@ class Request:
     username: str = "tenant-admin@example.com"
     groups: list[str] = field(default_factory=list)
     namespace: dict | None = None  # the Namespace object the request is in
+    group: str = ""  # the API group of the resource
 
     @property
     def operation(self) -> str:
@@ -43,7 +44,8 @@ class Request:
             "object": celpy.json_to_cel(self.object),
             "oldObject": celpy.json_to_cel(self.old_object),
             "request": celpy.json_to_cel({"operation": self.operation,
-                                          "userInfo": {"username": self.username, "groups": self.groups}}),
+                                          "userInfo": {"username": self.username, "groups": self.groups},
+                                          "resource": {"group": self.group}}),
             "namespaceObject": celpy.json_to_cel(self.namespace or {"metadata": {"labels": {}}}),
         }
 

@@ -200,3 +200,33 @@ def test_hugging_face_token_only_for_gated_models(fixture_run, stack):
         gated = any(v.repo == repo and m.gated for m in models.values() for v in m.variants.values())
         volumes = {v["name"] for v in job.inputs["spec"]["template"]["spec"]["volumes"]}
         assert ("hf-token" in volumes) == gated, repo
+
+
+def test_tenants_reach_the_shared_endpoints_they_use(fixture_run):
+    """beta uses embed and sql: its egress policy names the inference namespace, which admits beta."""
+    run = fixture_run("prod")
+    (egress,) = [p for p in objects(run, "NetworkPolicy", "beta") if p["metadata"]["name"] == "allow-shared-endpoints"]
+    peers = [(peer["namespaceSelector"]["matchLabels"], rule["ports"][0]["port"]) for rule in egress["spec"]["egress"]
+             for peer in rule["to"]]
+    assert ({"kubernetes.io/metadata.name": "inference"}, 8000) in peers
+    consumers = named(run, "NetworkPolicy", "inference", "allow-consumers")["spec"]["ingress"][0]
+    (names,) = [e["values"] for e in consumers["from"][0]["namespaceSelector"]["matchExpressions"]]
+    assert names == ["beta"]
+
+
+def test_keda_and_the_kubelet_are_not_refused_in_tenant_namespaces(fixture_run):
+    """KEDA updates the platform's ScaledObjects and creates their HPAs; the kubelet deletes finished pods."""
+    run = fixture_run("prod")
+    managed = next(p for p in objects(run, "ValidatingAdmissionPolicy")
+                   if p["metadata"]["name"] == "ai-platform-managed-objects")
+    scaled = named(run, "ScaledObject", "alpha", "chat")
+    finalized = {**scaled, "metadata": {**scaled["metadata"], "finalizers": ["finalizer.keda.sh"]}}
+    keda = "system:serviceaccount:keda:keda-operator"
+    assert not denials(managed, Request(finalized, scaled, username=keda, group="keda.sh"))
+    hpa = {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "keda-hpa-chat", "labels": scaled["metadata"]["labels"]}}
+    assert not denials(managed, Request(hpa, username=keda, group="autoscaling"))
+    assert denials(managed, Request(None, named(run, "NetworkPolicy", "alpha", "default-deny"), username=keda,
+                                    group="networking.k8s.io")), "KEDA may touch nothing else"
+    pod = {"kind": "Pod", "metadata": named(run, "Deployment", "alpha", "chat")["spec"]["template"]["metadata"]}
+    assert "ai-platform/managed" not in pod["metadata"]["labels"]
+    assert not denials(managed, Request(None, pod, username="system:node:gke-aip-prod-l4-1", groups=["system:nodes"]))

@@ -7,7 +7,7 @@ import ipaddress
 from components.tenant_network import NAMESPACE_NAME
 from review.bundle import manifests
 
-PLATFORM_NAMESPACES = {"kube-system", "gateway-system", "gmp-system", "monitoring"}
+PLATFORM_NAMESPACES = {"kube-system", "gateway-system", "gmp-system", "monitoring", "inference"}
 
 
 
@@ -124,7 +124,7 @@ def test_explicit_allows(fixture_run):
     assert shared == [{"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME: "monitoring"}}}],
                        "ports": [{"port": 4317, "protocol": "TCP"}]}]
     # a tenant that uses no shared endpoint gets no such policy
-    assert "allow-shared-endpoints" not in {p["metadata"]["name"] for p in objects(run, "NetworkPolicy", "beta")}
+    assert "allow-shared-endpoints" not in {p["metadata"]["name"] for p in objects(run, "NetworkPolicy", "delta")}
 
 
 def test_groups_bound_to_admin_and_view_in_their_namespace(run):
