@@ -11,26 +11,26 @@ import sys
 import pulumi
 
 import config
-from components.autoscaling import Autoscaling, AutoscalingArgs
-from components.cluster import Cluster, ClusterArgs, ClusterNetwork
-from components.database import Database, DatabaseArgs
-from components.encryption import Encryption, EncryptionArgs
-from components.gpu_pools import GpuNodePools, GpuNodePoolsArgs, PlacedGpuPool
-from components.guardrails import TenantGuardrails, TenantGuardrailsArgs
-from components.identity import project_number
-from components.image_supply import ImageSupply, ImageSupplyArgs, image_ref
-from components.inference import InferenceEndpoint, InferenceEndpointArgs
-from components.model_weights import ModelWeights, ModelWeightsArgs, WeightCopy
-from components.network import Network, NetworkArgs
-from components.node_identity import NodeIdentity, NodeIdentityArgs
-from components.node_pools import NodeSettings
-from components.project_services import ProjectServices, ProjectServicesArgs
-from components.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
-from components.shared_inference import SharedInference, SharedInferenceArgs
-from components.storage import NOT_FOR_TENANTS, TENANT_CLASSES, BucketPolicy, Storage, StorageArgs, StorageKeys
-from components.tenant import Billing, Tenant, TenantArgs
-from components.tenant import k8s_labels as tenant_labels
-from components.tenant_network import Endpoint, TenantNetworkArgs
+from components.data.database import Database, DatabaseArgs
+from components.data.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
+from components.data.storage import NOT_FOR_TENANTS, TENANT_CLASSES, BucketPolicy, Storage, StorageArgs, StorageKeys
+from components.platform.cluster import Cluster, ClusterArgs, ClusterNetwork
+from components.platform.encryption import Encryption, EncryptionArgs
+from components.platform.gpu_pools import GpuNodePools, GpuNodePoolsArgs, PlacedGpuPool
+from components.platform.identity import project_number
+from components.platform.image_supply import ImageSupply, ImageSupplyArgs, image_ref
+from components.platform.network import Network, NetworkArgs
+from components.platform.node_identity import NodeIdentity, NodeIdentityArgs
+from components.platform.node_pools import NodeSettings
+from components.platform.project_services import ProjectServices, ProjectServicesArgs
+from components.tenancy.guardrails import TenantGuardrails, TenantGuardrailsArgs
+from components.tenancy.tenant import Billing, Tenant, TenantArgs
+from components.tenancy.tenant import k8s_labels as tenant_labels
+from components.tenancy.tenant_network import Endpoint, TenantNetworkArgs
+from components.workloads.autoscaling import Autoscaling, AutoscalingArgs
+from components.workloads.inference import InferenceEndpoint, InferenceEndpointArgs
+from components.workloads.model_weights import ModelWeights, ModelWeightsArgs, WeightCopy
+from components.workloads.shared_inference import SharedInference, SharedInferenceArgs
 from config.coldstart import cold_start
 from config.endpoints import endpoint_plan
 from config.google import kube_dns_ip

@@ -147,7 +147,7 @@ def endpoint_needs(sizing: Sizing) -> Needs:
 
 @dataclass(frozen=True)
 class EndpointPlan:
-    """What sizing decided and what serving needs, in plain values (components/inference.py)."""
+    """What sizing decided and what serving needs, in plain values (components/workloads/inference.py)."""
 
     name: str
     served_model_name: str

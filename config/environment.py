@@ -78,7 +78,7 @@ class EncryptionSpec(Spec):
 
 
 class ImageSupplySpec(Spec):
-    """The Artifact Registry caches of upstream registries (components/image_supply.py)."""
+    """The Artifact Registry caches of upstream registries (components/platform/image_supply.py)."""
 
     expected_gb: int = Field(50, ge=0, description="Cached image data, for the cost table.")
     delete_after_days: int = Field(180, ge=7, le=3650, description="Cached versions older than this are removed...")

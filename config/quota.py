@@ -2,7 +2,7 @@
 
 A fresh project has little or no GPU quota; a first `pulumi up` that asks for more than the
 project has fails half way. The review prints this table so quota is requested first.
-Node pools start with ``initial_node_count`` nodes *per zone* (components/node_pools.py) and
+Node pools start with ``initial_node_count`` nodes *per zone* (components/platform/node_pools.py) and
 the autoscaler may grow them to ``max_nodes`` in total. Spot, flex-start and queued nodes use
 the PREEMPTIBLE_* quotas (https://cloud.google.com/compute/resource-usage).
 """

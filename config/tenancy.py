@@ -57,7 +57,7 @@ class EndpointSpec(Spec):
 
 
 class InferenceWorkload(EndpointSpec):
-    """A tenant's vLLM endpoint (components/inference.py)."""
+    """A tenant's vLLM endpoint (components/workloads/inference.py)."""
 
     kind: Literal["inference"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from components.node_identity import NODE_ROLES
+from components.platform.node_identity import NODE_ROLES
 from tests.helpers import key_name
 
 CLUSTER = "gcp:container/cluster:Cluster"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.database import Database, DatabaseArgs, add_database
-from components.secrets import SecretStore
+from components.data.database import Database, DatabaseArgs, add_database
+from components.data.secrets import SecretStore
 from review.harness import REDACTED
 from tests.helpers import key_name, run_component
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi_random as random
 import pytest
 
-from components.encryption import ENCRYPTER_DECRYPTER, Encryption, EncryptionArgs
+from components.platform.encryption import ENCRYPTER_DECRYPTER, Encryption, EncryptionArgs
 from review.harness import PROJECT_NUMBER
 from tests.helpers import run_component
 

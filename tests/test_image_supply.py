@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.image_supply import ImageSupply, ImageSupplyArgs, image_ref
+from components.platform.image_supply import ImageSupply, ImageSupplyArgs, image_ref
 from config.catalog import Image
 from config.naming import Naming
 from review.harness import run_program

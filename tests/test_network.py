@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi_random as random
 import pytest
 
-from components.network import Network, NetworkArgs
+from components.platform.network import Network, NetworkArgs
 from config.google import HEALTH_CHECK_RANGES, IAP_RANGE
 from tests.helpers import only, run_component
 

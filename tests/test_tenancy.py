@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from components.tenant_network import NAMESPACE_NAME
+from components.tenancy.tenant_network import NAMESPACE_NAME
 from review.bundle import manifests
 
 PLATFORM_NAMESPACES = {"kube-system", "gateway-system", "gmp-system", "monitoring", "inference"}

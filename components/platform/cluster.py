@@ -9,7 +9,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.node_pools import CLOUD_PLATFORM, NodeSettings, node_config, node_pool
+from components.platform.node_pools import CLOUD_PLATFORM, NodeSettings, node_config, node_pool
 from config.catalog import GkeVersions
 from config.cluster import ClusterSpec, CpuPoolSpec
 from config.google import workload_pool
@@ -139,7 +139,7 @@ class Cluster(pulumi.ComponentResource):
             enable_shielded_nodes=True,
             enable_legacy_abac=False,
             database_encryption=c.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=args.secrets_key),
-            # The project's policy decides enforce or dry run (components/image_supply.py).
+            # The project's policy decides enforce or dry run (components/platform/image_supply.py).
             binary_authorization=c.ClusterBinaryAuthorizationArgs(
                 evaluation_mode="DISABLED" if cfg.binary_authorization == "disabled"
                 else "PROJECT_SINGLETON_POLICY_ENFORCE"),

@@ -18,11 +18,11 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.admission import ALLOWED_ACCELERATOR_PREFIX, GPU_PRIORITY_PREFIX, MANAGED_LABEL, TENANT_LABEL
-from components.database import add_database
-from components.secrets import SecretStore, grant_access, secret_provider_class
-from components.storage import BucketPolicy, secure_bucket
-from components.tenant_network import TenantNetworkArgs, baseline, network_policies
+from components.data.database import add_database
+from components.data.secrets import SecretStore, grant_access, secret_provider_class
+from components.data.storage import BucketPolicy, secure_bucket
+from components.tenancy.admission import ALLOWED_ACCELERATOR_PREFIX, GPU_PRIORITY_PREFIX, MANAGED_LABEL, TENANT_LABEL
+from components.tenancy.tenant_network import TenantNetworkArgs, baseline, network_policies
 from config.naming import Naming
 from config.tenancy import Quota, TenantSpec
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.outputs import after
+from components.platform.outputs import after
 from config.catalog import Image, Registry
 from config.environment import ImageSupplySpec
 from config.naming import Naming

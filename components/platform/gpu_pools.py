@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.node_pools import NodeSettings, node_config, node_pool
+from components.platform.node_pools import NodeSettings, node_config, node_pool
 from config.cluster import GpuPoolSpec
 from config.naming import Naming
 

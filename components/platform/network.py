@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.outputs import after
+from components.platform.outputs import after
 from config.environment import NetworkSpec
 from config.google import HEALTH_CHECK_RANGES, IAP_RANGE, PRIVATE_GOOGLE_ACCESS_IPS
 from config.naming import Naming

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.admission import EXPOSE_LABEL, TENANT_LABEL
+from components.tenancy.admission import EXPOSE_LABEL, TENANT_LABEL
 from config.endpoints import PORT as INFERENCE_PORT
 from config.google import (
     CLOUD_SQL_PROXY_PORT,

@@ -2,7 +2,7 @@
 
 - ``ai-platform-tenant-admin``: the ClusterRole a tenant's owners get in their namespace (a
   RoleBinding), enough to run apps and nothing that changes isolation;
-- the admission policies of ``components/admission.py`` and their bindings to tenant
+- the admission policies of ``components/tenancy/admission.py`` and their bindings to tenant
   namespaces;
 - a PriorityClass per accelerator type, which per-type GPU quotas are scoped by.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.admission import GPU_PRIORITY_PREFIX, TENANT_LABEL, policies
+from components.tenancy.admission import GPU_PRIORITY_PREFIX, TENANT_LABEL, policies
 
 TENANT_ADMIN_ROLE = "ai-platform-tenant-admin"
 WRITE = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.outputs import after
+from components.platform.outputs import after
 from config.environment import EncryptionSpec
 from config.naming import Naming
 

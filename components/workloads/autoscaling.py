@@ -17,7 +17,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.identity import workload_principal
+from components.platform.identity import workload_principal
 from config.catalog import Chart
 from config.naming import Naming
 

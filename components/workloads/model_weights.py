@@ -19,8 +19,10 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.identity import workload_principal
-from components.inference import (
+from components.data.secrets import secret_provider_class
+from components.platform.identity import workload_principal
+from components.platform.node_pools import POOL_LABEL
+from components.workloads.inference import (
     CHECKOV_SKIPS,
     GCSFUSE_DRIVER,
     READY_MARKER,
@@ -28,8 +30,6 @@ from components.inference import (
     restricted_container_context,
     restricted_pod_context,
 )
-from components.node_pools import POOL_LABEL
-from components.secrets import secret_provider_class
 
 LOADER = "model-loader"
 TOKEN_CLASS = "hf-token"  # noqa: S105 (a SecretProviderClass name)

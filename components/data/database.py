@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.secrets import SecretStore, generated_secret, grant_access
+from components.data.secrets import SecretStore, generated_secret, grant_access
 from config.data import DatabaseSpec
 from config.naming import Naming
 

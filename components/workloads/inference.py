@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.admission import ACCELERATOR_LABEL, GPU_PRIORITY_PREFIX, GPU_RESOURCE, MANAGED_LABEL
-from components.gpu_pools import GPU_TAINT
-from components.node_pools import POOL_LABEL
+from components.platform.gpu_pools import GPU_TAINT
+from components.platform.node_pools import POOL_LABEL
+from components.tenancy.admission import ACCELERATOR_LABEL, GPU_PRIORITY_PREFIX, GPU_RESOURCE, MANAGED_LABEL
 from config.endpoints import PORT, EndpointPlan
 
 UID = 10001  # a fixed, non-root user above the host's range; the image's root default is never used

@@ -15,8 +15,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.identity import workload_principal
-from components.tenant_network import MANAGED_PROMETHEUS_NAMESPACE
+from components.platform.identity import workload_principal
+from components.tenancy.tenant_network import MANAGED_PROMETHEUS_NAMESPACE
 from config.endpoints import PORT
 
 net, meta = k8s.networking.v1, k8s.meta.v1

@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
 
-from components.identity import workload_principal
+from components.platform.identity import workload_principal
 from config.naming import Naming
 
 ACCESSOR = "roles/secretmanager.secretAccessor"

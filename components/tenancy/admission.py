@@ -12,9 +12,9 @@ import json
 
 import pulumi_kubernetes as k8s
 
-from components.autoscaling import NAMESPACE as KEDA_NAMESPACE
-from components.autoscaling import OPERATOR as KEDA_OPERATOR_ACCOUNT
-from components.node_pools import POOL_LABEL
+from components.platform.node_pools import POOL_LABEL
+from components.workloads.autoscaling import NAMESPACE as KEDA_NAMESPACE
+from components.workloads.autoscaling import OPERATOR as KEDA_OPERATOR_ACCOUNT
 
 ar = k8s.admissionregistration.v1
 TENANT_LABEL = "ai-platform/tenant"

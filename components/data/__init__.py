@@ -1,0 +1,1 @@
+"""Stateful data services: buckets and Filestore, Cloud SQL, Secret Manager."""

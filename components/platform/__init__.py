@@ -1,0 +1,1 @@
+"""The platform underneath: project APIs, network, keys, node identity, cluster and pools, image supply."""

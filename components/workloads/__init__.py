@@ -1,0 +1,1 @@
+"""What runs on the platform: inference endpoints, their weights and their autoscaling."""
