@@ -2,7 +2,8 @@
 
 ProjectServices -> Network -> Encryption -> NodeIdentity -> ImageSupply -> Cluster -> GpuNodePools
 -> Storage -> Secrets -> Database -> TenantGuardrails -> Tenant x N -> Autoscaling -> SharedInference
--> ModelWeights -> InferenceEndpoint x N (docs/architecture.md). Each component gets its own small
+-> ModelWeights -> InferenceEndpoint x N -> PlatformServices -> (InferenceRouting x N) -> TenantEntry x N
+(docs/architecture.md). Each component gets its own small
 args, built here from the spec; components see nothing else.
 """
 
@@ -14,6 +15,9 @@ import config
 from components.data.database import Database, DatabaseArgs
 from components.data.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
 from components.data.storage import NOT_FOR_TENANTS, TENANT_CLASSES, BucketPolicy, Storage, StorageArgs, StorageKeys
+from components.entry.inference_routing import InferenceRouting, InferenceRoutingArgs
+from components.entry.platform_services import PlatformServices, PlatformServicesArgs
+from components.entry.tenant_entry import Exposure, TenantEntry, TenantEntryArgs
 from components.platform.cluster import Cluster, ClusterArgs, ClusterNetwork
 from components.platform.encryption import Encryption, EncryptionArgs
 from components.platform.gpu_pools import GpuNodePools, GpuNodePoolsArgs, PlacedGpuPool
@@ -29,9 +33,11 @@ from components.tenancy.tenant import k8s_labels as tenant_labels
 from components.tenancy.tenant_network import Endpoint, TenantNetworkArgs
 from components.workloads.autoscaling import Autoscaling, AutoscalingArgs
 from components.workloads.inference import InferenceEndpoint, InferenceEndpointArgs
+from components.workloads.inference import selector as endpoint_selector
 from components.workloads.model_weights import ModelWeights, ModelWeightsArgs, WeightCopy
 from components.workloads.shared_inference import SharedInference, SharedInferenceArgs
 from config.coldstart import cold_start
+from config.endpoints import PORT as ENDPOINT_PORT
 from config.endpoints import endpoint_plan
 from config.google import kube_dns_ip
 
@@ -103,7 +109,8 @@ tenants = {
             database_range=env.network.private_service_access_range,
             kube_dns_ip=kube_dns_ip(env.network.services_range),
             shared_endpoints=tuple(Endpoint(e.namespace, e.port)
-                                   for e in (spec.shared_endpoints[u] for u in t.uses))),
+                                   for e in (spec.shared_endpoints[u] for u in t.uses)),
+            routers=bool(env.entry and env.entry.inference_gateway and t.expose)),
         buckets=buckets, bucket_key=keys.key_id("storage"), secrets=secret_store,
         database_instance=database.instance_name, workload_pool=cluster.workload_pool, provider=cluster.provider,
         admin_role=guardrails.tenant_admin_role, forbidden_storage_classes=NOT_FOR_TENANTS,
@@ -143,11 +150,13 @@ ModelWeights("models", ModelWeightsArgs(
                                                       "app.kubernetes.io/component": "model-loader"},
     node_pool=next((p.name for p in env.cpu_pools if p.serves_tenants), None), provider=cluster.provider),
     opts=pulumi.ResourceOptions(depends_on=[apis, secrets, shared]))  # the token's reader grant, the namespace
-endpoints = {}
+endpoints, plans = {}, {}
 for namespace, endpoint, sla in spec.inference_endpoints():
     sizing = spec.sizing(endpoint, sla)
     plan = endpoint_plan(spec, endpoint, sizing, inference.queue_target, cold_start(spec, endpoint, sizing).probe_budget)
     tenant = tenants.get(namespace)
+    plans[f"{namespace}/{endpoint.name}"] = plan
+    exposed = tenant is not None and endpoint.name in spec.tenant(namespace).expose
     endpoints[f"{namespace}/{endpoint.name}"] = InferenceEndpoint(
         f"endpoint-{namespace}-{endpoint.name}", InferenceEndpointArgs(
             plan=plan, namespace=tenant.namespace if tenant else shared.namespace, service_account=endpoint.name,
@@ -157,9 +166,46 @@ for namespace, endpoint, sla in spec.inference_endpoints():
                 "app.kubernetes.io/component": "inference"},
             monitoring_project=spec.project, cluster=cluster.name, autoscaler=autoscaling,
             working_hours=(inference.working_hours.start, inference.working_hours.end,
-                           inference.working_hours.timezone)),
+                           inference.working_hours.timezone), exposed=exposed),
         # its service account, Workload Identity and bucket grants, priority class and admission policies
         opts=pulumi.ResourceOptions(depends_on=[apis, tenant or shared, guardrails]))
+
+# The way in (docs/entry.md): the gateway, then each exposing tenant's routes behind Cloud Armor and IAP.
+entry, urls = env.entry, {}
+if entry is not None:
+    exposing = [t for t in spec.tenants if t.expose]
+    gateway = PlatformServices("entry", PlatformServicesArgs(
+        naming=naming, region=spec.region, settings=entry, namespace=env.tenancy.gateway_namespace,
+        sites=tuple(t.name for t in exposing), subnet_id=network.subnet_id, protect=protect,
+        provider=cluster.provider), opts=after_apis)
+    iap_secret = secrets.values.get(entry.iap.client_secret)
+    if exposing and iap_secret is None:
+        pulumi.log.warn(f"IAP needs its OAuth client secret: `pulumi config set --secret ai-platform:"
+                        f"{next(s.config_key for s in env.data.secrets.external if s.name == entry.iap.client_secret)}"
+                        " ...` (docs/entry.md); until then the gateway's backends refuse every request")
+    for t in exposing:
+        routing = []
+        if entry.inference_gateway:
+            routing = [InferenceRouting(f"routing-{t.name}-{name}", InferenceRoutingArgs(
+                endpoint=name, namespace=tenants[t.name].namespace, selector=endpoint_selector(plans[f"{t.name}/{name}"]),
+                port=ENDPOINT_PORT, chart=versions.charts["llm-d-router-gateway"], registry=images.prefixes["ghcr.io"],
+                image_tag=versions.images["llm-d-router-endpoint-picker"].tag, replicas=2 if env.regional else 1,
+                provider=cluster.provider), opts=pulumi.ResourceOptions(depends_on=[apis, tenants[t.name]]))
+                for name in t.expose]
+        site = TenantEntry(f"entry-{t.name}", TenantEntryArgs(
+            tenant=t.name, namespace=tenants[t.name].namespace, domain=entry.tenant_domain(t.name),
+            exposures=tuple(Exposure(name=name, hostname=entry.hostname(t.name, name), port=ENDPOINT_PORT,
+                                     drain_seconds=plans[f"{t.name}/{name}"].termination_grace_seconds,
+                                     pool=entry.inference_gateway) for name in t.expose),
+            gateway=gateway.gateway, gateway_namespace=gateway.gateway_namespace,
+            security_policy=gateway.security_policy, timeout_sec=entry.backend_timeout_sec,
+            iap_client_id=entry.iap.client_id, iap_client_secret=iap_secret or "", project=spec.project,
+            members=tuple([f"group:{g}" for g in (*t.owners, *t.viewers)]
+                          + [f"serviceAccount:{a}" for a in t.api_clients]),
+            labels=tenant_labels(t.name, "entry"), provider=cluster.provider),
+            opts=pulumi.ResourceOptions(depends_on=[apis, gateway, tenants[t.name], *routing,
+                                                    *(endpoints[f"{t.name}/{n}"] for n in t.expose)]))
+        urls.update({f"{t.name}/{name}": url for name, url in site.urls.items()})
 
 pulumi.export("environment", spec.environment)
 pulumi.export("region", spec.region)
@@ -171,3 +217,4 @@ pulumi.export("buckets", storage.bucket_names)
 pulumi.export("database_connection", database.connection_name)
 pulumi.export("tenants", {name: t.google_account for name, t in tenants.items()})
 pulumi.export("inference_endpoints", {name: e.url for name, e in endpoints.items()})
+pulumi.export("public_urls", urls)

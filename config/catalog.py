@@ -88,10 +88,19 @@ class Image(Spec):
 
 
 class Chart(Spec):
-    repository: str = Field(pattern=r"^https://")
+    repository: str = Field(pattern=r"^(https|oci)://")
     chart: str
     version: str = Field(pattern=r"^v?\d+\.\d+\.\d+$")
     source: str
+
+    @property
+    def oci(self) -> bool:
+        return self.repository.startswith("oci://")
+
+    @property
+    def reference(self) -> str:
+        """What helm installs: ``oci://<registry>/<chart>``, or the chart's name in its https repository."""
+        return f"{self.repository}/{self.chart}" if self.oci else self.chart
 
 
 class Versions(Spec):

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec
 from config.data import DataSpec
+from config.entry import EntrySpec
 from config.tenancy import EndpointSpec, TenancySpec
 from config.types import Cidr, DnsLabel, FieldError, Spec, network
 
@@ -132,6 +133,7 @@ class EnvironmentSpec(Spec):
     image_supply: ImageSupplySpec = ImageSupplySpec()
     tenancy: TenancySpec
     inference: InferenceSpec = InferenceSpec()
+    entry: EntrySpec | None = Field(None, description="The platform gateway; required where a tenant exposes.")
 
     @model_validator(mode="after")
     def _generation_only_where_unprotected(self) -> EnvironmentSpec:

@@ -66,6 +66,10 @@ class PlatformSpec(Spec):
             out += [(tenant.name, w, tenant.sla) for w in tenant.workloads if isinstance(w, InferenceWorkload)]
         return out
 
+    def tenant(self, name: str) -> TenantSpec:
+        (found,) = [t for t in self.tenants if t.name == name]
+        return found
+
     def quota(self, tenant: TenantSpec) -> Quota:
         return derive_quota(tenant, self.catalog.tiers, self.needs(tenant))
 

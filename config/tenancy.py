@@ -119,6 +119,11 @@ class TenantSpec(Spec):
     quota: QuotaOverride | None = None
     uses: list[str] = Field(default_factory=list, description="Shared platform endpoints the tenant calls.")
     workloads: list[Workload] = Field(default_factory=list)
+    expose: list[DnsLabel] = Field(default_factory=list, description="Inference endpoints reachable through the "
+                                   "platform gateway, at <name>.<tenant>.<entry.domain>, behind IAP.")
+    api_clients: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")]] = Field(
+        default_factory=list, description="Service accounts that call the exposed endpoints with Google-signed "
+                                          "ID tokens (besides the owners' and viewers' members).")
 
     @model_validator(mode="after")
     def _unique_workloads(self) -> TenantSpec:
@@ -127,7 +132,6 @@ class TenantSpec(Spec):
             if name in names[:i]:
                 raise FieldError(f"workloads.{i}.name", name, "is used by another workload of this tenant")
         return self
-
 
 
 class Tier(Spec):

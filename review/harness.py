@@ -145,6 +145,22 @@ def _mock_id(typ: str, i: dict[str, Any], name: str) -> tuple[str, dict[str, Any
                 **dns, "endpoint": f"gke-{_hash(p, loc or '', n)[:32]}.{loc}.gke.goog"}}}
     if typ == "gcp:projects/service:Service":
         return f"{p}/{i['service']}", {}
+    if typ == "gcp:compute/address:Address":
+        path = f"projects/{p}/regions/{region}/addresses/{n}"
+        internal = i.get("addressType") == "INTERNAL"
+        ip = f"10.{int(_hash(path)[:2], 16) % 256}.0.10" if internal else f"203.0.113.{int(_hash(path)[:2], 16) % 250 + 2}"
+        return path, {"selfLink": compute + path, "address": ip}
+    if typ == "gcp:certificatemanager/dnsAuthorization:DnsAuthorization":
+        domain = i["domain"]
+        return f"projects/{p}/locations/{loc}/dnsAuthorizations/{n}", {"dnsResourceRecords": [{
+            "name": f"_acme-challenge_{_hash(domain)[:16]}.{domain}.", "type": "CNAME",
+            "data": f"{_hash(p, domain)[:36]}.4.authorize.certificatemanager.goog."}]}
+    if typ == "gcp:certificatemanager/certificate:Certificate":
+        return f"projects/{p}/locations/{loc}/certificates/{n}", {}
+    if typ in ("gcp:compute/regionSecurityPolicy:RegionSecurityPolicy", "gcp:compute/regionSslPolicy:RegionSslPolicy"):
+        kind = "securityPolicies" if "Security" in typ else "sslPolicies"
+        path = f"projects/{p}/regions/{region}/{kind}/{n}"
+        return path, {"selfLink": compute + path}
     return f"{name}-id", {}
 
 

@@ -21,6 +21,7 @@ from review.replacements import pins, replaced_by
 
 # Types whose replacement loses data: protected outside dev, pinned.
 STATEFUL_TYPES = (
+    "gcp:compute/address:Address",  # the gateway's IP: DNS records and clients' allowlists point at it
     "gcp:compute/globalAddress:GlobalAddress",  # PSA range: Cloud SQL private IPs live in it
     "gcp:compute/network:Network",
     "gcp:compute/subnetwork:Subnetwork",

@@ -77,3 +77,21 @@ def test_inference_docs_declaration_matches_the_endpoint_fields():
     optional = set(re.findall(r"^    # (\w+): \S", block, flags=re.M))
     assert optional == {"min_replicas", "max_replicas", "accelerators", "tensor_parallel"}
     assert optional <= set(InferenceWorkload.model_fields)
+
+
+def test_entry_docs_examples_load(real_tree):
+    """docs/entry.md: its `entry` section and its tenant fields, in a copy of the real tree."""
+    blocks = yaml_blocks(ROOT / "docs/entry.md")
+    entry = next(yaml.safe_load(b) for b in blocks if b.startswith("entry:"))["entry"]
+    tenant_fields = next(yaml.safe_load(b) for b in blocks if b.startswith("expose:"))
+    env = real_tree / "config/environments/prod.yaml"
+    data = yaml.safe_load(env.read_text())
+    data["entry"] = entry
+    env.write_text(yaml.safe_dump(data))
+    tenant = real_tree / "config/tenants/acme-research.yaml"
+    data = yaml.safe_load(tenant.read_text())
+    data.update(tenant_fields)
+    tenant.write_text(yaml.safe_dump(data))
+    spec = config.load("prod", config.stack_config_from_file("prod", real_tree), real_tree)
+    acme = spec.tenant("acme-research")
+    assert spec.env.entry.hostname(acme.name, acme.expose[0]) == "chat.acme-research.ai.example.com"

@@ -174,7 +174,7 @@ def test_a_root_vllm_pod_would_be_refused():
 
 def test_scaled_objects_wait_for_keda(run):
     graph = Graph(run.records)
-    (release,) = run.by_type("kubernetes:helm.sh/v3:Release")
+    (release,) = [r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.name == "autoscaling-keda"]
     for record in run.records:
         if record.type in ("kubernetes:keda.sh/v1alpha1:ScaledObject",
                            "kubernetes:keda.sh/v1alpha1:ClusterTriggerAuthentication"):

@@ -146,7 +146,10 @@ def test_a_wide_open_egress_policy_cannot_reach_other_tenants_nodes_or_metadata(
 
 def test_every_tenant_has_a_baseline_and_the_cluster_enforces_them(run):
     names = {p["metadata"]["name"] for p in objects(run, "CiliumClusterwideNetworkPolicy")}
-    assert names == {f"tenant-{t.name}-baseline" for t in run.spec.tenants}
+    entry = run.spec.env.entry
+    routers = {t.name for t in run.spec.tenants if entry and entry.inference_gateway and t.expose}
+    assert names == ({f"tenant-{t.name}-baseline" for t in run.spec.tenants}
+                     | {f"tenant-{name}-router" for name in routers})
     (cluster,) = run.by_type("gcp:container/cluster:Cluster")
     assert cluster.inputs["enableCiliumClusterwideNetworkPolicy"] is True
 

@@ -52,10 +52,16 @@ def test_provider_side_deletion_protection_follows_protect(run):
 @pytest.mark.parametrize("stack", STACKS)
 def test_physical_names_carry_prefix_and_environment(stack_run, stack):
     run = stack_run(stack)
-    named = [r for r in run.records if r.custom and r.type.startswith("gcp:compute/")]
+    named = [r for r in run.records if r.custom and r.type.startswith("gcp:compute/") and takes_a_name(r.type)]
     assert named
     for record in named:
         assert record.inputs["name"].startswith(f"aip-{stack}-"), record.key
+
+
+def takes_a_name(type_: str) -> bool:
+    """Whether the provider's resource has a `name` (a security policy rule has a priority instead)."""
+    module, name = type_.split(":")[1].split("/")[0], type_.split(":")[2]
+    return "name" in inspect.signature(getattr(importlib.import_module(f"pulumi_gcp.{module}"), name)._internal_init).parameters
 
 
 # Label fields nested in an input block rather than at the top level.
@@ -118,6 +124,12 @@ def physical_name(record) -> str | None:
     for key in ("accountId", "secretId", "repositoryId"):
         if key in inputs:
             return inputs[key]
+    if record.type == "kubernetes:helm.sh/v3:Release":
+        return f"{inputs.get('namespace')}/{inputs.get('name')}"
+    if record.type == "gcp:dns/recordSet:RecordSet":
+        return f"{inputs.get('managedZone')}/{inputs.get('name')}/{inputs.get('type')}"
+    if record.type == "gcp:compute/regionSecurityPolicyRule:RegionSecurityPolicyRule":
+        return f"{inputs.get('securityPolicy')}/{inputs.get('priority')}"
     if record.type.startswith("kubernetes:"):
         meta = inputs.get("metadata") or {}
         return f"{meta.get('namespace', '')}/{meta.get('name')}"

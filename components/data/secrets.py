@@ -118,18 +118,22 @@ class SecretsArgs:
 
 class Secrets(pulumi.ComponentResource):
     """The platform's externally supplied secrets, each readable only by its readers. Outputs: ``ids``
-    (secret ids, for IAM grants) and ``paths`` (full resource names, for SecretProviderClasses)."""
+    (secret ids, for IAM grants), ``paths`` (full resource names, for SecretProviderClasses) and
+    ``values`` (the stored value of each supplied secret, for the few consumers that need it as a
+    Kubernetes Secret: the IAP OAuth client)."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:secrets:Secrets", name, None, opts)
         ids: dict[str, pulumi.Output[str]] = {}
         paths: dict[str, pulumi.Output[str]] = {}
+        values: dict[str, pulumi.Output[str]] = {}
         for supplied in args.secrets:
             secret = managed_secret(f"{name}-{supplied.name}", args.store, supplied.name, component="secrets",
                                     parent=self)
             # Without a configured value the secret starts empty; add one with `gcloud secrets versions add`.
             if supplied.value is not None:
-                secret_version(f"{name}-{supplied.name}-v", secret, supplied.value, self)
+                version = secret_version(f"{name}-{supplied.name}-v", secret, supplied.value, self)
+                values[supplied.name] = version.secret_data  # a secret Output, known once the version exists
             for reader in supplied.readers:
                 grant_access(f"{name}-{supplied.name}-{reader.replace('/', '-')}", project=secret.project,
                              secret_id=secret.secret_id, parent=self,
@@ -138,4 +142,5 @@ class Secrets(pulumi.ComponentResource):
             paths[supplied.name] = secret.id  # projects/<p>/secrets/<id>: what a SecretProviderClass names
         self.ids = ids
         self.paths = paths
+        self.values = values
         self.register_outputs({"secrets": ids})

@@ -36,6 +36,8 @@ PLACEMENT_KEYS = ("topology.kubernetes.io/zone", "topology.kubernetes.io/region"
 # policy) call an address or read a secret the tenant chose.
 MONITORING_FORBIDDEN = ("proxyUrl", "oauth2", "authorization", "basicAuth", "tls")
 KEDA_OPERATOR = f"{KEDA_NAMESPACE}:{KEDA_OPERATOR_ACCOUNT}"
+ROUTER_LABEL = "ai-platform/router"  # the platform's endpoint pickers: the baseline lets them reach the API
+RESERVED_SECRET_PREFIX = "ai-platform-"  # noqa: S105 - Secrets the platform keeps in tenant namespaces
 KEDA_GROUPS = ("keda.sh", "autoscaling")
 WORKLOADS = ("deployments", "statefulsets", "replicasets", "daemonsets")
 
@@ -60,6 +62,28 @@ def platform_expression(identities: list[str], groups: list[str]) -> str:
 def _rule(groups: list[str], resources: list[str], operations: list[str]) -> ar.NamedRuleWithOperationsArgs:
     return ar.NamedRuleWithOperationsArgs(api_groups=groups, api_versions=["*"], resources=resources,
                                           operations=operations)
+
+
+POD_LABEL_PATHS = (("object.kind != 'Pod'", "object.metadata.labels"),
+                   ("object.kind in ['Pod', 'CronJob']", "object.spec.template.metadata.labels"),
+                   ("object.kind != 'CronJob'", "object.spec.jobTemplate.spec.template.metadata.labels"))
+POD_SPEC_PATHS = (("object.kind != 'Pod'", "object.spec"),
+                  ("object.kind in ['Pod', 'CronJob']", "object.spec.template.spec"),
+                  ("object.kind != 'CronJob'", "object.spec.jobTemplate.spec.template.spec"))
+
+
+def _no_reserved_secret(pod: str) -> str:
+    """No volume, projected source, env or envFrom of the pod spec at ``pod`` names a reserved Secret."""
+    prefix = f"'{RESERVED_SECRET_PREFIX}'"
+    containers = (f"({pod}.containers + (has({pod}.initContainers) ? {pod}.initContainers : []))")
+    volumes = (f"(!has({pod}.volumes) || {pod}.volumes.all(v, "
+               f"(!has(v.secret) || !has(v.secret.secretName) || !v.secret.secretName.startsWith({prefix})) && "
+               f"(!has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.secret) || "
+               f"!has(s.secret.name) || !s.secret.name.startsWith({prefix})))))")
+    env = (f"{containers}.all(c, (!has(c.env) || c.env.all(e, !has(e.valueFrom) || !has(e.valueFrom.secretKeyRef) "
+           f"|| !has(e.valueFrom.secretKeyRef.name) || !e.valueFrom.secretKeyRef.name.startsWith({prefix}))) && (!has(c.envFrom) || c.envFrom.all(e, "
+           f"!has(e.secretRef) || !has(e.secretRef.name) || !e.secretRef.name.startsWith({prefix}))))")
+    return f"({volumes} && {env})"
 
 
 def _affinity_keys_within(allowed: str) -> str:
@@ -125,12 +149,25 @@ def policies(identities: list[str], groups: list[str],
                 _rule(["apps"], list(WORKLOADS), ["CREATE", "UPDATE"]),
                 _rule(["batch"], ["jobs", "cronjobs"], ["CREATE", "UPDATE"])]),
             validations=[ar.ValidationArgs(
-                expression=f"{skip} || !has({labels}) || !('{EXPOSE_LABEL}' in {labels}) || {platform}",
-                reason="Forbidden", message=f"only the platform exposes pods to the gateway (label {EXPOSE_LABEL})")
-                for skip, labels in (
-                    ("object.kind != 'Pod'", "object.metadata.labels"),
-                    ("object.kind in ['Pod', 'CronJob']", "object.spec.template.metadata.labels"),
-                    ("object.kind != 'CronJob'", "object.spec.jobTemplate.spec.template.metadata.labels"))]),
+                expression=f"{skip} || !has({labels}) || !('{label}' in {labels}) || {platform}",
+                reason="Forbidden", message=message)
+                for label, message in (
+                    (EXPOSE_LABEL, f"only the platform exposes pods to the gateway (label {EXPOSE_LABEL})"),
+                    (ROUTER_LABEL, f"only the platform runs routers, which may reach the Kubernetes API "
+                                   f"(label {ROUTER_LABEL})"))
+                for skip, labels in POD_LABEL_PATHS]),
+        "ai-platform-reserved-secrets": ar.ValidatingAdmissionPolicySpecArgs(
+            failure_policy="Fail",
+            match_constraints=ar.MatchResourcesArgs(resource_rules=[
+                _rule([""], ["pods"], ["CREATE"]),
+                _rule(["apps"], list(WORKLOADS), ["CREATE", "UPDATE"]),
+                _rule(["batch"], ["jobs", "cronjobs"], ["CREATE", "UPDATE"])]),
+            validations=[ar.ValidationArgs(
+                expression=f"{skip} || !has({spec}) || {_no_reserved_secret(spec)} || {platform}",
+                reason="Forbidden",
+                message=f"Secrets named {RESERVED_SECRET_PREFIX}* hold the platform's credentials (the IAP OAuth "
+                        "client): tenant pods do not mount or read them")
+                for skip, spec in POD_SPEC_PATHS]),
         "ai-platform-tenant-monitoring": ar.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
             match_constraints=ar.MatchResourcesArgs(resource_rules=[

@@ -22,7 +22,7 @@ from components.data.database import add_database
 from components.data.secrets import SecretStore, grant_access, secret_provider_class
 from components.data.storage import BucketPolicy, secure_bucket
 from components.tenancy.admission import ALLOWED_ACCELERATOR_PREFIX, GPU_PRIORITY_PREFIX, MANAGED_LABEL, TENANT_LABEL
-from components.tenancy.tenant_network import TenantNetworkArgs, baseline, network_policies
+from components.tenancy.tenant_network import TenantNetworkArgs, baseline, network_policies, router_baseline
 from config.naming import Naming
 from config.tenancy import Quota, TenantSpec
 
@@ -145,7 +145,12 @@ class Tenant(pulumi.ComponentResource):
         k8s.apiextensions.CustomResource(
             f"{name}-baseline", api_version="cilium.io/v2", kind="CiliumClusterwideNetworkPolicy",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-baseline", labels=k8s_labels(ns, "network-policy")),
-            spec=baseline(ns), opts=in_ns)
+            spec=baseline(ns, routers=args.network.routers), opts=in_ns)
+        if args.network.routers:
+            k8s.apiextensions.CustomResource(
+                f"{name}-router-baseline", api_version="cilium.io/v2", kind="CiliumClusterwideNetworkPolicy",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-router", labels=k8s_labels(ns, "network-policy")),
+                spec=router_baseline(ns), opts=in_ns)
         for role, role_name, groups in (("admin", args.admin_role, tenant.owners), ("view", "view", tenant.viewers)):
             if groups:
                 k8s.rbac.v1.RoleBinding(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.tenancy.admission import EXPOSE_LABEL, TENANT_LABEL
+from components.tenancy.admission import EXPOSE_LABEL, ROUTER_LABEL, TENANT_LABEL
 from config.endpoints import PORT as INFERENCE_PORT
 from config.google import (
     CLOUD_SQL_PROXY_PORT,
@@ -53,6 +53,7 @@ class TenantNetworkArgs:
     database_range: str  # the Private Service Access range (Cloud SQL private IP)
     kube_dns_ip: str  # the kube-dns Service address (NodeLocal DNSCache answers on it too)
     shared_endpoints: tuple[Endpoint, ...] = ()  # those the tenant uses
+    routers: bool = False  # the namespace runs the platform's endpoint pickers (they watch the Kubernetes API)
 
 
 def _ns(name: str) -> net.NetworkPolicyPeerArgs:
@@ -129,7 +130,23 @@ def network_policies(resource_name: str, args: TenantNetworkArgs, *, namespace: 
         )
 
 
-def baseline(tenant: str) -> dict:
+CILIUM_ROUTER = f"k8s:{ROUTER_LABEL}"
+
+
+def router_baseline(tenant: str) -> dict:
+    """The baseline for the platform's endpoint pickers in a tenant namespace: the same denies but the
+    API server, which they watch, and an allow to it on 443 (their namespace's policies deny egress)."""
+    spec = baseline(tenant)
+    spec["description"] = f"Tenant {tenant}'s endpoint pickers: the baseline, but they reach the Kubernetes API"
+    spec["endpointSelector"] = {"matchLabels": {CILIUM_NAMESPACE: tenant, CILIUM_ROUTER: "true"}}
+    for rule in spec["egressDeny"]:
+        if "toEntities" in rule:
+            rule["toEntities"] = [e for e in rule["toEntities"] if e != "kube-apiserver"]
+    spec["egress"] = [{"toEntities": ["kube-apiserver"], "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]
+    return spec
+
+
+def baseline(tenant: str, routers: bool = False) -> dict:
     """The cluster-wide deny rules under tenant ``tenant``'s pods (CiliumClusterwideNetworkPolicy spec).
 
     Node and control-plane traffic is denied as Cilium entities (a CIDR rule only matches
@@ -144,9 +161,12 @@ def baseline(tenant: str) -> dict:
         {"port": "1", "endPort": 52, "protocol": "ANY"}, {"port": "54", "endPort": 987, "protocol": "ANY"},
         {"port": "989", "endPort": 65535, "protocol": "ANY"}]
     allowed_link_local = [cidr for cidr, _ in METADATA_SERVER] + [NODE_LOCAL_DNS]
+    selector: dict = {"matchLabels": {CILIUM_NAMESPACE: tenant}}
+    if routers:  # the endpoint pickers have their own (router_baseline)
+        selector["matchExpressions"] = [{"key": CILIUM_ROUTER, "operator": "DoesNotExist"}]
     return {
         "description": f"Tenant {tenant}: never other tenants, nodes, the control plane or foreign link-local services",
-        "endpointSelector": {"matchLabels": {CILIUM_NAMESPACE: tenant}},
+        "endpointSelector": selector,
         "enableDefaultDeny": {"ingress": False, "egress": False},
         "ingressDeny": [{"fromEndpoints": [other_tenants]}],
         "egressDeny": [

@@ -19,7 +19,13 @@ import pulumi_kubernetes as k8s
 
 from components.platform.gpu_pools import GPU_TAINT
 from components.platform.node_pools import POOL_LABEL
-from components.tenancy.admission import ACCELERATOR_LABEL, GPU_PRIORITY_PREFIX, GPU_RESOURCE, MANAGED_LABEL
+from components.tenancy.admission import (
+    ACCELERATOR_LABEL,
+    EXPOSE_LABEL,
+    GPU_PRIORITY_PREFIX,
+    GPU_RESOURCE,
+    MANAGED_LABEL,
+)
 from config.endpoints import PORT, EndpointPlan
 
 UID = 10001  # a fixed, non-root user above the host's range; the image's root default is never used
@@ -55,6 +61,7 @@ class InferenceEndpointArgs:
     cluster: pulumi.Input[str]  # the cluster's name: the queue query reads this cluster's series only
     autoscaler: pulumi.Resource  # the Autoscaling component: KEDA's CRDs and trigger authentication
     working_hours: tuple[str, str, str] | None = None  # cron start, end, zone keeping a zero-minimum endpoint up
+    exposed: bool = False  # reachable through the platform gateway (its pods admit the gateway's proxies)
 
 
 def vllm_args(plan: EndpointPlan) -> list[str]:
@@ -181,6 +188,8 @@ class InferenceEndpoint(pulumi.ComponentResource):
         # Pods are the controllers' and the kubelet's to delete: they never carry the managed label
         # (the managed-objects policy would refuse the kubelet's final delete and the scheduler's preemption).
         pod_labels = {k: v for k, v in labels.items() if k != MANAGED_LABEL}
+        if args.exposed:
+            pod_labels[EXPOSE_LABEL] = "true"
 
         def metadata(object_name: str, **extra) -> meta.ObjectMetaArgs:
             return meta.ObjectMetaArgs(name=object_name, namespace=args.namespace, labels=labels, **extra)

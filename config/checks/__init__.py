@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from config.capacity import check_capacity
-from config.checks import environment, inference, tenants
+from config.checks import entry, environment, inference, tenants
 from config.model import PlatformSpec
 
 Check = Callable[[PlatformSpec], None]
@@ -26,9 +26,11 @@ CHECKS: list[Check] = [
     environment.dr_region,
     environment.prices,
     tenants.tenant_files,
+    entry.exposures,
     inference.shared_endpoints,
     tenants.tenants_on_stack,
     inference.gated_weights,
+    entry.entry,
     check_capacity,
 ]
 
