@@ -32,6 +32,7 @@ from components.tenancy.tenant import Billing, Tenant, TenantArgs
 from components.tenancy.tenant import k8s_labels as tenant_labels
 from components.tenancy.tenant_network import Endpoint, TenantNetworkArgs
 from components.workloads.autoscaling import Autoscaling, AutoscalingArgs
+from components.workloads.genbi import GenBi, GenBiArgs, GenBiDatabase
 from components.workloads.inference import InferenceEndpoint, InferenceEndpointArgs
 from components.workloads.inference import selector as endpoint_selector
 from components.workloads.model_weights import ModelWeights, ModelWeightsArgs, WeightCopy
@@ -39,6 +40,8 @@ from components.workloads.shared_inference import SharedInference, SharedInferen
 from config.coldstart import cold_start
 from config.endpoints import PORT as ENDPOINT_PORT
 from config.endpoints import endpoint_plan
+from config.genbi import GENBI_IMAGES, ai_service_config, genbi_services, model_endpoint
+from config.genbi import PORTS as GENBI_PORTS
 from config.google import kube_dns_ip
 
 try:
@@ -170,10 +173,34 @@ for namespace, endpoint, sla in spec.inference_endpoints():
         # its service account, Workload Identity and bucket grants, priority class and admission policies
         opts=pulumi.ResourceOptions(depends_on=[apis, tenant or shared, guardrails]))
 
+# GenBI (docs/genbi.md): WrenAI per tenant workload, on the endpoints it resolves to.
+genbis: dict[str, list[tuple[str, GenBi]]] = {}
+for t in spec.tenants:
+    for w in t.genbi:
+        (llm_ns, llm), (embed_ns, embedder) = spec.genbi_endpoints(t, w)
+        genbi = GenBi(f"genbi-{t.name}-{w.name}", GenBiArgs(
+            tenant=t.name, workload=w.name, namespace=tenants[t.name].namespace,
+            google_member=tenants[t.name].google_member, store=secret_store,
+            database=GenBiDatabase(connection_name=database.connection_name, name=t.name.replace("-", "_"),
+                                   user=t.name.replace("-", "_")),
+            images={part: image_ref(images.prefixes, versions.images[key]) for part, key in GENBI_IMAGES.items()},
+            ai_config=ai_service_config(
+                spec.catalog.genbi, model_endpoint(llm_ns, llm), model_endpoint(embed_ns, embedder),
+                spec.catalog.models.models[embedder.model].embedding_dim, genbi_services(t.name, w.name)),
+            generation_model=llm.model,
+            model_pods=tuple(endpoint_selector(plans[f"{ns}/{e.name}"]) for ns, e in ((llm_ns, llm), (embed_ns, embedder))
+                             if ns == t.name),
+            data_sources=tuple(w.data_sources), prod=spec.environment == "prod", storage_gi=w.storage_gi,
+            storage_class="balanced-cmek", labels=tenant_labels(t.name, "genbi"), provider=cluster.provider,
+            node_pool=next((p.name for p in env.cpu_pools if p.serves_tenants), None),
+            release=spec.catalog.genbi.release),
+            opts=pulumi.ResourceOptions(depends_on=[apis, tenants[t.name], guardrails]))
+        genbis.setdefault(t.name, []).append((w.name, genbi))
+
 # The way in (docs/entry.md): the gateway, then each exposing tenant's routes behind Cloud Armor and IAP.
 entry, urls = env.entry, {}
 if entry is not None:
-    exposing = [t for t in spec.tenants if t.expose]
+    exposing = [t for t in spec.tenants if t.sites]
     gateway = PlatformServices("entry", PlatformServicesArgs(
         naming=naming, region=spec.region, settings=entry, namespace=env.tenancy.gateway_namespace,
         sites=tuple(t.name for t in exposing), subnet_id=network.subnet_id, protect=protect,
@@ -196,7 +223,10 @@ if entry is not None:
             tenant=t.name, namespace=tenants[t.name].namespace, domain=entry.tenant_domain(t.name),
             exposures=tuple(Exposure(name=name, hostname=entry.hostname(t.name, name), port=ENDPOINT_PORT,
                                      drain_seconds=plans[f"{t.name}/{name}"].termination_grace_seconds,
-                                     pool=entry.inference_gateway) for name in t.expose),
+                                     pool=entry.inference_gateway) for name in t.expose)
+            + tuple(Exposure(name=name, hostname=entry.hostname(t.name, name), port=GENBI_PORTS["ui"],
+                             drain_seconds=genbi.grace_seconds, health_path=None, backend=genbi.ui_service)
+                    for name, genbi in genbis.get(t.name, [])),
             gateway=gateway.gateway, gateway_namespace=gateway.gateway_namespace,
             security_policy=gateway.security_policy, timeout_sec=entry.backend_timeout_sec,
             iap_client_id=entry.iap.client_id, iap_client_secret=iap_secret or "", project=spec.project,
@@ -204,7 +234,8 @@ if entry is not None:
                           + [f"serviceAccount:{a}" for a in t.api_clients]),
             labels=tenant_labels(t.name, "entry"), provider=cluster.provider),
             opts=pulumi.ResourceOptions(depends_on=[apis, gateway, tenants[t.name], *routing,
-                                                    *(endpoints[f"{t.name}/{n}"] for n in t.expose)]))
+                                                    *(endpoints[f"{t.name}/{n}"] for n in t.expose),
+                                                    *(g for _, g in genbis.get(t.name, []))]))
         urls.update({f"{t.name}/{name}": url for name, url in site.urls.items()})
 
 pulumi.export("environment", spec.environment)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from config.coldstart import ServingCatalog
+from config.genbi import GenBiCatalog
 from config.models import ModelCatalog
 from config.tenancy import TierCatalog
 from config.types import FieldError, Spec
@@ -170,6 +171,7 @@ class RegionPrices(Spec):
     kms_key_version_month: dict[str, float] = Field(description="Per active key version, by protection level.")
     secret_version_month: float = Field(ge=0, description="Per active secret version and replica location.")
     artifact_registry_gb_month: float = Field(ge=0, description="Stored (cached) image data.")
+    pd_balanced_gb_month: float = Field(ge=0, description="Balanced persistent disk, zonal, per provisioned GiB.")
 
 
 class PriceCatalog(Spec):
@@ -219,6 +221,7 @@ class Catalog(Spec):
     regions: RegionCatalog
     models: ModelCatalog
     serving: ServingCatalog
+    genbi: GenBiCatalog
     apis: ApiCatalog
     database_flags: DatabaseFlagCatalog
     machines: MachineCatalog

@@ -78,9 +78,31 @@ def field_path(loc: tuple) -> str:
     return out
 
 
+def _field_names(annotation: Any, seen: set | None = None) -> set[str]:
+    """Every field name of every model reachable from ``annotation``."""
+    seen = set() if seen is None else seen
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return set()
+        seen.add(annotation)
+        names = set(annotation.model_fields) | {f.alias for f in annotation.model_fields.values() if f.alias}
+        for field in annotation.model_fields.values():
+            names |= _field_names(field.annotation, seen)
+        return names
+    return set().union(*(_field_names(a, seen) for a in typing.get_args(annotation)))
+
+
+def _without_tags(loc: tuple, model: type[BaseModel]) -> tuple:
+    """Drop the tags pydantic puts in the path of a discriminated union's item (``workloads[0].genbi.name``):
+    a key right after a list index that is no field of any model here."""
+    names = _field_names(model)
+    return tuple(p for i, p in enumerate(loc)
+                 if not (i and isinstance(loc[i - 1], int) and isinstance(p, str) and p not in names))
+
+
 def describe(error: dict, model: type[BaseModel]) -> tuple[str, str]:
     """(field path, message) for one pydantic error dict."""
-    loc = tuple(error["loc"])
+    loc = _without_tags(tuple(error["loc"]), model)
     kind = error["type"]
     value = error.get("input")
     cause = (error.get("ctx") or {}).get("error")

@@ -26,6 +26,7 @@ from config.checks import run_checks
 from config.coldstart import ServingCatalog
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, did_you_mean, from_validation_error
+from config.genbi import GenBiCatalog
 from config.model import PlatformSpec
 from config.tenancy import TenantSpec, TierCatalog
 from config.types import Spec
@@ -101,7 +102,8 @@ def _rel(path: Path, root: Path) -> str:
 
 def load_catalog(root: Path = ROOT) -> Catalog:
     directory = root / "config" / "catalog"
-    parts = {"regions": RegionCatalog, "models": ModelCatalog, "serving": ServingCatalog, "apis": ApiCatalog,
+    parts = {"regions": RegionCatalog, "models": ModelCatalog, "serving": ServingCatalog, "genbi": GenBiCatalog,
+             "apis": ApiCatalog,
              "database_flags": DatabaseFlagCatalog, "machines": MachineCatalog, "versions": Versions,
              "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")

@@ -12,7 +12,16 @@ from config.data import ExternalSecret
 from config.environment import Environment, EnvironmentSpec
 from config.naming import Naming
 from config.sizing import Sizing
-from config.tenancy import EndpointSpec, InferenceWorkload, Needs, Quota, SharedEndpoint, TenantSpec, derive_quota
+from config.tenancy import (
+    EndpointSpec,
+    GenBiWorkload,
+    InferenceWorkload,
+    Needs,
+    Quota,
+    SharedEndpoint,
+    TenantSpec,
+    derive_quota,
+)
 from config.types import DnsLabel, ProjectId, Spec
 
 
@@ -44,8 +53,31 @@ class PlatformSpec(Spec):
         """What the tenant's workloads need at maximum scale; inference from its sizing."""
         from config.endpoints import endpoint_needs
 
-        return sum((endpoint_needs(self.sizing(w, tenant.sla)) if isinstance(w, InferenceWorkload) else w.needs()
-                    for w in tenant.workloads), Needs())
+        return sum((endpoint_needs(self.sizing(w, tenant.sla)) if isinstance(w, InferenceWorkload)
+                    else self.genbi_needs(w) for w in tenant.workloads), Needs())
+
+    def genbi_needs(self, workload: GenBiWorkload) -> Needs:
+        from config.genbi import requests_at_max
+
+        cpu, memory, pods = requests_at_max(self.environment == "prod")
+        return Needs(cpu, memory, workload.storage_gi, pods)
+
+    def genbi_endpoints(self, tenant: TenantSpec, workload: GenBiWorkload) -> tuple[
+            tuple[str, EndpointSpec] | None, tuple[str, EndpointSpec] | None]:
+        """(namespace, endpoint) of the GenBI's LLM and embedder: named, or the tenant's own first, then
+        the first shared endpoint it uses, of the right kind (None where there is none)."""
+        models = self.catalog.models.models
+        own = [(tenant.name, w) for w in tenant.workloads if isinstance(w, InferenceWorkload)]
+        shared = [(self.env.inference.namespace, e) for e in self.env.inference.endpoints if e.name in tenant.uses]
+
+        def find(name: str | None, kind: str):
+            candidates = [(ns, e) for ns, e in own + shared if e.model in models and models[e.model].kind == kind]
+            if name is None:
+                return candidates[0] if candidates else None
+            named = [(ns, e) for ns, e in own + shared if e.name == name]
+            return named[0] if named else None
+
+        return find(workload.llm, "generation"), find(workload.embedder, "embedding")
 
     @property
     def shared_endpoints(self) -> dict[str, SharedEndpoint]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from config.genbi import DataSource
 from config.types import DnsLabel, FieldError, Spec
 
 EMAIL = r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$"
@@ -63,21 +64,15 @@ class InferenceWorkload(EndpointSpec):
 
 
 class GenBiWorkload(Spec):
-    """A WrenAI GenBI service (UI, AI service, engine, ibis server), CPU only."""
+    """WrenAI GenBI (UI, AI service, engine, ibis server, Qdrant) on the platform's endpoints (docs/genbi.md)."""
 
     kind: Literal["genbi"]
     name: DnsLabel = Field(max_length=20)
-    replicas: int = Field(1, ge=1, le=10)
-    storage_gi: int = Field(10, ge=1, description="Engine/UI working storage (PVC).")
-
-    # Per replica of the whole WrenAI set: ui 0.5/1Gi, ai-service 1/2Gi, engine 1/2Gi, ibis 0.5/1Gi.
-    CPU: ClassVar[float] = 3.0
-    MEMORY_GI: ClassVar[float] = 6.0
-    PODS: ClassVar[int] = 4
-
-    def needs(self) -> Needs:
-        return Needs(self.CPU * self.replicas, self.MEMORY_GI * self.replicas, self.storage_gi,
-                     self.PODS * self.replicas)
+    llm: DnsLabel | None = Field(None, description="A generation endpoint: the tenant's own, or a shared one it "
+                                                   "uses. Default: its first, else the first shared one it uses.")
+    embedder: DnsLabel | None = Field(None, description="An embedding endpoint, found the same way.")
+    data_sources: list[DataSource] = Field(default_factory=list, description="What the engine and ibis may reach.")
+    storage_gi: int = Field(10, ge=1, le=1000, description="Qdrant's volume.")
 
 
 Workload = Annotated[InferenceWorkload | GenBiWorkload, Field(discriminator="kind")]
@@ -124,6 +119,15 @@ class TenantSpec(Spec):
     api_clients: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")]] = Field(
         default_factory=list, description="Service accounts that call the exposed endpoints with Google-signed "
                                           "ID tokens (besides the owners' and viewers' members).")
+
+    @property
+    def genbi(self) -> list[GenBiWorkload]:
+        return [w for w in self.workloads if isinstance(w, GenBiWorkload)]
+
+    @property
+    def sites(self) -> list[str]:
+        """What the gateway serves under the tenant's subdomain: exposed endpoints, then GenBI UIs."""
+        return [*self.expose, *(w.name for w in self.genbi)]
 
     @model_validator(mode="after")
     def _unique_workloads(self) -> TenantSpec:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from config import capacity, quota
 from review.endpoints import endpoints_section
 from review.entry import entry_section
+from review.genbi import genbi_section
 from review.harness import StackRun
 
 
@@ -221,13 +222,17 @@ def _entry(run: StackRun) -> str:
     return entry_section(run, table)
 
 
+def _genbi(run: StackRun) -> str:
+    return genbi_section(run, table, money)
+
+
 def _exports(run: StackRun) -> str:
     return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
 
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, _endpoints, _entry, _components, _types,
+    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, _endpoints, _entry, _genbi, _components, _types,
     _protected, _diagram, _exports]
 
 

@@ -151,3 +151,53 @@ def cilium_denies_egress(spec: dict, source: dict[str, str], destination: dict[s
                         address in ipaddress.ip_network(e) for e in cidr.get("except", [])):
                     return True
     return False
+
+
+# --- NetworkPolicy: https://kubernetes.io/docs/concepts/services-networking/network-policies/ ----
+
+
+def _peer_matches(peer: dict, policy_ns: str, other: dict[str, Any]) -> bool:
+    """``other``: ``{"namespace", "labels", "namespace_labels"}`` for a pod, ``{"ip"}`` for an address."""
+    if "ipBlock" in peer:
+        if "ip" not in other:
+            return False  # pod traffic inside the cluster is matched by selectors, not ipBlock
+        address = ipaddress.ip_address(other["ip"])
+        block = peer["ipBlock"]
+        return address in ipaddress.ip_network(block["cidr"]) and not any(
+            address in ipaddress.ip_network(e) for e in block.get("except", []))
+    if "ip" in other:
+        return False
+    if "namespaceSelector" in peer:
+        if not _selector_matches(peer["namespaceSelector"], other["namespace_labels"]):
+            return False
+    elif other["namespace"] != policy_ns:
+        return False
+    return _selector_matches(peer.get("podSelector", {}), other["labels"])
+
+
+def _np_port(rule: dict, port: int) -> bool:
+    # a named port matches a container port of that name: none of the peers here name theirs so
+    return "ports" not in rule or any(
+        isinstance(p["port"], int) and p["port"] <= port <= p.get("endPort", p["port"]) for p in rule["ports"])
+
+
+def _side_allows(policies: list[dict], pod: dict[str, Any], other: dict[str, Any], port: int, direction: str) -> bool:
+    key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
+    selecting = [p for p in policies if p["metadata"]["namespace"] == pod["namespace"]
+                 and _selector_matches(p["spec"]["podSelector"], pod["labels"])
+                 and direction in p["spec"].get("policyTypes", ["Ingress"])]
+    if not selecting:
+        return True  # not isolated in this direction
+    return any(_np_port(rule, port) and (peers_key not in rule or any(
+        _peer_matches(peer, p["metadata"]["namespace"], other) for peer in rule[peers_key]))
+        for p in selecting for rule in p["spec"].get(key, []))
+
+
+def network_policies_allow(policies: list[dict], source: dict[str, Any], destination: dict[str, Any],
+                           port: int) -> bool:
+    """Whether NetworkPolicies let ``source`` open a connection to ``destination`` on ``port``: the
+    source's egress and, for a pod, the destination's ingress must both allow it. Pods are
+    ``{"namespace", "labels", "namespace_labels"}``; addresses outside the cluster ``{"ip"}``."""
+    if "ip" not in source and not _side_allows(policies, source, destination, port, "Egress"):
+        return False
+    return "ip" in destination or _side_allows(policies, destination, source, port, "Ingress")

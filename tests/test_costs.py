@@ -21,7 +21,7 @@ PRICES = {
         "filestore_gb_month": {"BASIC_HDD": 0.1, "BASIC_SSD": 0.2, "ZONAL": 0.3, "REGIONAL": 0.4, "ENTERPRISE": 0.5},
         "cloudsql_storage_gb_month": 1.0,
         "kms_key_version_month": {"SOFTWARE": 0.5, "HSM": 2.0}, "secret_version_month": 0.25,
-        "artifact_registry_gb_month": 0.1,
+        "artifact_registry_gb_month": 0.1, "pd_balanced_gb_month": 0.1,
         "cloudsql": {"db-custom-1-3840": {"vcpus": 1, "memory_gb": 3.75, "hourly": 2.0}},
     }},
 }

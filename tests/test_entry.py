@@ -34,7 +34,7 @@ def tenant_routes(run):
 
 def test_every_exposed_endpoint_has_exactly_one_route(run):
     entry = run.spec.env.entry
-    expected = {(t.name, name, entry.hostname(t.name, name)) for t in run.spec.tenants for name in t.expose}
+    expected = {(t.name, name, entry.hostname(t.name, name)) for t in run.spec.tenants for name in t.sites}
     assert {(r["metadata"]["namespace"], r["metadata"]["name"], *r["spec"]["hostnames"]) for r in tenant_routes(run)} \
         == expected
 
@@ -84,14 +84,31 @@ def test_every_backend_is_guarded_by_cloud_armor_iap_and_a_health_check(run):
             assert default["timeoutSec"] >= 600, "streamed generations outlast the 30 s default"
             assert default["logging"]["enabled"] is True
             (check,) = [p for p in objects(run, "HealthCheckPolicy", namespace) if p["spec"]["targetRef"] == target]
-            assert check["spec"]["default"]["config"]["httpHealthCheck"]["requestPath"] == "/health"
+            config_ = check["spec"]["default"]["config"]
+            if route["metadata"]["name"] in run.spec.tenant(namespace).expose:  # vLLM: its /health
+                assert config_["httpHealthCheck"]["requestPath"] == "/health"
+            else:  # GenBI's UI has no health route: a TCP check on its port
+                assert config_ == {"type": "TCP", "tcpHealthCheck": {"portSpecification": "USE_FIXED_PORT",
+                                                                     "port": backend["port"]}}
         assert [s for s in objects(run, "Secret", namespace) if s["metadata"]["name"] == "ai-platform-iap"]
+
+
+def backend_deployment(run, namespace: str, backend: dict) -> dict:
+    """The Deployment whose pods a route's backend reaches: by the Service's selector, or the pool's name."""
+    if backend["kind"] == "InferencePool":
+        (deployment,) = [d for d in objects(run, "Deployment", namespace) if d["metadata"]["name"] == backend["name"]]
+        return deployment
+    (service,) = [s for s in objects(run, "Service", namespace) if s["metadata"]["name"] == backend["name"]]
+    selector = service["spec"]["selector"].items()
+    (deployment,) = [d for d in objects(run, "Deployment", namespace)
+                     if selector <= d["spec"]["template"]["metadata"]["labels"].items()]
+    return deployment
 
 
 def test_draining_matches_the_endpoints_termination_grace(run):
     for route in tenant_routes(run):
         namespace, name = route["metadata"]["namespace"], route["metadata"]["name"]
-        (deployment,) = [d for d in objects(run, "Deployment", namespace) if d["metadata"]["name"] == name]
+        deployment = backend_deployment(run, namespace, route["spec"]["rules"][0]["backendRefs"][0])
         (policy,) = [p for p in objects(run, "GCPBackendPolicy", namespace) if p["metadata"]["name"] == name]
         grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
         assert policy["spec"]["default"]["connectionDraining"]["drainingTimeoutSec"] == grace
@@ -102,7 +119,7 @@ def test_draining_matches_the_endpoints_termination_grace(run):
 def test_iap_admits_only_the_tenants_groups_and_clients_on_its_hosts(run):
     entry = run.spec.env.entry
     grants = run.by_type("gcp:iap/webIamMember:WebIamMember")
-    for tenant in (t for t in run.spec.tenants if t.expose):
+    for tenant in (t for t in run.spec.tenants if t.sites):
         mine = [g for g in grants if g.name.startswith(f"entry-{tenant.name}-iap-")]
         assert {g.inputs["member"] for g in mine} == {
             *(f"group:{g}" for g in (*tenant.owners, *tenant.viewers)),
@@ -111,12 +128,12 @@ def test_iap_admits_only_the_tenants_groups_and_clients_on_its_hosts(run):
             assert grant.inputs["role"] == "roles/iap.httpsResourceAccessor"
             assert grant.inputs["condition"]["expression"] == \
                 f'request.host.endsWith(".{entry.tenant_domain(tenant.name)}")'
-    assert len(grants) == sum(len(t.owners) + len(t.viewers) + len(t.api_clients) for t in run.spec.tenants if t.expose)
+    assert len(grants) == sum(len(t.owners) + len(t.viewers) + len(t.api_clients) for t in run.spec.tenants if t.sites)
 
 
 def test_tls_certificates_dns_and_redirect(run):
     entry = run.spec.env.entry
-    sites = sorted(t.name for t in run.spec.tenants if t.expose)
+    sites = sorted(t.name for t in run.spec.tenants if t.sites)
     certificates = run.by_type("gcp:certificatemanager/certificate:Certificate")
     assert sorted(c.inputs["managed"]["domains"][0] for c in certificates) == \
         sorted(f"*.{entry.tenant_domain(s)}" for s in sites)
@@ -275,7 +292,7 @@ def test_exposing_where_there_is_no_gateway(config_tree):
     edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d.pop("entry"))
     assert load_error(config_tree) == (
         "config/tenants/alpha.yaml: expose: stack prod has no platform entry: add an `entry` section to "
-        "config/environments/prod.yaml (docs/entry.md) or expose nothing here")
+        "config/environments/prod.yaml (docs/entry.md); expose nothing here")
 
 
 def test_iap_without_its_secret(config_tree):

@@ -203,7 +203,8 @@ def test_hugging_face_token_only_for_gated_models(fixture_run, stack):
 
 
 def test_tenants_reach_the_shared_endpoints_they_use(fixture_run):
-    """beta uses embed and sql: its egress policy names the inference namespace, which admits beta."""
+    """alpha uses embed, beta embed and sql: their egress policies name the inference namespace, which admits
+    them (and only them)."""
     run = fixture_run("prod")
     (egress,) = [p for p in objects(run, "NetworkPolicy", "beta") if p["metadata"]["name"] == "allow-shared-endpoints"]
     peers = [(peer["namespaceSelector"]["matchLabels"], rule["ports"][0]["port"]) for rule in egress["spec"]["egress"]
@@ -211,7 +212,7 @@ def test_tenants_reach_the_shared_endpoints_they_use(fixture_run):
     assert ({"kubernetes.io/metadata.name": "inference"}, 8000) in peers
     consumers = named(run, "NetworkPolicy", "inference", "allow-consumers")["spec"]["ingress"][0]
     (names,) = [e["values"] for e in consumers["from"][0]["namespaceSelector"]["matchExpressions"]]
-    assert names == ["beta"]
+    assert names == ["alpha", "beta"]
 
 
 def test_keda_and_the_kubelet_are_not_refused_in_tenant_namespaces(fixture_run):

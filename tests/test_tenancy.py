@@ -44,12 +44,13 @@ NOT_FOR_TENANTS = ("standard", "standard-rwo", "premium-rwo", "standard-rwx", "p
 
 def test_quota_of_a_known_tenant(fixture_run):
     """alpha (premium) in dev: chat is sized to 2 replicas on pool l4-full (g2-standard-8), each requesting
-    3/4 of the node: 6 CPU / 24 Gi; with GenBI 3 CPU / 6 Gi that is 15 CPU / 54 Gi, +25 % = 18.8 / 68 Gi;
+    3/4 of the node: 6 CPU / 24 Gi; with GenBI's 3.1 CPU / 7.25 Gi (config/genbi.py PARTS, one replica each
+    outside prod) that is 15.1 CPU / 55.25 Gi, +25 % = 18.9 / 70 Gi (rounded up);
     storage, pods, services and PVCs from the tier; 2 L4 from tier and chat alike; no limits."""
     quotas = {q["metadata"]["name"]: q["spec"] for q in objects(fixture_run("dev"), "ResourceQuota", "alpha")}
     hard = quotas["tenant-quota"]["hard"]
     assert {k: v for k, v in hard.items() if ".storageclass." not in k} == {
-        "requests.cpu": "18800m", "requests.memory": "68Gi", "requests.nvidia.com/gpu": "2",
+        "requests.cpu": "18900m", "requests.memory": "70Gi", "requests.nvidia.com/gpu": "2",
         "requests.storage": "50Gi", "persistentvolumeclaims": "20", "pods": "40", "services": "20",
         "services.loadbalancers": "0", "services.nodeports": "0", "count/ingresses.networking.k8s.io": "0"}
     assert quotas["gpu-nvidia-l4"] == {"hard": {"requests.nvidia.com/gpu": "2"}, "scopeSelector": {"matchExpressions": [
@@ -114,7 +115,9 @@ def test_explicit_allows(fixture_run):
     run = fixture_run("prod")
     names = {p["metadata"]["name"]: p for p in objects(run, "NetworkPolicy", "alpha")}
     assert set(names) == {"default-deny", "allow-dns", "allow-same-namespace", "allow-from-gateway",
-                          "allow-metrics-scrape", "allow-google-apis", "allow-database", "allow-shared-endpoints"}
+                          "allow-metrics-scrape", "allow-google-apis", "allow-database", "allow-shared-endpoints",
+                          *(f"bi-{part}" for part in ("ui", "ai", "engine", "ibis", "qdrant")),  # alpha's GenBI
+                          "bi-to-chat"}  # ... which calls alpha's own chat endpoint
     database = names["allow-database"]["spec"]["egress"][0]
     assert database == {"to": [{"ipBlock": {"cidr": run.spec.env.network.private_service_access_range}}],
                         "ports": [{"port": 3307, "protocol": "TCP"}]}  # the Cloud SQL Auth Proxy's server side
@@ -122,7 +125,9 @@ def test_explicit_allows(fixture_run):
     assert gateway["podSelector"] == {"matchLabels": {"ai-platform/expose": "true"}}
     shared = names["allow-shared-endpoints"]["spec"]["egress"]
     assert shared == [{"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME: "monitoring"}}}],
-                       "ports": [{"port": 4317, "protocol": "TCP"}]}]
+                       "ports": [{"port": 4317, "protocol": "TCP"}]},
+                      {"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME: "inference"}}}],
+                       "ports": [{"protocol": "TCP", "port": 8000}]}]  # the shared embedder its GenBI uses
     # a tenant that uses no shared endpoint gets no such policy
     assert "allow-shared-endpoints" not in {p["metadata"]["name"] for p in objects(run, "NetworkPolicy", "delta")}
 
@@ -165,8 +170,11 @@ def test_tenant_google_account_reaches_only_its_own_data(run):
         # the models bucket read-only, where the tenant serves a model (the catalog's weights, no tenant data)
         serving = {("BucketIAMMember", f"{project}-models", "roles/storage.objectViewer")} if any(
             w.kind == "inference" for w in tenant.workloads) else set()
+        # GenBI's generated secrets (encryption password and salt, Qdrant's API key)
+        genbi = {("SecretIamMember", f"aip-{env}-{tenant.name}-{w.name}-{thing}", "roles/secretmanager.secretAccessor")
+                 for w in tenant.genbi for thing in ("encryption-password", "encryption-salt", "qdrant-api-key")}
         assert where == {
-            ("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"), *serving,
+            ("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"), *serving, *genbi,
             ("SecretIamMember", f"aip-{env}-{tenant.name}-db-password", "roles/secretmanager.secretAccessor"),
             ("IAMMember", project, "roles/cloudsql.client"), *shared}
         (sql,) = [r for r in grants if r.type == "gcp:projects/iAMMember:IAMMember"]
@@ -182,7 +190,7 @@ def test_tenant_bucket_database_and_secret_mount(run):
         assert bucket.inputs["labels"]["tenant"] == tenant.name
         database = run.get("gcp:sql/database:Database", f"tenant-{tenant.name}-db")
         assert database.inputs["name"] == tenant.name.replace("-", "_")
-        (spc,) = objects(run, "SecretProviderClass", tenant.name)
+        (spc,) = [s for s in objects(run, "SecretProviderClass", tenant.name) if s["metadata"]["name"] == "database"]
         assert spc["spec"]["provider"] == "gke"
         secret = f"projects/{run.spec.project}/secrets/aip-{run.spec.environment}-{tenant.name}-db-password"
         assert f"resourceName: {secret}/versions/latest" in spc["spec"]["parameters"]["secrets"]

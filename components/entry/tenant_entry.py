@@ -31,12 +31,17 @@ INFERENCE_POOL = ("inference.networking.k8s.io", "InferencePool")
 class Exposure:
     """A backend the tenant exposes: a Service (or InferencePool) of its namespace."""
 
-    name: str  # the Service or InferencePool, and the route
+    name: str  # the route's
     hostname: str
     port: int
     drain_seconds: int  # the pods' termination grace: in-flight requests finish
     pool: bool = False  # behind an InferencePool (the Inference Gateway) rather than the Service
-    health_path: str = "/health"
+    health_path: str | None = "/health"  # None: a TCP check (the app has no health route)
+    backend: str | None = None  # the Service or InferencePool, if not named like the route
+
+    @property
+    def target(self) -> str:
+        return self.backend or self.name
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,13 @@ class TenantEntryArgs:
     provider: pulumi.ProviderResource
 
 
+def health_check(exposure: Exposure) -> dict:
+    if exposure.health_path is None:
+        return {"type": "TCP", "tcpHealthCheck": {"portSpecification": "USE_FIXED_PORT", "port": exposure.port}}
+    return {"type": "HTTP", "httpHealthCheck": {"portSpecification": "USE_FIXED_PORT", "port": exposure.port,
+                                                "requestPath": exposure.health_path}}
+
+
 class TenantEntry(pulumi.ComponentResource):
     """Output ``urls``: route name -> https URL."""
 
@@ -72,8 +84,8 @@ class TenantEntry(pulumi.ComponentResource):
             string_data={"key": pulumi.Output.secret(args.iap_client_secret)}, opts=k8s_opts)
         for exposure in args.exposures:
             group, kind = INFERENCE_POOL if exposure.pool else ("", "Service")
-            target = {"group": group, "kind": kind, "name": exposure.name}
-            backend = {"group": group, "kind": kind, "name": exposure.name}
+            target = {"group": group, "kind": kind, "name": exposure.target}
+            backend = {"group": group, "kind": kind, "name": exposure.target}
             if not exposure.pool:
                 backend["port"] = exposure.port
             k8s.apiextensions.CustomResource(
@@ -89,9 +101,7 @@ class TenantEntry(pulumi.ComponentResource):
                 metadata=metadata(exposure.name),
                 spec={"targetRef": target, "default": {
                     "checkIntervalSec": 5, "timeoutSec": 5, "healthyThreshold": 1, "unhealthyThreshold": 2,
-                    "config": {"type": "HTTP", "httpHealthCheck": {
-                        "portSpecification": "USE_FIXED_PORT", "port": exposure.port,
-                        "requestPath": exposure.health_path}}}},
+                    "config": health_check(exposure)}},
                 opts=k8s_opts)
             k8s.apiextensions.CustomResource(
                 f"{name}-{exposure.name}-backend-policy", api_version="networking.gke.io/v1", kind="GCPBackendPolicy",

@@ -31,6 +31,7 @@ from config.google import (
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 MANAGED_PROMETHEUS_NAMESPACE = "gmp-system"
 DNS_PODS = ["kube-dns", "node-local-dns"]  # with NodeLocal DNSCache, Dataplane V2 sends queries to node-local-dns
+GENBI_LABEL = "ai-platform/genbi"  # GenBI's parts (components/workloads/genbi_network.py)
 CILIUM_NAMESPACE = "k8s:io.kubernetes.pod.namespace"
 CILIUM_NAMESPACE_LABEL = "k8s:io.cilium.k8s.namespace.labels."
 LINK_LOCAL = "169.254.0.0/16"
@@ -71,7 +72,8 @@ def _ip(cidr: str) -> net.NetworkPolicyPeerArgs:
 def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
     """Policy name -> spec. Kept separate from registration so tests can reason about the rules."""
     every_pod = k8s.meta.v1.LabelSelectorArgs()
-    same_namespace = net.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs())
+    not_genbi = k8s.meta.v1.LabelSelectorArgs(match_expressions=[
+        k8s.meta.v1.LabelSelectorRequirementArgs(key=GENBI_LABEL, operator="DoesNotExist")])
     out = {
         "default-deny": net.NetworkPolicySpecArgs(pod_selector=every_pod, policy_types=["Ingress", "Egress"]),
         "allow-dns": net.NetworkPolicySpecArgs(
@@ -83,10 +85,11 @@ def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
                         k8s.meta.v1.LabelSelectorRequirementArgs(key="k8s-app", operator="In", values=DNS_PODS)])),
                     _ip(NODE_LOCAL_DNS), _ip(f"{args.kube_dns_ip}/32")],
                 ports=_ports((53, "UDP"), (53, "TCP")))]),
+        # GenBI's parts are left out: their own policies say exactly who talks to them (genbi_network.py).
         "allow-same-namespace": net.NetworkPolicySpecArgs(
-            pod_selector=every_pod, policy_types=["Ingress", "Egress"],
-            ingress=[net.NetworkPolicyIngressRuleArgs(from_=[same_namespace])],
-            egress=[net.NetworkPolicyEgressRuleArgs(to=[same_namespace])]),
+            pod_selector=not_genbi, policy_types=["Ingress", "Egress"],
+            ingress=[net.NetworkPolicyIngressRuleArgs(from_=[net.NetworkPolicyPeerArgs(pod_selector=not_genbi)])],
+            egress=[net.NetworkPolicyEgressRuleArgs(to=[net.NetworkPolicyPeerArgs(pod_selector=not_genbi)])]),
         # The Gateway's proxies reach pods from the proxy-only subnet (regional) or Google's
         # front ends (global); an in-cluster gateway would sit in the gateway namespace.
         "allow-from-gateway": net.NetworkPolicySpecArgs(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from config.capacity import check_capacity
-from config.checks import entry, environment, inference, tenants
+from config.checks import entry, environment, genbi, inference, tenants
 from config.model import PlatformSpec
 
 Check = Callable[[PlatformSpec], None]
@@ -30,6 +30,7 @@ CHECKS: list[Check] = [
     inference.shared_endpoints,
     tenants.tenants_on_stack,
     inference.gated_weights,
+    genbi.genbi,
     entry.entry,
     check_capacity,
 ]

@@ -15,11 +15,14 @@ INFERENCE_GATEWAY_CHANNELS = ("REGULAR", "RAPID")
 
 def entry(spec: PlatformSpec) -> None:
     settings, file = spec.env.entry, env_file(spec)
-    exposing = [t for t in spec.tenants if t.expose]
+    exposing = [t for t in spec.tenants if t.sites]
     if settings is None:
         if exposing:
-            raise ConfigError(tenant_file(exposing[0].name), "expose", f"stack {spec.stack} has no platform entry: "
-                              f"add an `entry` section to {file} (docs/entry.md) or expose nothing here")
+            tenant = exposing[0]
+            where = "expose" if tenant.expose else f"workloads.{tenant.workloads.index(tenant.genbi[0])}"
+            what = "expose nothing here" if tenant.expose else "GenBI's UI is served only through it"
+            raise ConfigError(tenant_file(tenant.name), where, f"stack {spec.stack} has no platform entry: "
+                              f"add an `entry` section to {file} (docs/entry.md); {what}")
         return
     zone = settings.dns.dns_name.rstrip(".")
     if not (settings.domain == zone or settings.domain.endswith("." + zone)):
