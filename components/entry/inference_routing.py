@@ -45,7 +45,9 @@ class InferenceRouting(pulumi.ComponentResource):
         release = k8s.helm.v3.Release(
             f"{name}-release", name=args.endpoint, chart=args.chart.reference, version=args.chart.version,
             repository_opts=None if args.chart.oci else k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
-            namespace=args.namespace, atomic=True, cleanup_on_fail=True, timeout=600, postrender=POSTRENDER,
+            # No wait: with leader election only the leader reports ready, and the chart's Recreate
+            # strategy makes Helm wait for every replica, so a waited install of two never finishes.
+            namespace=args.namespace, skip_await=True, atomic=False, timeout=600, postrender=POSTRENDER,
             values=pulumi.Output.from_input(args.registry).apply(lambda registry: epp_values(args, registry)),
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
         self.pool: pulumi.Output[str] = release.name

@@ -71,12 +71,14 @@ class PlatformServices(pulumi.ComponentResource):
 
         zone = settings.dns.zone
         certificates = []
+        # fixed names and immutable domains: a changed domain must delete before it recreates (409 otherwise)
+        replace_first = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(delete_before_replace=True))
         for site in args.sites:
             domain = settings.tenant_domain(site)
             authorization = gcp.certificatemanager.DnsAuthorization(
                 f"{name}-{site}-dns-authorization", name=naming.name(f"{site}-dns-auth"), project=naming.project,
                 location=region, type="PER_PROJECT_RECORD", domain=domain, labels=naming.labels("entry", site),
-                opts=child)
+                opts=replace_first)
             record = authorization.dns_resource_records[0]
             gcp.dns.RecordSet(
                 f"{name}-{site}-acme-challenge", project=naming.project, managed_zone=zone, name=record.name,
@@ -87,7 +89,7 @@ class PlatformServices(pulumi.ComponentResource):
                 description=f"Google-managed certificate for *.{domain}",
                 managed=gcp.certificatemanager.CertificateManagedArgs(
                     domains=[f"*.{domain}"], dns_authorizations=[authorization.id]),
-                opts=child)
+                opts=replace_first)
             certificates.append(certificate)
             gcp.dns.RecordSet(
                 f"{name}-{site}-hosts", project=naming.project, managed_zone=zone, name=f"*.{domain}.", type="A",

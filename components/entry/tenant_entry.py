@@ -25,6 +25,8 @@ meta = k8s.meta.v1
 IAP_SECRET = "ai-platform-iap"  # noqa: S105 (a Secret's name)
 IAP_ACCESSOR = "roles/iap.httpsResourceAccessor"
 INFERENCE_POOL = ("inference.networking.k8s.io", "InferencePool")
+# pulumi-kubernetes waits for GKE's `Attached` condition (gke-gateway-api apis/networking/v1/shared_types.go)
+WAIT_ATTACHED = {"pulumi.com/waitFor": "condition=Attached", "pulumi.com/timeoutSeconds": "900"}
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,9 @@ class TenantEntry(pulumi.ComponentResource):
         super().__init__("ai-platform:entry:TenantEntry", name, None, opts)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
-        def metadata(object_name: str) -> meta.ObjectMetaArgs:
-            return meta.ObjectMetaArgs(name=object_name, namespace=args.namespace, labels=args.labels)
+        def metadata(object_name: str, attached: bool = False) -> meta.ObjectMetaArgs:
+            return meta.ObjectMetaArgs(name=object_name, namespace=args.namespace, labels=args.labels,
+                                       annotations=WAIT_ATTACHED if attached else None)
 
         secret = k8s.core.v1.Secret(
             f"{name}-iap-secret", metadata=metadata(IAP_SECRET), type="Opaque",
@@ -88,24 +91,18 @@ class TenantEntry(pulumi.ComponentResource):
             backend = {"group": group, "kind": kind, "name": exposure.target}
             if not exposure.pool:
                 backend["port"] = exposure.port
-            k8s.apiextensions.CustomResource(
-                f"{name}-{exposure.name}-route", api_version="gateway.networking.k8s.io/v1", kind="HTTPRoute",
-                metadata=metadata(exposure.name),
-                spec=pulumi.Output.from_input(args.gateway_namespace).apply(lambda ns, e=exposure, b=backend: {
-                    "parentRefs": [{"name": args.gateway, "namespace": ns, "sectionName": "https"}],
-                    "hostnames": [e.hostname],
-                    "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [b]}]}),
-                opts=k8s_opts)
-            k8s.apiextensions.CustomResource(
+            # The policies first, and the route only once GKE reports them attached: a policy GKE
+            # ignored (an unsupported field, a missing target) must not leave a route without IAP.
+            health = k8s.apiextensions.CustomResource(
                 f"{name}-{exposure.name}-health-check", api_version="networking.gke.io/v1", kind="HealthCheckPolicy",
-                metadata=metadata(exposure.name),
+                metadata=metadata(exposure.name, attached=True),
                 spec={"targetRef": target, "default": {
                     "checkIntervalSec": 5, "timeoutSec": 5, "healthyThreshold": 1, "unhealthyThreshold": 2,
                     "config": health_check(exposure)}},
                 opts=k8s_opts)
-            k8s.apiextensions.CustomResource(
+            guard = k8s.apiextensions.CustomResource(
                 f"{name}-{exposure.name}-backend-policy", api_version="networking.gke.io/v1", kind="GCPBackendPolicy",
-                metadata=metadata(exposure.name),
+                metadata=metadata(exposure.name, attached=True),
                 spec=pulumi.Output.from_input(args.security_policy).apply(lambda policy, e=exposure, t=target: {
                     "targetRef": t,
                     "default": {
@@ -116,6 +113,14 @@ class TenantEntry(pulumi.ComponentResource):
                         "iap": {"enabled": True, "clientID": args.iap_client_id,
                                 "oauth2ClientSecret": {"name": IAP_SECRET}}}}),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[secret]))
+            k8s.apiextensions.CustomResource(
+                f"{name}-{exposure.name}-route", api_version="gateway.networking.k8s.io/v1", kind="HTTPRoute",
+                metadata=metadata(exposure.name),
+                spec=pulumi.Output.from_input(args.gateway_namespace).apply(lambda ns, e=exposure, b=backend: {
+                    "parentRefs": [{"name": args.gateway, "namespace": ns, "sectionName": "https"}],
+                    "hostnames": [e.hostname],
+                    "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [b]}]}),
+                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[health, guard]))
         condition = gcp.iap.WebIamMemberConditionArgs(
             title=f"{args.tenant}-hosts", description=f"Only https://*.{args.domain}",
             expression=f'request.host.endsWith(".{args.domain}")')
