@@ -209,7 +209,7 @@ if entry is not None:
     if exposing and iap_secret is None:
         pulumi.log.warn(f"IAP needs its OAuth client secret: `pulumi config set --secret ai-platform:"
                         f"{next(s.config_key for s in env.data.secrets.external if s.name == entry.iap.client_secret)}"
-                        " ...` (docs/entry.md); until then the gateway's backends refuse every request")
+                        " ...` (docs/entry.md); until then IAP still refuses requests without its token, and browser sign-in fails")
     if exposing and entry.iap.client_id.startswith("000000000000-"):
         pulumi.log.warn(f"entry.iap.client_id in config/environments/{spec.environment}.yaml is the placeholder: create the OAuth client "
                         "(docs/entry.md, before the first apply) and put its id there; IAP refuses every sign-in")

@@ -17,8 +17,14 @@ COMPONENTS = ("llm", "embedder", "engine", "document_store")
 PARTS: dict[str, tuple[float, float]] = {"ui": (0.5, 1.0), "proxy": (0.1, 0.25), "ai": (1.0, 2.0),
                                          "engine": (0.5, 2.0), "ibis": (0.5, 1.0), "qdrant": (0.5, 1.0)}
 PORTS = {"ui": 3000, "ai": 5555, "engine": 8080, "ibis": 8000, "qdrant": 6333}  # each image's own
-STATELESS = ("ui", "engine", "ibis")  # scaled by an HPA in prod; the AI service keeps task results in memory
+# Scaled by an HPA in prod. Only the ibis server holds no state: the UI tracks asking tasks and runs
+# its schedulers in process (wren-ui askingTaskTracker), the engine keeps DuckDB state, the AI
+# service task results, Qdrant is a single writer; a second replica of those answers wrongly.
+STATELESS = ("ibis",)
 HA_REPLICAS, MAX_REPLICAS = 2, 4
+# The LLM's context: WrenAI trims the schema to context_window_size, then adds its system prompt,
+# samples and instructions, and asks for max_tokens: the three must fit vLLM's --max-model-len.
+MAX_TOKENS, PROMPT_OVERHEAD, MIN_SCHEMA_TOKENS = 2048, 3000, 2048
 
 
 def replicas(part: str, prod: bool) -> tuple[int, int]:
@@ -35,6 +41,14 @@ def requests_at_max(prod: bool) -> tuple[float, float, int]:
         cpu, memory = cpu + c * count, memory + m * count
         pods += 0 if part == "proxy" else count
     return round(cpu, 2), memory, pods
+
+
+def context_budget(max_model_len: int) -> tuple[int, int]:
+    """(context_window_size, max_tokens) for WrenAI on an endpoint of ``max_model_len`` tokens."""
+    max_tokens = min(MAX_TOKENS, max_model_len // 4)
+    return max_model_len - max_tokens - PROMPT_OVERHEAD, max_tokens
+
+
 ENGINES = ("wren_ui", "wren_ibis", "wren_engine")
 
 
@@ -103,8 +117,8 @@ def ai_service_config(catalog: GenBiCatalog, llm: ModelEndpoint, embedder: Model
         {"type": "llm", "provider": "litellm_llm", "timeout": 300, "models": [{
             "alias": "default", "model": f"openai/{llm.model}", "api_base": llm.url,
             "api_key_name": "LLM_API_KEY",  # the variable's name: vLLM takes any key, litellm needs one
-            "context_window_size": llm.max_model_len,
-            "kwargs": {"max_tokens": min(4096, llm.max_model_len // 2), "n": 1, "seed": 0, "temperature": 0}}]},
+            "context_window_size": context_budget(llm.max_model_len)[0],
+            "kwargs": {"max_tokens": context_budget(llm.max_model_len)[1], "n": 1, "seed": 0, "temperature": 0}}]},
         {"type": "embedder", "provider": "litellm_embedder", "models": [{
             "alias": "default", "model": f"openai/{embedder.model}", "api_base": embedder.url,
             "api_key_name": "EMBEDDER_API_KEY", "timeout": 120}]},

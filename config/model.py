@@ -65,13 +65,18 @@ class PlatformSpec(Spec):
     def genbi_endpoints(self, tenant: TenantSpec, workload: GenBiWorkload) -> tuple[
             tuple[str, EndpointSpec] | None, tuple[str, EndpointSpec] | None]:
         """(namespace, endpoint) of the GenBI's LLM and embedder: named, or the tenant's own first, then
-        the first shared endpoint it uses, of the right kind (None where there is none)."""
+        the first shared endpoint it uses, of the right kind, an LLM with enough context before one
+        without (None where there is none)."""
         models = self.catalog.models.models
         own = [(tenant.name, w) for w in tenant.workloads if isinstance(w, InferenceWorkload)]
         shared = [(self.env.inference.namespace, e) for e in self.env.inference.endpoints if e.name in tenant.uses]
 
+        from config.genbi import MIN_SCHEMA_TOKENS, context_budget
+
         def find(name: str | None, kind: str):
             candidates = [(ns, e) for ns, e in own + shared if e.model in models and models[e.model].kind == kind]
+            if kind == "generation":  # one with room for WrenAI's prompts first (config/checks/genbi.py)
+                candidates.sort(key=lambda c: context_budget(c[1].max_model_len)[0] < MIN_SCHEMA_TOKENS)
             if name is None:
                 return candidates[0] if candidates else None
             named = [(ns, e) for ns, e in own + shared if e.name == name]

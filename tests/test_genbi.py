@@ -8,6 +8,7 @@ NetworkPolicy semantics in tests/isolation.py, on the fixture tree whose beta de
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlparse
 
 import pytest
@@ -125,6 +126,9 @@ def test_probes_resources_and_telemetry_off(run):
             spec = pod_spec(run, tenant, f"{w.name}-{part}")
             for container in spec["containers"]:
                 assert container["readinessProbe"] and container["livenessProbe"], (part, container["name"])
+                if part == "ai":  # waits for Qdrant and builds its pipelines before it listens
+                    startup = container["startupProbe"]
+                    assert startup["periodSeconds"] * startup["failureThreshold"] >= 180
                 assert {"cpu", "memory"} <= set(container["resources"]["requests"])
                 assert "memory" in container["resources"]["limits"]
             for sidecar in spec.get("initContainers", []):
@@ -159,16 +163,51 @@ def test_generated_secrets_come_from_secret_manager(run):
     through the add-on, readable by the tenant's own Google account only."""
     env_, project = run.spec.environment, run.spec.project
     for tenant, w in genbis(run):
-        spc = named(run, "SecretProviderClass", tenant, f"{w.name}-genbi")
-        for thing in ("encryption-password", "encryption-salt", "qdrant-api-key"):
+        classes = {"encryption-password": "ui", "encryption-salt": "ui", "qdrant-api-key": "qdrant"}
+        for thing, holder in classes.items():
             secret = f"projects/{project}/secrets/aip-{env_}-{tenant}-{w.name}-{thing}"
-            assert f"resourceName: {secret}/versions/latest" in spc["spec"]["parameters"]["secrets"]
+            for suffix in ("ui", "qdrant"):  # each class holds only its own
+                spc = named(run, "SecretProviderClass", tenant, f"{w.name}-genbi-{suffix}")
+                assert (f"resourceName: {secret}/versions/latest" in spc["spec"]["parameters"]["secrets"]) \
+                    == (suffix == holder), (thing, suffix)
             readers = {r.inputs["member"] for r in run.by_type("gcp:secretmanager/secretIamMember:SecretIamMember")
                        if r.inputs["secretId"] == f"aip-{env_}-{tenant}-{w.name}-{thing}"}
             assert readers == {f"serviceAccount:aip-{env_}-{tenant}@{project}.iam.gserviceaccount.com"}
-        for part in ("ui", "ai", "qdrant"):
-            volumes = {v["name"]: v for v in pod_spec(run, tenant, f"{w.name}-{part}")["volumes"]}
-            assert volumes["genbi-secrets"]["csi"]["volumeAttributes"]["secretProviderClass"] == f"{w.name}-genbi"
+        mounted = {part: {v["csi"]["volumeAttributes"]["secretProviderClass"]
+                          for v in pod_spec(run, tenant, f"{w.name}-{part}")["volumes"] if "csi" in v} for part in PARTS}
+        assert mounted == {"ui": {f"{w.name}-genbi-ui", "database"}, "ai": {f"{w.name}-genbi-qdrant"},
+                           "qdrant": {f"{w.name}-genbi-qdrant"}, "engine": set(), "ibis": set()}
+
+
+def test_the_query_parts_have_no_google_identity(run):
+    """The engine and the ibis server run users' SQL against users' connection details: their service
+    account maps to no Google account, and nothing grants it anything."""
+    for tenant, w in genbis(run):
+        for part in ("engine", "ibis"):
+            account = pod_spec(run, tenant, f"{w.name}-{part}")["serviceAccountName"]
+            ksa = named(run, "ServiceAccount", tenant, account)
+            assert "iam.gke.io/gcp-service-account" not in (ksa["metadata"].get("annotations") or {})
+            assert not [r for r in run.records if f"/sa/{account}" in str(r.inputs.get("member", ""))
+                        or f"[{tenant}/{account}]" in str(r.inputs.get("member", ""))]
+
+
+def test_the_engine_heap_is_given_as_the_entrypoint_expects(run):
+    """wren-engine's entrypoint prefixes -Xmx/-Xms itself: a value that carries them stops the JVM."""
+    for tenant, w in genbis(run):
+        variables = env(pod_spec(run, tenant, f"{w.name}-engine")["containers"][0])
+        for name in ("MAX_HEAP_SIZE", "MIN_HEAP_SIZE"):
+            assert re.fullmatch(r"\d+[mg]", variables[name]), (name, variables[name])
+
+
+def test_prompts_fit_the_llms_context(run):
+    """WrenAI's schema budget + its prompt overhead + the answer fit the served --max-model-len."""
+    from config.genbi import PROMPT_OVERHEAD
+
+    for tenant, w in genbis(run):
+        (llm,) = [d for d in ai_config(run, tenant, w) if d.get("type") == "llm"]
+        (model,) = llm["models"]
+        served = int(arg(served_by(run, model["api_base"]), "--max-model-len"))
+        assert model["context_window_size"] + PROMPT_OVERHEAD + model["kwargs"]["max_tokens"] <= served
 
 
 def test_qdrant_keeps_its_collections_on_an_encrypted_volume(run):
@@ -181,6 +220,7 @@ def test_qdrant_keeps_its_collections_on_an_encrypted_volume(run):
         assert qdrant["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
         mounts = {m["name"]: m["mountPath"] for m in qdrant["template"]["spec"]["containers"][0]["volumeMounts"]}
         assert mounts["storage"] == "/qdrant/storage"
+        assert "app.kubernetes.io/version" not in claim["metadata"]["labels"], "claim templates are immutable"
 
 
 def test_stateless_parts_are_highly_available_in_prod_only(run):
@@ -188,6 +228,7 @@ def test_stateless_parts_are_highly_available_in_prod_only(run):
     for tenant, w in genbis(run):
         hpas = {h["spec"]["scaleTargetRef"]["name"]: h["spec"] for h in objects(run, "HorizontalPodAutoscaler", tenant)}
         budgets = {b["metadata"]["name"] for b in objects(run, "PodDisruptionBudget", tenant)}
+        assert STATELESS == ("ibis",), "the UI, engine, AI service and Qdrant hold state in process"
         for part in ("ui", "ai", "engine", "ibis"):
             deployment = named(run, "Deployment", tenant, f"{w.name}-{part}")
             if prod and part in STATELESS:
@@ -303,6 +344,14 @@ def test_an_embedder_the_tenant_may_not_use(config_tree):
     edit_yaml(config_tree / "config/tenants/beta.yaml", lambda d: d["workloads"][0].update(embedder="embedd"))
     assert load_error(config_tree).startswith(
         "config/tenants/beta.yaml: workloads[0].embedder: 'embedd' is no endpoint this tenant may use in stack prod")
+
+
+def test_an_llm_with_too_short_a_context(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: next(
+        e for e in d["inference"]["endpoints"] if e["name"] == "sql").update(max_model_len=4096))
+    assert load_error(config_tree) == (
+        "config/tenants/beta.yaml: workloads[0].llm: 'sql' serves 4096 tokens of context: WrenAI needs room for its "
+        "prompt, the schema and the answer; give that endpoint max_model_len 7096 or more (16384 recommended)")
 
 
 def test_a_data_source_named_by_hostname(config_tree):

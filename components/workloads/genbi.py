@@ -7,9 +7,12 @@ database through a Cloud SQL Auth Proxy native sidecar (ADR 0005); its encryptio
 salt, and Qdrant's API key, are generated into Secret Manager and mounted through the Secret
 Manager add-on, read into the environment by a shell wrapper (the images take them only as
 variables). The AI service's configuration is generated from the tenant's endpoints
-(config/genbi.py). Telemetry is off everywhere. In prod the stateless parts (UI, engine, ibis)
-run two to four replicas with a disruption budget; the AI service keeps task results in
-memory, so it stays at one. Network policies: components/workloads/genbi_network.py.
+(config/genbi.py). Telemetry is off everywhere. In prod the ibis server, the one part without
+state, runs two to four replicas with a disruption budget; the UI (in-process task trackers and
+schedulers), the engine (DuckDB state), the AI service (task results) and Qdrant run one.
+Each part mounts only the secrets it reads; the engine and the ibis server, which run
+user-supplied SQL, have an identity with no Google account. Network policies:
+components/workloads/genbi_network.py.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ UID, QDRANT_UID = 10001, 1000  # the Qdrant image's own user owns /qdrant
 SECRETS_DRIVER = "secrets-store-gke.csi.k8s.io"
 SECRETS_DIR, DB_DIR, CONFIG_DIR = "/var/run/secrets/genbi", "/var/run/secrets/database", "/etc/wren-ai"
 PROXY_PORT, PROXY_HEALTH = 5432, 9090
-GRACE_SECONDS = 30  # requests in flight finish; the gateway drains the UI as long
+TIKTOKEN_CACHE = "/app/.venv/lib/python3.12/site-packages/litellm/litellm_core_utils/tokenizers"
+GRACE_SECONDS = 30
+QUERY_PARTS = ("engine", "ibis")  # reach the tenant's data sources, not Google  # requests in flight finish; the gateway drains the UI as long
 CHECKOV_SKIPS = {
     "checkov.io/skip1": "CKV_K8S_11=CPU limits throttle request handling; CPU is requested and quota-capped",
     "checkov.io/skip2": "CKV_K8S_43=images are pinned by tag in config/catalog/versions.yaml and admitted by "
@@ -82,8 +87,17 @@ class GenBi(pulumi.ComponentResource):
             grant_access(f"{name}-{thing}-reader", project=secret.project, secret_id=secret.secret_id,
                          member=args.google_member, parent=self)
             secrets[thing] = secret.id
-        spc = secret_provider_class(f"{name}-spc", name=f"{w}-genbi", namespace=args.namespace, files=secrets,
-                                    labels_=args.labels, opts=self.k8s_opts)
+        # each part mounts only what it reads: the UI its encryption pair, the AI service and Qdrant the key
+        ui_spc = secret_provider_class(
+            f"{name}-spc", name=f"{w}-genbi-ui", namespace=args.namespace, labels_=args.labels, opts=self.k8s_opts,
+            files={k: v for k, v in secrets.items() if k.startswith("encryption-")})
+        key_spc = secret_provider_class(
+            f"{name}-qdrant-spc", name=f"{w}-genbi-qdrant", namespace=args.namespace, labels_=args.labels,
+            opts=self.k8s_opts, files={"qdrant-api-key": secrets["qdrant-api-key"]})
+        # The engine and the ibis server run the SQL and connection details users give them: an identity
+        # of their own with no Google account behind it (no Workload Identity annotation, no grant).
+        k8s.core.v1.ServiceAccount(f"{name}-query-ksa", metadata=self.meta(f"{w}-query"),
+                                   automount_service_account_token=False, opts=self.k8s_opts)
         config = core.ConfigMap(f"{name}-ai-config", metadata=self.meta(f"{w}-ai-config"),
                                 data={"config.yaml": args.ai_config}, opts=self.k8s_opts)
         for part in PORTS:
@@ -91,7 +105,7 @@ class GenBi(pulumi.ComponentResource):
                 type="ClusterIP", selector=part_selector(w, part),
                 ports=[core.ServicePortArgs(name="http", port=PORTS[part], target_port="http", protocol="TCP")]),
                 opts=self.k8s_opts)
-        after = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[spc, config])
+        after = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[ui_spc, key_spc, config])
         self.deployment("ui", self.ui_pod(), after)
         self.deployment("ai", self.ai_pod(), after)
         self.deployment("engine", self.engine_pod(), after)
@@ -150,6 +164,7 @@ class GenBi(pulumi.ComponentResource):
 
     def pod(self, part: str, containers: list[core.ContainerArgs], volumes: list[core.VolumeArgs], *,
             uid: int = UID, init: list[core.ContainerArgs] | None = None) -> core.PodSpecArgs:
+        w = self.args.workload
         from components.platform.node_pools import POOL_LABEL
 
         return core.PodSpecArgs(
@@ -158,7 +173,7 @@ class GenBi(pulumi.ComponentResource):
                 max_skew=1, topology_key=key, when_unsatisfiable="ScheduleAnyway",
                 label_selector=meta.LabelSelectorArgs(match_labels=part_selector(self.args.workload, part)))
                 for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")],
-            service_account_name=self.args.workload, automount_service_account_token=False,
+            service_account_name=f"{w}-query" if part in QUERY_PARTS else w, automount_service_account_token=False,
             enable_service_links=False, init_containers=init, containers=containers, volumes=volumes,
             termination_grace_period_seconds=GRACE_SECONDS,
             security_context=core.PodSecurityContextArgs(
@@ -167,7 +182,7 @@ class GenBi(pulumi.ComponentResource):
 
     def container(self, part: str, image: str, *, command: list[str] | None = None, env: dict[str, str],
                   mounts: list[tuple[str, str, bool]], ready: core.ProbeArgs, live: core.ProbeArgs,
-                  name: str | None = None) -> core.ContainerArgs:
+                  start: core.ProbeArgs | None = None, name: str | None = None) -> core.ContainerArgs:
         cpu, memory = PARTS[part]
         port = PORTS.get(part)
         return core.ContainerArgs(
@@ -178,7 +193,7 @@ class GenBi(pulumi.ComponentResource):
                                                     limits={"memory": f"{int(memory * 2048)}Mi"}),
             security_context=core.SecurityContextArgs(allow_privilege_escalation=False, read_only_root_filesystem=True,
                                                       run_as_non_root=True, capabilities=core.CapabilitiesArgs(drop=["ALL"])),
-            readiness_probe=ready, liveness_probe=live,
+            readiness_probe=ready, liveness_probe=live, startup_probe=start,
             volume_mounts=[core.VolumeMountArgs(name=n, mount_path=p, read_only=ro) for n, p, ro in mounts])
 
     @staticmethod
@@ -218,7 +233,7 @@ class GenBi(pulumi.ComponentResource):
             "GENERATION_MODEL": self.args.generation_model, "TELEMETRY_ENABLED": "false",
             "NEXT_TELEMETRY_DISABLED": "1", "HOME": "/tmp"},  # noqa: S108 (an emptyDir)
             mounts=[("next-cache", "/app/.next/cache", False), ("tmp", "/tmp", False),  # noqa: S108
-                    ("genbi-secrets", SECRETS_DIR, True), ("database", DB_DIR, True)],
+                    ("ui-secrets", SECRETS_DIR, True), ("database", DB_DIR, True)],
             ready=self.tcp(5), live=self.tcp(15))
         proxy = core.ContainerArgs(
             name="cloud-sql-proxy", image=self.args.images["proxy"], image_pull_policy="IfNotPresent",
@@ -236,7 +251,7 @@ class GenBi(pulumi.ComponentResource):
             security_context=core.SecurityContextArgs(allow_privilege_escalation=False, read_only_root_filesystem=True,
                                                       run_as_non_root=True, capabilities=core.CapabilitiesArgs(drop=["ALL"])))
         return self.pod("ui", [ui], [self.empty("next-cache", "2Gi"), self.empty("tmp"),
-                               self.secret_volume("genbi-secrets", f"{self.args.workload}-genbi"),
+                               self.secret_volume("ui-secrets", f"{self.args.workload}-genbi-ui"),
                                self.secret_volume("database", "database")], init=[proxy])
 
     def ai_pod(self) -> core.PodSpecArgs:
@@ -246,13 +261,19 @@ class GenBi(pulumi.ComponentResource):
             "CONFIG_PATH": f"{CONFIG_DIR}/config.yaml", "LLM_API_KEY": "unused", "EMBEDDER_API_KEY": "unused",
             "HAYSTACK_TELEMETRY_ENABLED": "false", "HAMILTON_TELEMETRY_ENABLED": "false",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True", "PYTHONDONTWRITEBYTECODE": "1",
+            # tiktoken's cl100k_base from litellm's bundled copy: the pipelines load it at start and
+            # the internet is out of reach (the image's venv is /app/.venv, Python 3.12)
+            "TIKTOKEN_CACHE_DIR": TIKTOKEN_CACHE,
             "HOME": "/tmp"},  # noqa: S108 (an emptyDir)
             mounts=[("tmp", "/tmp", False), ("config", CONFIG_DIR, True),  # noqa: S108
-                    ("genbi-secrets", SECRETS_DIR, True)],
-            ready=self.http("/health", 5), live=self.http("/health", 15))
+                    ("qdrant-key", SECRETS_DIR, True)],
+            # it waits up to 60 s for Qdrant and builds every pipeline before it listens
+            ready=self.http("/health", 5), live=self.http("/health", 15),
+            start=core.ProbeArgs(http_get=core.HTTPGetActionArgs(path="/health", port="http"), period_seconds=5,
+                                 timeout_seconds=5, failure_threshold=48))
         return self.pod("ai", [ai], [self.empty("tmp"), core.VolumeArgs(
             name="config", config_map=core.ConfigMapVolumeSourceArgs(name=f"{self.args.workload}-ai-config")),
-            self.secret_volume("genbi-secrets", f"{self.args.workload}-genbi")])
+            self.secret_volume("qdrant-key", f"{self.args.workload}-genbi-qdrant")])
 
     def engine_pod(self) -> core.PodSpecArgs:
         """The engine; its bootstrap init container writes the starting config into the shared volume."""
@@ -264,7 +285,7 @@ class GenBi(pulumi.ComponentResource):
             security_context=core.SecurityContextArgs(allow_privilege_escalation=False, read_only_root_filesystem=True,
                                                       run_as_non_root=True, capabilities=core.CapabilitiesArgs(drop=["ALL"])),
             volume_mounts=[core.VolumeMountArgs(name="etc", mount_path="/app/data")])
-        engine = self.container("engine", "engine", env={"MAX_HEAP_SIZE": "-Xmx1g", "MIN_HEAP_SIZE": "-Xms256m"},
+        engine = self.container("engine", "engine", env={"MAX_HEAP_SIZE": "1g", "MIN_HEAP_SIZE": "256m"},  # entrypoint adds -Xmx/-Xms
                                 mounts=[("etc", "/usr/src/app/etc", False), ("tmp", "/tmp", False)],  # noqa: S108
                                 ready=self.http("/v2/health", 10), live=self.tcp(20))
         return self.pod("engine", [engine], [self.empty("etc"), self.empty("tmp", "2Gi")], init=[bootstrap])
@@ -284,10 +305,10 @@ class GenBi(pulumi.ComponentResource):
             "QDRANT__TELEMETRY_DISABLED": "true", "QDRANT_INIT_FILE_PATH": "/qdrant/init/.qdrant-initialized"},
             mounts=[("storage", "/qdrant/storage", False), ("snapshots", "/qdrant/snapshots", False),
                     ("init", "/qdrant/init", False), ("tmp", "/tmp", False),  # noqa: S108
-                    ("genbi-secrets", SECRETS_DIR, True)],
+                    ("qdrant-key", SECRETS_DIR, True)],
             ready=self.http("/readyz", 5), live=self.http("/livez", 15))
         pod = self.pod("qdrant", [qdrant], [self.empty("snapshots", "5Gi"), self.empty("init", "10Mi"), self.empty("tmp"),
-                                  self.secret_volume("genbi-secrets", f"{w}-genbi")], uid=QDRANT_UID)
+                                  self.secret_volume("qdrant-key", f"{w}-genbi-qdrant")], uid=QDRANT_UID)
         apps.StatefulSet(
             f"{self.name}-qdrant", metadata=self.meta(f"{w}-qdrant", annotations={
                 **CHECKOV_SKIPS, "checkov.io/skip4": "CKV_K8S_40=UID 1000 is the Qdrant image's own user, "
@@ -301,7 +322,9 @@ class GenBi(pulumi.ComponentResource):
                 persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
                     when_deleted="Retain", when_scaled="Retain"),
                 volume_claim_templates=[core.PersistentVolumeClaimArgs(
-                    metadata=meta.ObjectMetaArgs(name="storage", labels=self.pod_labels("qdrant")),
+                    # stable labels only: a claim template cannot change on an existing StatefulSet
+                    metadata=meta.ObjectMetaArgs(name="storage", labels={
+                        k: v for k, v in self.pod_labels("qdrant").items() if k != "app.kubernetes.io/version"}),
                     spec=core.PersistentVolumeClaimSpecArgs(
                         access_modes=["ReadWriteOnce"], storage_class_name=self.args.storage_class,
                         resources=core.VolumeResourceRequirementsArgs(

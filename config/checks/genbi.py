@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config.checks.common import fail, tenant_file
 from config.errors import ConfigError
+from config.genbi import MAX_TOKENS, MIN_SCHEMA_TOKENS, PROMPT_OVERHEAD, context_budget
 from config.model import PlatformSpec
 from config.tenancy import GenBiWorkload
 
@@ -32,6 +33,11 @@ def genbi(spec: PlatformSpec) -> None:
                     raise fail(tenant_file(tenant.name), ("workloads", i, field), named,
                                f"is no endpoint this tenant may use {available}")
                 model = models[found[1].model]
+                if kind == "generation" and context_budget(found[1].max_model_len)[0] < MIN_SCHEMA_TOKENS:
+                    raise fail(tenant_file(tenant.name), ("workloads", i, field), named or found[1].name,
+                               f"serves {found[1].max_model_len} tokens of context: WrenAI needs room for its "
+                               f"prompt, the schema and the answer; give that endpoint max_model_len "
+                               f"{MIN_SCHEMA_TOKENS + PROMPT_OVERHEAD + MAX_TOKENS} or more (16384 recommended)")
                 if model.kind != kind:
                     raise fail(tenant_file(tenant.name), ("workloads", i, field), named,
                                f"serves {found[1].model}, {ARTICLE[model.kind]} {model.kind} model: GenBI needs "
