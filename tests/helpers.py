@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 import config
+from review.bundle import manifests
 from review.harness import Record, StackRun, run_program
 
 
@@ -25,3 +28,23 @@ def key_name(run: StackRun, purpose: str) -> str:
     (ring,) = [r for r in run.records if r.type == "gcp:kms/keyRing:KeyRing" and r.inputs["location"] == run.spec.region]
     return (f"projects/{run.spec.project}/locations/{run.spec.region}/keyRings/{ring.inputs['name']}"
             f"/cryptoKeys/{purpose}")
+
+
+def objects(run: StackRun, kind: str, namespace: str | None = None) -> list[dict]:
+    """The rendered Kubernetes objects of ``kind`` (in ``namespace``)."""
+    return [m for m in manifests(run) if m["kind"] == kind
+            and (namespace is None or m["metadata"].get("namespace") == namespace)]
+
+
+def named(run: StackRun, kind: str, namespace: str, name: str) -> dict:
+    (found,) = [m for m in objects(run, kind, namespace) if m["metadata"]["name"] == name]
+    return found
+
+
+def load_error(root, stack: str = "prod") -> str:
+    """The loader's message for a broken tree: one line, or the test fails."""
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(stack, config.stack_config_from_file(stack, root), root)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message

@@ -9,22 +9,17 @@ from __future__ import annotations
 import pytest
 import yaml
 
-import config
 from components.entry.postrender import POD_LABELS, render
 from components.tenancy.admission import EXPOSE_LABEL, ROUTER_LABEL
-from review.bundle import manifests
 from tests.admission import Request, denials
 from tests.conftest import edit_yaml
 from tests.graph import Graph
+from tests.helpers import load_error, objects
 from tests.isolation import cilium_denies_egress
 from tests.pod_security import violations
 
 TENANT_ADMIN = "alpha-admins@example.com"
 
-
-def objects(run, kind, namespace=None):
-    return [m for m in manifests(run) if m["kind"] == kind
-            and (namespace is None or m["metadata"].get("namespace") == namespace)]
 
 
 def tenant_routes(run):
@@ -265,13 +260,6 @@ def test_routers_reach_the_api_server_and_nothing_else_new(fixture_run):
 
 
 # --- mistakes: one line each ------------------------------------------------------------------
-
-def load_error(root, stack="prod") -> str:
-    with pytest.raises(config.ConfigError) as caught:
-        config.load(stack, config.stack_config_from_file(stack, root), root)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 def test_a_hostname_outside_the_zone(config_tree):

@@ -14,10 +14,9 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-import config
 from config.genbi import PORTS, STATELESS
-from review.bundle import manifests
 from tests.conftest import edit_yaml
+from tests.helpers import load_error, named, objects
 from tests.isolation import network_policies_allow
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
@@ -29,14 +28,6 @@ CORE_PIPELINES = {"db_schema_indexing", "historical_question_indexing", "table_d
                   "sql_answer", "intent_classification", "sql_pairs_indexing", "instructions_indexing"}
 
 
-def objects(run, kind, namespace=None):
-    return [m for m in manifests(run) if m["kind"] == kind
-            and (namespace is None or m["metadata"].get("namespace") == namespace)]
-
-
-def named(run, kind, namespace, name):
-    (found,) = [m for m in objects(run, kind, namespace) if m["metadata"]["name"] == name]
-    return found
 
 
 def genbis(run):
@@ -310,13 +301,6 @@ def test_engine_and_ibis_reach_only_the_declared_data_sources(prod):
 
 # --- bad input: one line each ---------------------------------------------------------------------
 
-
-def load_error(root, stack="prod") -> str:
-    with pytest.raises(config.ConfigError) as caught:
-        config.load(stack, config.stack_config_from_file(stack, root), root)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 def test_genbi_without_an_embedding_endpoint(config_tree):

@@ -13,19 +13,12 @@ import pytest
 from review.bundle import manifests
 from tests.admission import Request, denials
 from tests.graph import Graph
+from tests.helpers import named, objects
 from tests.pod_security import pod_spec_of, violations
 
 ENDPOINT = "ai-platform:inference:InferenceEndpoint"
 
 
-def objects(run, kind, namespace=None):
-    return [m for m in manifests(run) if m["kind"] == kind
-            and (namespace is None or m["metadata"].get("namespace") == namespace)]
-
-
-def named(run, kind, namespace, name):
-    (found,) = [m for m in objects(run, kind, namespace) if m["metadata"]["name"] == name]
-    return found
 
 
 def container(deployment, name="vllm"):

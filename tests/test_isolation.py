@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from review.bundle import manifests
 from tests.admission import Request, denials
+from tests.helpers import objects
 from tests.isolation import cilium_denies_egress, limit_range_admits, quota_refuses, rbac_allows
 
 DEPLOYER = "platform-deployer@fixture-ai-prod.iam.gserviceaccount.com"
 TENANT_ADMIN = "gamma-admins@example.com"
 
-
-def objects(run, kind, namespace=None):
-    return [m for m in manifests(run) if m["kind"] == kind
-            and (namespace is None or m["metadata"].get("namespace") == namespace)]
 
 
 def policy(run, name):

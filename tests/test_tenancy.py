@@ -5,15 +5,11 @@ from __future__ import annotations
 import ipaddress
 
 from components.tenancy.tenant_network import NAMESPACE_NAME
-from review.bundle import manifests
+from tests.helpers import objects
 
 PLATFORM_NAMESPACES = {"kube-system", "gateway-system", "gmp-system", "monitoring", "inference"}
 
 
-
-def objects(run, kind, namespace=None):
-    return [m for m in manifests(run) if m["kind"] == kind
-            and (namespace is None or m["metadata"].get("namespace") == namespace)]
 
 
 def test_a_namespace_for_each_tenant_hosted_by_the_stack(run):
