@@ -43,6 +43,7 @@ from config.endpoints import endpoint_plan
 from config.genbi import GENBI_IMAGES, ai_service_config, genbi_services, model_endpoint
 from config.genbi import PORTS as GENBI_PORTS
 from config.google import kube_dns_ip
+from config.naming import sql_name
 
 try:
     spec = config.load_from_pulumi()
@@ -51,6 +52,7 @@ except config.ConfigError as error:
     raise SystemExit(2) from None
 
 env, naming, protect = spec.env, spec.naming, spec.env.protect
+tenant_pool = env.tenant_pool.name if env.tenant_pool else None  # tenants' CPU workloads and the loaders
 number = project_number(spec.project)
 
 apis = ProjectServices("apis", ProjectServicesArgs(project=spec.project, apis=spec.catalog.apis.enabled))
@@ -151,7 +153,7 @@ ModelWeights("models", ModelWeightsArgs(
     token_secret=secrets.paths.get("hf-token"), labels={"app.kubernetes.io/managed-by": "pulumi",
                                                       "app.kubernetes.io/part-of": "ai-platform",
                                                       "app.kubernetes.io/component": "model-loader"},
-    node_pool=next((p.name for p in env.cpu_pools if p.serves_tenants), None), provider=cluster.provider),
+    node_pool=tenant_pool, provider=cluster.provider),
     opts=pulumi.ResourceOptions(depends_on=[apis, secrets, shared]))  # the token's reader grant, the namespace
 endpoints, plans = {}, {}
 for namespace, endpoint, sla in spec.inference_endpoints():
@@ -181,8 +183,8 @@ for t in spec.tenants:
         genbi = GenBi(f"genbi-{t.name}-{w.name}", GenBiArgs(
             tenant=t.name, workload=w.name, namespace=tenants[t.name].namespace,
             google_member=tenants[t.name].google_member, store=secret_store,
-            database=GenBiDatabase(connection_name=database.connection_name, name=t.name.replace("-", "_"),
-                                   user=t.name.replace("-", "_")),
+            database=GenBiDatabase(connection_name=database.connection_name, name=sql_name(t.name),
+                                   user=sql_name(t.name)),
             images={part: image_ref(images.prefixes, versions.images[key]) for part, key in GENBI_IMAGES.items()},
             ai_config=ai_service_config(
                 spec.catalog.genbi, model_endpoint(llm_ns, llm), model_endpoint(embed_ns, embedder),
@@ -192,7 +194,7 @@ for t in spec.tenants:
                              if ns == t.name),
             data_sources=tuple(w.data_sources), prod=spec.environment == "prod", storage_gi=w.storage_gi,
             storage_class="balanced-cmek", labels=tenant_labels(t.name, "genbi"), provider=cluster.provider,
-            node_pool=next((p.name for p in env.cpu_pools if p.serves_tenants), None),
+            node_pool=tenant_pool,
             release=spec.catalog.genbi.release),
             opts=pulumi.ResourceOptions(depends_on=[apis, tenants[t.name], guardrails]))
         genbis.setdefault(t.name, []).append((w.name, genbi))

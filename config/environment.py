@@ -166,6 +166,11 @@ class EnvironmentSpec(Spec):
         return zones
 
     @property
+    def tenant_pool(self) -> CpuPoolSpec | None:
+        """The first CPU pool that serves tenants: where their CPU workloads and the loaders run."""
+        return next((p for p in self.cpu_pools if p.serves_tenants), None)
+
+    @property
     def regional(self) -> bool:
         """One zone: a zonal cluster; several: a regional (HA) control plane over them."""
         return len(self.zones) > 1

@@ -32,12 +32,12 @@ def replicas(part: str, prod: bool) -> tuple[int, int]:
     return (HA_REPLICAS, MAX_REPLICAS) if prod and part in STATELESS else (1, 1)
 
 
-def requests_at_max(prod: bool) -> tuple[float, float, int]:
-    """CPU, memory GiB and pods of one GenBI at maximum scale (the UI's proxy scales with it)."""
+def total_requests(prod: bool, at_max: bool = True) -> tuple[float, float, int]:
+    """CPU, memory GiB and pods of one GenBI at maximum (or minimum) scale; the UI's proxy scales with it."""
     cpu = memory = 0.0
     pods = 0
     for part, (c, m) in PARTS.items():
-        count = replicas("ui" if part == "proxy" else part, prod)[1]
+        count = replicas("ui" if part == "proxy" else part, prod)[1 if at_max else 0]
         cpu, memory = cpu + c * count, memory + m * count
         pods += 0 if part == "proxy" else count
     return round(cpu, 2), memory, pods
@@ -113,12 +113,13 @@ def ai_service_config(catalog: GenBiCatalog, llm: ModelEndpoint, embedder: Model
                       services: GenBiServices) -> str:
     """wren-ai-service's config.yaml: the tenant's LLM through litellm as ``openai/<served name>``, its
     embedder with the catalog's dimension, the three engines, Qdrant, every pipeline, index kept."""
+    context_window, max_tokens = context_budget(llm.max_model_len)
     documents: list[dict[str, Any]] = [
         {"type": "llm", "provider": "litellm_llm", "timeout": 300, "models": [{
             "alias": "default", "model": f"openai/{llm.model}", "api_base": llm.url,
             "api_key_name": "LLM_API_KEY",  # the variable's name: vLLM takes any key, litellm needs one
-            "context_window_size": context_budget(llm.max_model_len)[0],
-            "kwargs": {"max_tokens": context_budget(llm.max_model_len)[1], "n": 1, "seed": 0, "temperature": 0}}]},
+            "context_window_size": context_window,
+            "kwargs": {"max_tokens": max_tokens, "n": 1, "seed": 0, "temperature": 0}}]},
         {"type": "embedder", "provider": "litellm_embedder", "models": [{
             "alias": "default", "model": f"openai/{embedder.model}", "api_base": embedder.url,
             "api_key_name": "EMBEDDER_API_KEY", "timeout": 120}]},

@@ -10,6 +10,7 @@ from config.catalog import Catalog
 from config.cluster import GpuPoolSpec
 from config.data import ExternalSecret
 from config.environment import Environment, EnvironmentSpec
+from config.genbi import MIN_SCHEMA_TOKENS, context_budget, total_requests
 from config.naming import Naming
 from config.sizing import Sizing
 from config.tenancy import (
@@ -57,9 +58,7 @@ class PlatformSpec(Spec):
                     else self.genbi_needs(w) for w in tenant.workloads), Needs())
 
     def genbi_needs(self, workload: GenBiWorkload) -> Needs:
-        from config.genbi import requests_at_max
-
-        cpu, memory, pods = requests_at_max(self.environment == "prod")
+        cpu, memory, pods = total_requests(self.environment == "prod")
         return Needs(cpu, memory, workload.storage_gi, pods)
 
     def genbi_endpoints(self, tenant: TenantSpec, workload: GenBiWorkload) -> tuple[
@@ -70,8 +69,6 @@ class PlatformSpec(Spec):
         models = self.catalog.models.models
         own = [(tenant.name, w) for w in tenant.workloads if isinstance(w, InferenceWorkload)]
         shared = [(self.env.inference.namespace, e) for e in self.env.inference.endpoints if e.name in tenant.uses]
-
-        from config.genbi import MIN_SCHEMA_TOKENS, context_budget
 
         def find(name: str | None, kind: str):
             candidates = [(ns, e) for ns, e in own + shared if e.model in models and models[e.model].kind == kind]

@@ -77,3 +77,8 @@ def _checked(name: str, kind: str) -> str:
     if not (low <= len(name) <= high) or not _NAME.match(name):
         raise InvalidNameError(name, kind)
     return name
+
+
+def sql_name(owner: str) -> str:
+    """A DNS-label owner (a tenant) as a PostgreSQL database and role name: ``-`` is not allowed there."""
+    return owner.replace("-", "_")

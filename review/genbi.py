@@ -3,7 +3,8 @@ it is reached and what it costs."""
 
 from __future__ import annotations
 
-from config.genbi import PARTS, replicas
+from config.genbi import total_requests
+from config.naming import sql_name
 from review.harness import StackRun
 
 
@@ -12,10 +13,7 @@ def monthly_share(run: StackRun, pool_machine: str, prod: bool) -> float:
     the larger of its CPU and memory shares of the shape (the pool's cost, not added to it)."""
     spec = run.spec
     vcpus, memory = spec.machine_shapes[pool_machine]
-    cpu = mem = 0.0
-    for part, (c, m) in PARTS.items():
-        count = replicas("ui" if part == "proxy" else part, prod)[0]
-        cpu, mem = cpu + c * count, mem + m * count
+    cpu, mem, _ = total_requests(prod, at_max=False)
     prices = spec.catalog.prices
     hourly = prices.regions[spec.region].machines[pool_machine].on_demand
     return max(cpu / vcpus, mem / memory) * hourly * prices.hours_per_month
@@ -24,7 +22,7 @@ def monthly_share(run: StackRun, pool_machine: str, prod: bool) -> float:
 def genbi_section(run: StackRun, table, money) -> str:
     spec = run.spec
     rows = []
-    pool = next((p for p in spec.env.cpu_pools if p.serves_tenants), spec.env.cpu_pools[0])
+    pool = spec.env.tenant_pool or spec.env.cpu_pools[0]
     prices = spec.catalog.prices.regions[spec.region]
     instance = next(r.inputs["name"] for r in run.by_type("gcp:sql/databaseInstance:DatabaseInstance"))
     models = spec.catalog.models.models
@@ -37,7 +35,7 @@ def genbi_section(run: StackRun, table, money) -> str:
             rows.append([
                 f"`{tenant.name}/{w.name}`", f"`{llm_ns}/{llm.name}`: {llm.model}",
                 f"`{embed_ns}/{embedder.name}`: {embedder.model} ({models[embedder.model].embedding_dim} dims)",
-                f"`{instance}` / `{tenant.name.replace('-', '_')}` (Auth Proxy)",
+                f"`{instance}` / `{sql_name(tenant.name)}` (Auth Proxy)",
                 f"{w.storage_gi} GiB `balanced-cmek`", url,
                 ", ".join(f"{d.name} {d.host}:{d.port}" for d in w.data_sources) or "none yet",
                 f"{money(compute)} of pool `{pool.name}` + {money(volume)} volume"])

@@ -17,7 +17,7 @@ import pulumi_gcp as gcp
 
 from components.data.secrets import SecretStore, generated_secret, grant_access
 from config.data import DatabaseSpec
-from config.naming import Naming
+from config.naming import Naming, sql_name
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def add_database(resource_name: str, *, instance: pulumi.Input[str], store: Secr
     dropped) wherever the store protects secrets.
     """
     project, protect = store.naming.project, store.protect
-    db_name = owner.replace("-", "_")
+    db_name = sql_name(owner)
     database = gcp.sql.Database(f"{resource_name}-db", name=db_name, instance=instance, project=project,
                                 deletion_policy="ABANDON" if protect else None,
                                 opts=pulumi.ResourceOptions(parent=parent, protect=protect))

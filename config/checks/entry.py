@@ -4,7 +4,7 @@ and what the Inference Gateway and IAP need is in place."""
 from __future__ import annotations
 
 from config.checks.common import env_file, fail, tenant_file
-from config.errors import ConfigError, did_you_mean
+from config.errors import ConfigError, did_you_mean, field_path
 from config.model import PlatformSpec
 from config.tenancy import InferenceWorkload
 
@@ -19,7 +19,7 @@ def entry(spec: PlatformSpec) -> None:
     if settings is None:
         if exposing:
             tenant = exposing[0]
-            where = "expose" if tenant.expose else f"workloads.{tenant.workloads.index(tenant.genbi[0])}"
+            where = "expose" if tenant.expose else field_path(("workloads", tenant.workloads.index(tenant.genbi[0])))
             what = "expose nothing here" if tenant.expose else "GenBI's UI is served only through it"
             raise ConfigError(tenant_file(tenant.name), where, f"stack {spec.stack} has no platform entry: "
                               f"add an `entry` section to {file} (docs/entry.md); {what}")
