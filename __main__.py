@@ -12,6 +12,7 @@ import sys
 import pulumi
 
 import config
+from components.conventions import labels as k8s_labels
 from components.data.database import Database, DatabaseArgs
 from components.data.secrets import Secrets, SecretsArgs, SecretStore, SuppliedSecret
 from components.data.storage import NOT_FOR_TENANTS, TENANT_CLASSES, BucketPolicy, Storage, StorageArgs, StorageKeys
@@ -29,7 +30,6 @@ from components.platform.node_pools import NodeSettings
 from components.platform.project_services import ProjectServices, ProjectServicesArgs
 from components.tenancy.guardrails import TenantGuardrails, TenantGuardrailsArgs
 from components.tenancy.tenant import Billing, Tenant, TenantArgs
-from components.tenancy.tenant import k8s_labels as tenant_labels
 from components.tenancy.tenant_network import Endpoint, TenantNetworkArgs
 from components.workloads.autoscaling import Autoscaling, AutoscalingArgs
 from components.workloads.genbi import GenBi, GenBiArgs, GenBiDatabase
@@ -37,13 +37,14 @@ from components.workloads.inference import InferenceEndpoint, InferenceEndpointA
 from components.workloads.inference import selector as endpoint_selector
 from components.workloads.model_weights import ModelWeights, ModelWeightsArgs, WeightCopy
 from components.workloads.shared_inference import SharedInference, SharedInferenceArgs
-from config.coldstart import cold_start
-from config.endpoints import PORT as ENDPOINT_PORT
-from config.endpoints import endpoint_plan
-from config.genbi import GENBI_IMAGES, ai_service_config, genbi_services, model_endpoint
-from config.genbi import PORTS as GENBI_PORTS
 from config.google import kube_dns_ip
 from config.naming import sql_name
+from config.tenancy import ENDPOINT_PORT
+from plan import Plan
+from plan.coldstart import cold_start
+from plan.endpoints import endpoint_plan
+from plan.genbi import GENBI_IMAGES, ai_service_config, genbi_services, model_endpoint
+from plan.genbi import PORTS as GENBI_PORTS
 
 try:
     spec = config.load_from_pulumi()
@@ -51,6 +52,7 @@ except config.ConfigError as error:
     print(error, file=sys.stderr)
     raise SystemExit(2) from None
 
+plan = Plan.of(spec)
 env, naming, protect = spec.env, spec.naming, spec.env.protect
 tenant_pool = env.tenant_pool.name if env.tenant_pool else None  # tenants' CPU workloads and the loaders
 number = project_number(spec.project)
@@ -108,7 +110,7 @@ billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.pri
                   project_number=number) if env.tenancy.billing_account else None
 tenants = {
     t.name: Tenant(f"tenant-{t.name}", TenantArgs(
-        tenant=t, quota=spec.quota(t), naming=naming,
+        tenant=t, quota=plan.quota(t), naming=naming,
         network=TenantNetworkArgs(
             gateway_namespace=env.tenancy.gateway_namespace, proxy_only_range=env.network.proxy_only_range,
             database_range=env.network.private_service_access_range,
@@ -150,25 +152,21 @@ if any(c.gated for c in served.values()) and supplied.get("hf-token") is None:
 ModelWeights("models", ModelWeightsArgs(
     namespace=shared.namespace, copies=tuple(served[k] for k in sorted(served)),
     bucket=storage.bucket_names["models"], image=vllm, project_number=number, workload_pool=cluster.workload_pool,
-    token_secret=secrets.paths.get("hf-token"), labels={"app.kubernetes.io/managed-by": "pulumi",
-                                                      "app.kubernetes.io/part-of": "ai-platform",
-                                                      "app.kubernetes.io/component": "model-loader"},
+    token_secret=secrets.paths.get("hf-token"), labels=k8s_labels("model-loader"),
     node_pool=tenant_pool, provider=cluster.provider),
     opts=pulumi.ResourceOptions(depends_on=[apis, secrets, shared]))  # the token's reader grant, the namespace
 endpoints, plans = {}, {}
 for namespace, endpoint, sla in spec.inference_endpoints():
-    sizing = spec.sizing(endpoint, sla)
-    plan = endpoint_plan(spec, endpoint, sizing, inference.queue_target, cold_start(spec, endpoint, sizing).probe_budget)
+    sizing = plan.sizing(endpoint, sla)
+    serving = endpoint_plan(spec, endpoint, sizing, inference.queue_target, cold_start(spec, endpoint, sizing).probe_budget)
     tenant = tenants.get(namespace)
-    plans[f"{namespace}/{endpoint.name}"] = plan
+    plans[f"{namespace}/{endpoint.name}"] = serving
     exposed = tenant is not None and endpoint.name in spec.tenant(namespace).expose
     endpoints[f"{namespace}/{endpoint.name}"] = InferenceEndpoint(
         f"endpoint-{namespace}-{endpoint.name}", InferenceEndpointArgs(
-            plan=plan, namespace=tenant.namespace if tenant else shared.namespace, service_account=endpoint.name,
+            plan=serving, namespace=tenant.namespace if tenant else shared.namespace, service_account=endpoint.name,
             image=vllm, models_bucket=storage.bucket_names["models"], provider=cluster.provider,
-            labels=tenant_labels(namespace, "inference") if tenant else {
-                "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
-                "app.kubernetes.io/component": "inference"},
+            labels=k8s_labels("inference", namespace if tenant else None),
             monitoring_project=spec.project, cluster=cluster.name, autoscaler=autoscaling,
             working_hours=(inference.working_hours.start, inference.working_hours.end,
                            inference.working_hours.timezone), exposed=exposed),
@@ -179,7 +177,7 @@ for namespace, endpoint, sla in spec.inference_endpoints():
 genbis: dict[str, list[tuple[str, GenBi]]] = {}
 for t in spec.tenants:
     for w in t.genbi:
-        (llm_ns, llm), (embed_ns, embedder) = spec.genbi_endpoints(t, w)
+        (llm_ns, llm), (embed_ns, embedder) = plan.genbi_endpoints(t, w)
         genbi = GenBi(f"genbi-{t.name}-{w.name}", GenBiArgs(
             tenant=t.name, workload=w.name, namespace=tenants[t.name].namespace,
             google_member=tenants[t.name].google_member, store=secret_store,
@@ -193,7 +191,7 @@ for t in spec.tenants:
             model_pods=tuple(endpoint_selector(plans[f"{ns}/{e.name}"]) for ns, e in ((llm_ns, llm), (embed_ns, embedder))
                              if ns == t.name),
             data_sources=tuple(w.data_sources), prod=spec.environment == "prod", storage_gi=w.storage_gi,
-            storage_class="balanced-cmek", labels=tenant_labels(t.name, "genbi"), provider=cluster.provider,
+            storage_class="balanced-cmek", labels=k8s_labels("genbi", t.name), provider=cluster.provider,
             node_pool=tenant_pool,
             release=spec.catalog.genbi.release),
             opts=pulumi.ResourceOptions(depends_on=[apis, tenants[t.name], guardrails]))
@@ -237,7 +235,7 @@ if entry is not None:
             iap_client_id=entry.iap.client_id, iap_client_secret=iap_secret or "", project=spec.project,
             members=tuple([f"group:{g}" for g in (*t.owners, *t.viewers)]
                           + [f"serviceAccount:{a}" for a in t.api_clients]),
-            labels=tenant_labels(t.name, "entry"), provider=cluster.provider),
+            labels=k8s_labels("entry", t.name), provider=cluster.provider),
             opts=pulumi.ResourceOptions(depends_on=[apis, gateway, tenants[t.name], *routing,
                                                     *(endpoints[f"{t.name}/{n}"] for n in t.expose),
                                                     *(g for _, g in genbis.get(t.name, []))]))

@@ -20,14 +20,14 @@ from config.catalog import (
     ModelCatalog,
     PriceCatalog,
     RegionCatalog,
+    ServingCatalog,
     Versions,
 )
 from config.checks import run_checks
-from config.coldstart import ServingCatalog
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, did_you_mean, from_validation_error
 from config.genbi import GenBiCatalog
-from config.model import PlatformSpec
+from config.spec import PlatformSpec
 from config.tenancy import TenantSpec, TierCatalog
 from config.types import Spec
 

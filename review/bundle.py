@@ -9,25 +9,8 @@ from typing import Any
 
 import yaml
 
-from review.harness import StackRun
+from review.harness import HELM_RELEASE, StackRun, is_patch, manifests
 from review.summary import render_summary
-
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-def is_manifest(record) -> bool:
-    """A whole Kubernetes object this program renders itself (not a provider, Helm release or patch)."""
-    return (record.custom and record.type.startswith("kubernetes:") and record.type != HELM_RELEASE
-            and not record.type.endswith("Patch") and "apiVersion" in record.inputs)
-
-
-def is_patch(record) -> bool:
-    return record.custom and record.type.startswith("kubernetes:") and record.type.endswith("Patch")
-
-
-def manifests(run: StackRun) -> list[dict[str, Any]]:
-    """Every Kubernetes object the stack registers, as it would be sent to the API server."""
-    return [record.inputs for record in run.records if is_manifest(record)]
 
 
 def manifest_path(manifest: dict[str, Any]) -> str:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from config.coldstart import cold_start
+from plan.coldstart import cold_start
 from review.harness import StackRun
+from review.markdown import money, table
 
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min"
 
 
-def endpoints_section(run: StackRun, table, money) -> str:
+def endpoints_section(run: StackRun) -> str:
     spec = run.spec
     served = spec.inference_endpoints()
     if not served:
@@ -18,7 +19,7 @@ def endpoints_section(run: StackRun, table, money) -> str:
     hours = spec.catalog.prices.hours_per_month
     rows, starts, rejected = [], [], []
     for namespace, endpoint, sla in served:
-        sizing = spec.sizing(endpoint, sla)
+        sizing = run.plan.sizing(endpoint, sla)
         chosen, unit = sizing.chosen, sizing.chosen.unit
         start = cold_start(spec, endpoint, sizing)
         name = f"`{namespace}/{endpoint.name}`"

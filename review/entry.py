@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from review.harness import StackRun
+from review.harness import StackRun, manifests
+from review.markdown import table
 
 
-def entry_section(run: StackRun, table) -> str:
+def entry_section(run: StackRun) -> str:
     entry = run.spec.env.entry
     if entry is None:
         return "## Entry\n\nThis stack has no platform gateway (`entry` in its environment file).\n"
-    from review.bundle import manifests  # bundle imports the summary, which imports this
-
     objects = manifests(run)
     policies = {(m["metadata"]["namespace"], m["spec"]["targetRef"]["kind"], m["spec"]["targetRef"]["name"]): m
                 for m in objects if m["kind"] == "GCPBackendPolicy"}

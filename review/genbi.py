@@ -3,9 +3,10 @@ it is reached and what it costs."""
 
 from __future__ import annotations
 
-from config.genbi import total_requests
 from config.naming import sql_name
+from plan.genbi import total_requests
 from review.harness import StackRun
+from review.markdown import money, table
 
 
 def monthly_share(run: StackRun, pool_machine: str, prod: bool) -> float:
@@ -19,7 +20,7 @@ def monthly_share(run: StackRun, pool_machine: str, prod: bool) -> float:
     return max(cpu / vcpus, mem / memory) * hourly * prices.hours_per_month
 
 
-def genbi_section(run: StackRun, table, money) -> str:
+def genbi_section(run: StackRun) -> str:
     spec = run.spec
     rows = []
     pool = spec.env.tenant_pool or spec.env.cpu_pools[0]
@@ -28,7 +29,7 @@ def genbi_section(run: StackRun, table, money) -> str:
     models = spec.catalog.models.models
     for tenant in spec.tenants:
         for w in tenant.genbi:
-            (llm_ns, llm), (embed_ns, embedder) = spec.genbi_endpoints(tenant, w)
+            (llm_ns, llm), (embed_ns, embedder) = run.plan.genbi_endpoints(tenant, w)
             url = (run.exports.get("public_urls") or {}).get(f"{tenant.name}/{w.name}", "in-cluster only (no entry)")
             compute = monthly_share(run, pool.machine_type, spec.environment == "prod")
             volume = w.storage_gi * prices.pd_balanced_gb_month

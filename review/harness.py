@@ -28,6 +28,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 import config
 from config.loader import PROJECT, ROOT, config_root
+from plan import Plan
 
 SECRET_SIG = rpc._special_sig_key
 SECRET_VALUE = rpc._special_secret_sig
@@ -240,6 +241,11 @@ class StackRun:
     records: list[Record]
     exports: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def plan(self) -> Plan:
+        """What the stack's spec implies (sizing, quotas, ...), computed once."""
+        return Plan.of(self.spec)
+
     def by_type(self, type_: str) -> list[Record]:
         return [r for r in self.records if r.type == type_]
 
@@ -251,6 +257,24 @@ class StackRun:
 
     def children(self, parent_key: str) -> list[Record]:
         return [r for r in self.records if r.parent == parent_key]
+
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def is_manifest(record) -> bool:
+    """A whole Kubernetes object this program renders itself (not a provider, Helm release or patch)."""
+    return (record.custom and record.type.startswith("kubernetes:") and record.type != HELM_RELEASE
+            and not record.type.endswith("Patch") and "apiVersion" in record.inputs)
+
+
+def is_patch(record) -> bool:
+    return record.custom and record.type.startswith("kubernetes:") and record.type.endswith("Patch")
+
+
+def manifests(run: StackRun) -> list[dict[str, Any]]:
+    """Every Kubernetes object the stack registers, as it would be sent to the API server."""
+    return [record.inputs for record in run.records if is_manifest(record)]
 
 
 def config_map(stack_config: dict[str, Any]) -> dict[str, str]:

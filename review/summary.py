@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from config import capacity, quota
+from plan import capacity, project_quota
 from review.endpoints import endpoints_section
 from review.entry import entry_section
 from review.genbi import genbi_section
 from review.harness import StackRun
-
-
-def table(headers: list[str], rows: list[list[object]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+from review.markdown import money, table
 
 
 def owners(run: StackRun) -> dict[str, str]:
@@ -81,10 +76,6 @@ def _diagram(run: StackRun) -> str:
     lines += [f'  {ids[k]}["{k.split("::")[1]} ({k.split("::")[0].split(":")[-1]})"]' for k in tops]
     lines += [f"  {ids[a]} --> {ids[b]}" for a, b in sorted(edges)]
     return "## Diagram\n\n" + "\n".join(lines) + "\n```\n"
-
-
-def money(amount: float) -> str:
-    return f"${amount:,.0f}"
 
 
 def _compute_cost(run: StackRun) -> str:
@@ -163,7 +154,7 @@ def _tenants(run: StackRun) -> str:
         return "## Tenants\n\nNo tenant is hosted by this stack.\n"
     rows = []
     for tenant in spec.tenants:
-        q = spec.quota(tenant)
+        q = run.plan.quota(tenant)
         src = {k: v[0] for k, v in q.sources.items()}  # t(ier), w(orkloads), o(verride)
         gpus = ", ".join(f"{n} {k}" for k, n in sorted(q.gpus.items())) or "-"
         rows.append([f"`{tenant.name}`", tenant.tier, ", ".join(tenant.stacks), f"{q.cpu:g} ({src['cpu']})",
@@ -182,8 +173,8 @@ def _tenants(run: StackRun) -> str:
 def _capacity(run: StackRun) -> str:
     spec = run.spec
     cap = capacity.tenant_capacity(spec)
-    quotas = [spec.quota(t) for t in spec.tenants]
-    shared = capacity.shared_needs(spec)
+    quotas = [run.plan.quota(t) for t in spec.tenants]
+    shared = run.plan.shared_needs()
     tenancy = spec.env.tenancy
     rows = []
     for kind in sorted(set(cap.gpus) | {k for q in quotas for k in q.gpus} | set(shared.gpus)):
@@ -203,7 +194,7 @@ def _capacity(run: StackRun) -> str:
 
 def _quota(run: StackRun) -> str:
     rows = [[need.scope, f"`{need.metric}`", f"{need.first_apply:,}", f"{need.at_max:,}", ", ".join(need.pools)]
-            for need in quota.quota_needs(run.spec)]
+            for need in project_quota.quota_needs(run.spec)]
     return ("## GCP quota needed\n\n"
             "Request these in the project before the first `pulumi up` (IAM & Admin → Quotas, or "
             "`gcloud compute regions describe REGION`); a new project has little or no GPU quota.\n\n"
@@ -214,25 +205,13 @@ def _quota(run: StackRun) -> str:
               "has them, else against the regular ones.\n")
 
 
-def _endpoints(run: StackRun) -> str:
-    return endpoints_section(run, table, money)
-
-
-def _entry(run: StackRun) -> str:
-    return entry_section(run, table)
-
-
-def _genbi(run: StackRun) -> str:
-    return genbi_section(run, table, money)
-
-
 def _exports(run: StackRun) -> str:
     return "## Stack outputs\n\n" + table(["output", "value"], [[k, f"`{v}`"] for k, v in sorted(run.exports.items())])
 
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, _endpoints, _entry, _genbi, _components, _types,
+    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, endpoints_section, entry_section, genbi_section, _components, _types,
     _protected, _diagram, _exports]
 
 

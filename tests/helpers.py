@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 import config
-from review.bundle import manifests
-from review.harness import Record, StackRun, run_program
+from review.harness import Record, StackRun, manifests, run_program
 
 
 def run_component(spec: config.PlatformSpec, build: Callable[[], Any]) -> StackRun:
@@ -48,3 +47,9 @@ def load_error(root, stack: str = "prod") -> str:
     message = str(caught.value)
     assert "\n" not in message
     return message
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """Every row of every Markdown table in ``markdown``, as stripped cells (header and separator rows too)."""
+    return [[cell.strip() for cell in line.strip()[1:-1].split("|")]
+            for line in markdown.splitlines() if line.startswith("|") and line.rstrip().endswith("|")]

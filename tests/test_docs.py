@@ -9,6 +9,7 @@ import yaml
 
 import config
 from config.loader import ROOT
+from plan import Plan
 
 
 def yaml_blocks(path: Path) -> list[str]:
@@ -33,8 +34,9 @@ def test_gpu_pool_example_in_readme_is_valid(real_tree):
 
 def test_readme_cost_lines_are_the_reviews_totals(stack_run):
     """The README's figures come from the review; they may not drift from what it computes."""
-    from config import capacity
-    from review.summary import data_items, money
+    from plan import capacity
+    from review.markdown import money
+    from review.summary import data_items
 
     text = (ROOT / "README.md").read_text()
     compute = re.search(r"\| \*\*compute per month, min → max scale\*\* \|(.*)\|\n", text).group(1)
@@ -64,7 +66,7 @@ def test_inference_docs_example_model_and_endpoint_load_and_size(real_tree):
         spec = config.load(stack, config.stack_config_from_file(stack, real_tree), real_tree)
         (globex,) = [t for t in spec.tenants if t.name == "globex-analytics"]
         workload = next(w for w in globex.workloads if w.name == endpoint["name"])
-        assert spec.sizing(workload, globex.sla).chosen.unit.accelerator == "nvidia-l4", stack
+        assert Plan.of(spec).sizing(workload, globex.sla).chosen.unit.accelerator == "nvidia-l4", stack
 
 
 def test_inference_docs_declaration_matches_the_endpoint_fields():

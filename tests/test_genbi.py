@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from config.genbi import PORTS, STATELESS
+from plan.genbi import PORTS, STATELESS
 from tests.conftest import edit_yaml
 from tests.helpers import load_error, named, objects
 from tests.isolation import network_policies_allow
@@ -192,7 +192,7 @@ def test_the_engine_heap_is_given_as_the_entrypoint_expects(run):
 
 def test_prompts_fit_the_llms_context(run):
     """WrenAI's schema budget + its prompt overhead + the answer fit the served --max-model-len."""
-    from config.genbi import PROMPT_OVERHEAD
+    from plan.genbi import PROMPT_OVERHEAD
 
     for tenant, w in genbis(run):
         (llm,) = [d for d in ai_config(run, tenant, w) if d.get("type") == "llm"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from review.bundle import manifests
+from review.harness import manifests
 from tests.admission import Request, denials
 from tests.graph import Graph
 from tests.helpers import named, objects
@@ -35,7 +35,7 @@ def test_every_declared_endpoint_is_served_as_sized(run):
     assert {(m["metadata"]["namespace"], m["metadata"]["name"]) for m in objects(run, "Deployment")
             if m["metadata"]["labels"].get("app.kubernetes.io/name") == "vllm"} == {(ns, e.name) for ns, e, _ in served}
     for namespace, endpoint, sla in served:
-        sizing, model = spec.sizing(endpoint, sla), spec.catalog.models.models[endpoint.model]
+        sizing, model = run.plan.sizing(endpoint, sla), spec.catalog.models.models[endpoint.model]
         deployment = named(run, "Deployment", namespace, endpoint.name)
         assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
         vllm = container(deployment)

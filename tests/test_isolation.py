@@ -262,7 +262,7 @@ def test_break_glass_group_members_may_change_platform_objects(prod):
 
 def test_per_type_quotas_and_namespace_labels_follow_the_capacity_numbers(run):
     for tenant in run.spec.tenants:
-        gpus = run.spec.quota(tenant).gpus
+        gpus = run.plan.quota(tenant).gpus
         (namespace,) = [n for n in objects(run, "Namespace") if n["metadata"]["name"] == tenant.name]
         allowed = {k.split("/", 1)[1] for k in namespace["metadata"]["labels"] if k.startswith("accelerator.ai-platform/")}
         assert allowed == set(gpus)

@@ -13,7 +13,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from review.bundle import manifests
+from review.harness import manifests
 from tests.conftest import STACKS
 from tests.crd_rules import violations
 

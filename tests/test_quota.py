@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from config.quota import quota_needs
+from plan.project_quota import quota_needs
 from review.harness import run_program
+from tests.helpers import table_rows
 
 
 def needs(spec) -> dict[str, tuple[int, int]]:
@@ -57,7 +58,7 @@ def test_the_review_prints_the_quota_table(fixture_run):
     from review.summary import render_summary
     text = render_summary(fixture_run("prod"))
     assert "## GCP quota needed" in text
-    assert "| us-central1 | `NVIDIA_A100_80GB_GPUS` | 2 | 8 | a100 |" in text
+    assert ["us-central1", "`NVIDIA_A100_80GB_GPUS`", "2", "8", "a100"] in table_rows(text)
 
 
 def test_an_unknown_invoke_fails_loudly():

@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 import config
-from config.endpoints import SizingError, size_endpoint
-from config.sizing import OVERHEAD_GIB_PER_GPU, UTILISATION
 from config.tenancy import EndpointSpec
+from plan import Plan
+from plan.endpoints import SizingError, size_endpoint
+from plan.sizing import OVERHEAD_GIB_PER_GPU, UTILISATION
 
 GIB = 2**30
 # Shapes the price catalog knows, by accelerator (machine type, GPUs per node).
@@ -170,7 +171,7 @@ def test_time_shared_units_get_their_share_of_memory(fixture_spec):
     """dev's L4s are shared by two servers: each may use 0.45 of the GPU's memory, and vLLM is told so."""
     spec = fixture_spec("dev")
     embed = next(e for e in spec.env.inference.endpoints if e.model == "bge-m3")
-    sizing = spec.shared_sizing(embed)
+    sizing = Plan.of(spec).shared_sizing(embed)
     assert sizing.chosen.unit.pool == "l4" and sizing.chosen.unit.utilisation == 0.45
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from review.bundle import manifests
+from review.harness import manifests
 from tests.helpers import key_name
 
 BUCKET = "gcp:storage/bucket:Bucket"

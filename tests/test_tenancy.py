@@ -64,7 +64,7 @@ def test_quota_covers_compute_gpu_storage_and_objects(run):
         assert hard["count/ingresses.networking.k8s.io"] == "0"
         for storage_class in NOT_FOR_TENANTS:
             assert hard[f"{storage_class}.storageclass.storage.k8s.io/requests.storage"] == "0"
-        gpus = run.spec.quota(tenant).gpus
+        gpus = run.plan.quota(tenant).gpus
         assert hard["requests.nvidia.com/gpu"] == str(sum(gpus.values()))
         # the same numbers as the capacity check, per accelerator type
         assert {name.removeprefix("gpu-"): spec["hard"]["requests.nvidia.com/gpu"]

@@ -8,7 +8,8 @@ import yaml
 import config
 from config import ConfigError
 from config.loader import load_catalog
-from config.tenancy import Needs, TenantSpec, derive_quota
+from config.tenancy import TenantSpec
+from plan.tenant_quota import Needs, derive_quota
 from tests.conftest import edit_yaml
 
 TIERS = load_catalog().tiers  # basic 1/2/10/0 ... premium 4/8/50/2 gpus, headroom 0.25

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.conventions import labels as platform_labels
 from config.data import FilestoreSpec, StorageSpec
 from config.naming import Naming
 
@@ -191,7 +192,7 @@ class Storage(pulumi.ComponentResource):
                 f"{name}-{thing}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=thing, annotations={DEFAULT_CLASS: "true"} if default else None,
-                    labels={"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform"}),
+                    labels=platform_labels("storage")),
                 provisioner=provisioner,
                 parameters=parameters,
                 reclaim_policy=reclaim,

@@ -19,7 +19,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.tenancy.admission import TENANT_LABEL
+from components.conventions import TENANT_LABEL, pod_security
+from components.conventions import labels as platform_labels
 from config.entry import EntrySpec
 from config.naming import Naming
 
@@ -42,8 +43,7 @@ class PlatformServicesArgs:
 
 
 def labels() -> dict[str, str]:
-    return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
-            "app.kubernetes.io/component": "entry"}
+    return platform_labels("entry")
 
 
 class PlatformServices(pulumi.ComponentResource):
@@ -98,7 +98,7 @@ class PlatformServices(pulumi.ComponentResource):
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=meta.ObjectMetaArgs(name=args.namespace, labels={
-                **labels(), **{f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}}),
+                **labels(), **pod_security("restricted")}),
             opts=k8s_opts)
         in_ns = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[namespace])
         names = pulumi.Output.all(*[c.name for c in certificates]).apply(lambda n: ",".join(n))

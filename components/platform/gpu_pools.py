@@ -7,12 +7,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import ACCELERATOR_LABEL, GPU_TAINT
 from components.platform.node_pools import NodeSettings, node_config, node_pool
 from config.cluster import GpuPoolSpec
 from config.naming import Naming
-
-GPU_TAINT = "nvidia.com/gpu"
-ACCELERATOR_LABEL = "ai-platform/accelerator"
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import POOL_LABEL
 from config.cluster import NodePoolSpec
-from config.quota import initial_nodes_per_zone
+from plan.project_quota import initial_nodes_per_zone
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
-POOL_LABEL = "ai-platform/node-pool"
 
 
 @dataclass(frozen=True)

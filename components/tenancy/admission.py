@@ -12,20 +12,22 @@ import json
 
 import pulumi_kubernetes as k8s
 
-from components.platform.node_pools import POOL_LABEL
-from components.workloads.autoscaling import NAMESPACE as KEDA_NAMESPACE
-from components.workloads.autoscaling import OPERATOR as KEDA_OPERATOR_ACCOUNT
+from components.conventions import (
+    ACCELERATOR_LABEL,
+    ALLOWED_ACCELERATOR_PREFIX,
+    EXPOSE_LABEL,
+    GKE_ACCELERATOR_LABEL,
+    GPU_PRIORITY_PREFIX,
+    GPU_RESOURCE,
+    GPU_TAINT,
+    KEDA_NAMESPACE,
+    KEDA_OPERATOR,
+    MANAGED_LABEL,
+    POOL_LABEL,
+    ROUTER_LABEL,
+)
 
 ar = k8s.admissionregistration.v1
-TENANT_LABEL = "ai-platform/tenant"
-MANAGED_LABEL = "ai-platform/managed"
-EXPOSE_LABEL = "ai-platform/expose"
-ACCELERATOR_LABEL = "ai-platform/accelerator"
-GKE_ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
-ALLOWED_ACCELERATOR_PREFIX = "accelerator.ai-platform/"  # namespace label per accelerator the tenant may use
-GPU_RESOURCE = "nvidia.com/gpu"
-GPU_TAINT = "nvidia.com/gpu"  # GKE taints GPU nodes with it; the pools repeat it
-GPU_PRIORITY_PREFIX = "gpu-"
 # Node labels a tenant pod may select on: where it runs (zone, OS, architecture) and, through the
 # platform's own labels, which GPU type and pool (a GPU pool is tainted: a pod without GPUs that
 # selects one cannot tolerate it and stays pending). GKE's labels naming a node, a pool or a
@@ -35,8 +37,7 @@ PLACEMENT_KEYS = ("topology.kubernetes.io/zone", "topology.kubernetes.io/region"
 # PodMonitoring endpoint fields that make Managed Prometheus' collector (outside every tenant
 # policy) call an address or read a secret the tenant chose.
 MONITORING_FORBIDDEN = ("proxyUrl", "oauth2", "authorization", "basicAuth", "tls")
-KEDA_OPERATOR = f"{KEDA_NAMESPACE}:{KEDA_OPERATOR_ACCOUNT}"
-ROUTER_LABEL = "ai-platform/router"  # the platform's endpoint pickers: the baseline lets them reach the API
+KEDA_OPERATOR_USER = f"{KEDA_NAMESPACE}:{KEDA_OPERATOR}"  # its Kubernetes username, after system:serviceaccount:
 RESERVED_SECRET_PREFIX = "ai-platform-"  # noqa: S105 - Secrets the platform keeps in tenant namespaces
 KEDA_GROUPS = ("keda.sh", "autoscaling")
 WORKLOADS = ("deployments", "statefulsets", "replicasets", "daemonsets")
@@ -52,7 +53,7 @@ def platform_expression(identities: list[str], groups: list[str]) -> str:
     in_groups = f"request.userInfo.groups.exists(g, g in {cel_list(groups)}) || " if groups else ""
     # KEDA adds its finalizer and labels to the platform's ScaledObjects and creates their HPAs (copying
     # the labels): its operator may write those two API groups, nothing else.
-    keda = (f"(request.userInfo.username == 'system:serviceaccount:{KEDA_OPERATOR}' && "
+    keda = (f"(request.userInfo.username == 'system:serviceaccount:{KEDA_OPERATOR_USER}' && "
             f"request.resource.group in {cel_list(list(KEDA_GROUPS))}) || ")
     return (f"request.userInfo.username in {cel_list(identities)} || {in_groups}{keda}"
             "request.userInfo.username.startsWith('system:serviceaccount:kube-system:') || "

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.tenancy.admission import GPU_PRIORITY_PREFIX, TENANT_LABEL, policies
+from components.conventions import GPU_PRIORITY_PREFIX, TENANT_LABEL
+from components.conventions import labels as platform_labels
+from components.tenancy.admission import policies
 
 TENANT_ADMIN_ROLE = "ai-platform-tenant-admin"
 WRITE = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -56,8 +58,7 @@ class TenantGuardrails(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantGuardrailsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ai-platform:tenancy:TenantGuardrails", name, None, opts)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
-        labels = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
-                  "app.kubernetes.io/component": "guardrails"}
+        labels = platform_labels("guardrails")
         role = rbac.ClusterRole(
             f"{name}-tenant-admin",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=TENANT_ADMIN_ROLE, labels=labels),

@@ -18,24 +18,18 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.conventions import ALLOWED_ACCELERATOR_PREFIX, GPU_PRIORITY_PREFIX, GPU_RESOURCE, labels, pod_security
 from components.data.database import add_database
 from components.data.secrets import SecretStore, grant_access, secret_provider_class
 from components.data.storage import BucketPolicy, secure_bucket
-from components.tenancy.admission import ALLOWED_ACCELERATOR_PREFIX, GPU_PRIORITY_PREFIX, MANAGED_LABEL, TENANT_LABEL
 from components.tenancy.tenant_network import TenantNetworkArgs, baseline, network_policies, router_baseline
 from config.naming import Naming
-from config.tenancy import Quota, TenantSpec
+from config.tenancy import TenantSpec
+from plan.tenant_quota import Quota
 
-PSA_LEVEL = "restricted"
+PSA_LEVEL, PSA_VERSION = "restricted", "v1.33"
 OBJECT_USER = "roles/storage.objectUser"
 SQL_CLIENT = "roles/cloudsql.client"  # connect through the Cloud SQL Auth Proxy
-
-
-def k8s_labels(tenant: str, component: str) -> dict[str, str]:
-    """Labels of every object the platform puts in a tenant's namespace; ``ai-platform/managed`` makes
-    the managed-objects admission policy refuse changes from anyone but the platform."""
-    return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
-            "app.kubernetes.io/component": component, TENANT_LABEL: tenant, MANAGED_LABEL: "true"}
 
 
 def cpu_quantity(cores: float) -> str:
@@ -53,7 +47,7 @@ def quota_hard(quota: Quota, forbidden_classes: tuple[str, ...] = ()) -> dict[st
     hard = {
         "requests.cpu": cpu_quantity(quota.cpu),
         "requests.memory": f"{math.ceil(quota.memory_gi)}Gi",
-        "requests.nvidia.com/gpu": str(quota.total_gpus),
+        f"requests.{GPU_RESOURCE}": str(quota.total_gpus),
         "requests.storage": f"{quota.storage_gi}Gi",
         "persistentvolumeclaims": str(quota.pvcs),
         "pods": str(quota.pods),
@@ -104,13 +98,12 @@ class Tenant(pulumi.ComponentResource):
         tenant, naming, provider = args.tenant, args.naming, args.provider
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
         ns = tenant.name
-        meta = k8s_labels(ns, "tenant")
+        meta = labels("tenant", ns)
         quota = args.quota
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels={
-                **meta, **{f"pod-security.kubernetes.io/{mode}": PSA_LEVEL for mode in ("enforce", "audit", "warn")},
-                **{f"pod-security.kubernetes.io/{mode}-version": "v1.33" for mode in ("enforce", "audit", "warn")},
+                **meta, **pod_security(PSA_LEVEL, PSA_VERSION),
                 # the accelerator types the admission policy lets its pods select
                 **{f"{ALLOWED_ACCELERATOR_PREFIX}{kind}": "allowed" for kind in sorted(quota.gpus)}},
                 annotations={"ai-platform/display-name": tenant.display_name, "ai-platform/tier": tenant.tier,
@@ -119,7 +112,7 @@ class Tenant(pulumi.ComponentResource):
         in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
 
         def metadata(object_name: str, component: str = "tenant") -> k8s.meta.v1.ObjectMetaArgs:
-            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns, labels=k8s_labels(ns, component))
+            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns, labels=labels(component, ns))
 
         k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=metadata("tenant-quota"), spec=k8s.core.v1.ResourceQuotaSpecArgs(
             hard=quota_hard(quota, args.forbidden_storage_classes)), opts=in_ns)
@@ -127,7 +120,7 @@ class Tenant(pulumi.ComponentResource):
         for kind, count in sorted(quota.gpus.items()):
             k8s.core.v1.ResourceQuota(
                 f"{name}-quota-{kind}", metadata=metadata(f"gpu-{kind}"), spec=k8s.core.v1.ResourceQuotaSpecArgs(
-                    hard={"requests.nvidia.com/gpu": str(count)},
+                    hard={f"requests.{GPU_RESOURCE}": str(count)},
                     scope_selector=k8s.core.v1.ScopeSelectorArgs(match_expressions=[
                         k8s.core.v1.ScopedResourceSelectorRequirementArgs(
                             scope_name="PriorityClass", operator="In", values=[f"{GPU_PRIORITY_PREFIX}{kind}"])])),
@@ -140,16 +133,16 @@ class Tenant(pulumi.ComponentResource):
                     k8s.core.v1.LimitRangeItemArgs(type="PersistentVolumeClaim",
                                                    max={"storage": f"{max(quota.storage_gi, 1)}Gi"})]),
             opts=in_ns)
-        network_policies(f"{name}-netpol", args.network, namespace=ns, labels=k8s_labels(ns, "network-policy"),
+        network_policies(f"{name}-netpol", args.network, namespace=ns, labels=labels("network-policy", ns),
                          opts=in_ns)
         k8s.apiextensions.CustomResource(
             f"{name}-baseline", api_version="cilium.io/v2", kind="CiliumClusterwideNetworkPolicy",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-baseline", labels=k8s_labels(ns, "network-policy")),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-baseline", labels=labels("network-policy", ns)),
             spec=baseline(ns, routers=args.network.routers), opts=in_ns)
         if args.network.routers:
             k8s.apiextensions.CustomResource(
                 f"{name}-router-baseline", api_version="cilium.io/v2", kind="CiliumClusterwideNetworkPolicy",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-router", labels=k8s_labels(ns, "network-policy")),
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-router", labels=labels("network-policy", ns)),
                 spec=router_baseline(ns), opts=in_ns)
         for role, role_name, groups in (("admin", args.admin_role, tenant.owners), ("view", "view", tenant.viewers)):
             if groups:
@@ -170,7 +163,7 @@ class Tenant(pulumi.ComponentResource):
             k8s.core.v1.ServiceAccount(
                 f"{name}-{workload.name}-ksa",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=workload.name, namespace=ns, labels=k8s_labels(ns, workload.kind),
+                    name=workload.name, namespace=ns, labels=labels(workload.kind, ns),
                     annotations={"iam.gke.io/gcp-service-account": google_account.email}),
                 automount_service_account_token=False, opts=in_ns)
             gcp.serviceaccount.IAMMember(
@@ -209,7 +202,7 @@ class Tenant(pulumi.ComponentResource):
                          member=google_account.member, parent=self)
         secret_provider_class(f"{name}-database-spc", name="database", namespace=ns,
                               files={"db-password": database.password_secret_id},
-                              labels_=k8s_labels(ns, "database"), opts=in_ns)
+                              labels_=labels("database", ns), opts=in_ns)
         if tenant.budget and args.billing:
             self._budget(name, tenant, naming, args.billing)
         self.namespace: pulumi.Output[str] = namespace.metadata.name  # resolves once the namespace exists

@@ -18,8 +18,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.tenancy.admission import EXPOSE_LABEL, ROUTER_LABEL, TENANT_LABEL
-from config.endpoints import PORT as INFERENCE_PORT
+from components.conventions import (
+    EXPOSE_LABEL,
+    GENBI_LABEL,
+    MANAGED_PROMETHEUS_NAMESPACE,
+    NAMESPACE_NAME,
+    ROUTER_LABEL,
+    SERVING_PORT,
+    TENANT_LABEL,
+)
 from config.google import (
     CLOUD_SQL_PROXY_PORT,
     HEALTH_CHECK_RANGES,
@@ -28,10 +35,7 @@ from config.google import (
     PRIVATE_GOOGLE_ACCESS_RANGE,
 )
 
-NAMESPACE_NAME = "kubernetes.io/metadata.name"
-MANAGED_PROMETHEUS_NAMESPACE = "gmp-system"
 DNS_PODS = ["kube-dns", "node-local-dns"]  # with NodeLocal DNSCache, Dataplane V2 sends queries to node-local-dns
-GENBI_LABEL = "ai-platform/genbi"  # GenBI's parts (components/workloads/genbi_network.py)
 CILIUM_NAMESPACE = "k8s:io.kubernetes.pod.namespace"
 CILIUM_NAMESPACE_LABEL = "k8s:io.cilium.k8s.namespace.labels."
 LINK_LOCAL = "169.254.0.0/16"
@@ -103,7 +107,7 @@ def policies(args: TenantNetworkArgs) -> dict[str, net.NetworkPolicySpecArgs]:
                 from_=[_ns(MANAGED_PROMETHEUS_NAMESPACE)],
                 # vLLM serves /metrics on its API port
                 ports=[net.NetworkPolicyPortArgs(port="metrics", protocol="TCP"),
-                       net.NetworkPolicyPortArgs(port=INFERENCE_PORT, protocol="TCP")])]),
+                       net.NetworkPolicyPortArgs(port=SERVING_PORT, protocol="TCP")])]),
         "allow-google-apis": net.NetworkPolicySpecArgs(
             pod_selector=every_pod, policy_types=["Egress"],
             egress=[net.NetworkPolicyEgressRuleArgs(to=[_ip(PRIVATE_GOOGLE_ACCESS_RANGE)], ports=_ports((443, "TCP"))),

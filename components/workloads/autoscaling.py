@@ -17,12 +17,14 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.conventions import KEDA_NAMESPACE as NAMESPACE
+from components.conventions import KEDA_OPERATOR as OPERATOR
+from components.conventions import labels as platform_labels
+from components.conventions import pod_security
 from components.platform.identity import workload_principal
 from config.catalog import Chart
 from config.naming import Naming
 
-NAMESPACE = "keda"
-OPERATOR = "keda-operator"  # the chart's operator service account: the only KEDA part that calls Google
 TRIGGER_AUTHENTICATION = "managed-prometheus"
 
 
@@ -47,15 +49,14 @@ class Autoscaling(pulumi.ComponentResource):
         naming = args.naming
         child = pulumi.ResourceOptions(parent=self)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
-        labels = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
-                  "app.kubernetes.io/component": "autoscaling"}
+        labels = platform_labels("autoscaling")
         operator = workload_principal(args.project_number, args.workload_pool, f"{NAMESPACE}/{OPERATOR}")
         reader = gcp.projects.IAMMember(
             f"{name}-monitoring-viewer", project=naming.project, role="roles/monitoring.viewer", member=operator,
             opts=child)
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=NAMESPACE, labels={
-                **labels, **{f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}}),
+                **labels, **pod_security("restricted")}),
             opts=k8s_opts)
         release = k8s.helm.v3.Release(
             f"{name}-keda",

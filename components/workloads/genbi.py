@@ -22,24 +22,31 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.conventions import (
+    EXPOSE_LABEL,
+    GENBI_LABEL,
+    MANAGED_LABEL,
+    POOL_LABEL,
+    UID,
+    checkov_skips,
+    restricted_container_context,
+    restricted_pod_context,
+)
 from components.data.secrets import SecretStore, generated_secret, grant_access, secret_provider_class
-from components.workloads.genbi_network import GENBI_LABEL, PORTS, genbi_policies, part_selector
-from config.genbi import PARTS, DataSource, replicas
+from components.workloads.genbi_network import PORTS, genbi_policies, part_selector
+from config.genbi import DataSource
+from plan.genbi import PARTS, replicas
 
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
-UID, QDRANT_UID = 10001, 1000  # the Qdrant image's own user owns /qdrant
+QDRANT_UID = 1000  # the Qdrant image's own user owns /qdrant
 SECRETS_DRIVER = "secrets-store-gke.csi.k8s.io"
 SECRETS_DIR, DB_DIR, CONFIG_DIR = "/var/run/secrets/genbi", "/var/run/secrets/database", "/etc/wren-ai"
 PROXY_PORT, PROXY_HEALTH = 5432, 9090
 TIKTOKEN_CACHE = "/app/.venv/lib/python3.12/site-packages/litellm/litellm_core_utils/tokenizers"
-GRACE_SECONDS = 30
-QUERY_PARTS = ("engine", "ibis")  # reach the tenant's data sources, not Google  # requests in flight finish; the gateway drains the UI as long
-CHECKOV_SKIPS = {
-    "checkov.io/skip1": "CKV_K8S_11=CPU limits throttle request handling; CPU is requested and quota-capped",
-    "checkov.io/skip2": "CKV_K8S_43=images are pinned by tag in config/catalog/versions.yaml and admitted by "
-                        "Binary Authorization only from the platform's cache",
-    "checkov.io/skip3": "CKV_K8S_15=IfNotPresent: pinned tags",
-}
+GRACE_SECONDS = 30  # requests in flight finish; the gateway drains the UI as long
+QUERY_PARTS = ("engine", "ibis")  # reach the tenant's data sources, not Google
+CHECKOV_SKIPS = checkov_skips("cpu-limits", "pinned-tag", "if-not-present")
+QDRANT_SKIP = {"checkov.io/skip4": "CKV_K8S_40=UID 1000 is the Qdrant image's own user, which owns /qdrant"}
 
 
 @dataclass(frozen=True)
@@ -125,8 +132,6 @@ class GenBi(pulumi.ComponentResource):
         return meta.ObjectMetaArgs(name=object_name, namespace=self.args.namespace, labels=self.args.labels, **extra)
 
     def pod_labels(self, part: str) -> dict[str, str]:
-        from components.tenancy.admission import EXPOSE_LABEL, MANAGED_LABEL
-
         labels = {k: v for k, v in self.args.labels.items() if k != MANAGED_LABEL}  # the kubelet deletes pods
         labels.update(part_selector(self.args.workload, part))
         labels["app.kubernetes.io/version"] = self.args.release
@@ -165,8 +170,6 @@ class GenBi(pulumi.ComponentResource):
     def pod(self, part: str, containers: list[core.ContainerArgs], volumes: list[core.VolumeArgs], *,
             uid: int = UID, init: list[core.ContainerArgs] | None = None) -> core.PodSpecArgs:
         w = self.args.workload
-        from components.platform.node_pools import POOL_LABEL
-
         return core.PodSpecArgs(
             node_selector={POOL_LABEL: self.args.node_pool} if self.args.node_pool else None,
             topology_spread_constraints=[core.TopologySpreadConstraintArgs(
@@ -176,9 +179,7 @@ class GenBi(pulumi.ComponentResource):
             service_account_name=f"{w}-query" if part in QUERY_PARTS else w, automount_service_account_token=False,
             enable_service_links=False, init_containers=init, containers=containers, volumes=volumes,
             termination_grace_period_seconds=GRACE_SECONDS,
-            security_context=core.PodSecurityContextArgs(
-                run_as_non_root=True, run_as_user=uid, run_as_group=uid, fs_group=uid,
-                seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault")))
+            security_context=restricted_pod_context(uid))
 
     def container(self, part: str, image: str, *, command: list[str] | None = None, env: dict[str, str],
                   mounts: list[tuple[str, str, bool]], ready: core.ProbeArgs, live: core.ProbeArgs,
@@ -191,8 +192,7 @@ class GenBi(pulumi.ComponentResource):
             ports=[core.ContainerPortArgs(name="http", container_port=port, protocol="TCP")] if port else None,
             resources=core.ResourceRequirementsArgs(requests={"cpu": f"{cpu:g}", "memory": f"{int(memory * 1024)}Mi"},
                                                     limits={"memory": f"{int(memory * 2048)}Mi"}),
-            security_context=core.SecurityContextArgs(allow_privilege_escalation=False, read_only_root_filesystem=True,
-                                                      run_as_non_root=True, capabilities=core.CapabilitiesArgs(drop=["ALL"])),
+            security_context=restricted_container_context(),
             readiness_probe=ready, liveness_probe=live, startup_probe=start,
             volume_mounts=[core.VolumeMountArgs(name=n, mount_path=p, read_only=ro) for n, p, ro in mounts])
 
@@ -248,8 +248,7 @@ class GenBi(pulumi.ComponentResource):
                                          period_seconds=2, failure_threshold=30),
             liveness_probe=core.ProbeArgs(http_get=core.HTTPGetActionArgs(path="/liveness", port="proxy-health"),
                                           period_seconds=15, failure_threshold=4),
-            security_context=core.SecurityContextArgs(allow_privilege_escalation=False, read_only_root_filesystem=True,
-                                                      run_as_non_root=True, capabilities=core.CapabilitiesArgs(drop=["ALL"])))
+            security_context=restricted_container_context())
         return self.pod("ui", [ui], [self.empty("next-cache", "2Gi"), self.empty("tmp"),
                                self.secret_volume("ui-secrets", f"{self.args.workload}-genbi-ui"),
                                self.secret_volume("database", "database")], init=[proxy])
@@ -282,8 +281,7 @@ class GenBi(pulumi.ComponentResource):
             command=["/bin/sh", "/app/init.sh"], env=[core.EnvVarArgs(name="DATA_PATH", value="/app/data")],
             resources=core.ResourceRequirementsArgs(requests={"cpu": "50m", "memory": "32Mi"},
                                                     limits={"memory": "64Mi"}),
-            security_context=core.SecurityContextArgs(allow_privilege_escalation=False, read_only_root_filesystem=True,
-                                                      run_as_non_root=True, capabilities=core.CapabilitiesArgs(drop=["ALL"])),
+            security_context=restricted_container_context(),
             volume_mounts=[core.VolumeMountArgs(name="etc", mount_path="/app/data")])
         engine = self.container("engine", "engine", env={"MAX_HEAP_SIZE": "1g", "MIN_HEAP_SIZE": "256m"},  # entrypoint adds -Xmx/-Xms
                                 mounts=[("etc", "/usr/src/app/etc", False), ("tmp", "/tmp", False)],  # noqa: S108
@@ -310,15 +308,12 @@ class GenBi(pulumi.ComponentResource):
         pod = self.pod("qdrant", [qdrant], [self.empty("snapshots", "5Gi"), self.empty("init", "10Mi"), self.empty("tmp"),
                                   self.secret_volume("qdrant-key", f"{w}-genbi-qdrant")], uid=QDRANT_UID)
         apps.StatefulSet(
-            f"{self.name}-qdrant", metadata=self.meta(f"{w}-qdrant", annotations={
-                **CHECKOV_SKIPS, "checkov.io/skip4": "CKV_K8S_40=UID 1000 is the Qdrant image's own user, "
-                                                    "which owns /qdrant"}),
+            f"{self.name}-qdrant", metadata=self.meta(f"{w}-qdrant", annotations={**CHECKOV_SKIPS, **QDRANT_SKIP}),
             spec=apps.StatefulSetSpecArgs(
                 replicas=1, service_name=f"{w}-qdrant",
                 selector=meta.LabelSelectorArgs(match_labels=part_selector(w, "qdrant")),
                 template=core.PodTemplateSpecArgs(metadata=meta.ObjectMetaArgs(
-                    labels=self.pod_labels("qdrant"), annotations={**CHECKOV_SKIPS, "checkov.io/skip4": (
-                        "CKV_K8S_40=UID 1000 is the Qdrant image's own user, which owns /qdrant")}), spec=pod),
+                    labels=self.pod_labels("qdrant"), annotations={**CHECKOV_SKIPS, **QDRANT_SKIP}), spec=pod),
                 persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
                     when_deleted="Retain", when_scaled="Retain"),
                 volume_claim_templates=[core.PersistentVolumeClaimArgs(

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import pulumi_kubernetes as k8s
 
-from components.tenancy.tenant_network import GENBI_LABEL
-from config.genbi import PORTS, DataSource
+from components.conventions import GENBI_LABEL, SERVING_PORT
+from config.genbi import DataSource
+from plan.genbi import PORTS
 
 net, meta = k8s.networking.v1, k8s.meta.v1
 PART_LABEL = "app.kubernetes.io/name"
@@ -48,7 +49,7 @@ def genbi_policies(workload: str, model_pods: tuple[dict[str, str], ...],
         to=[net.NetworkPolicyPeerArgs(ip_block=net.IPBlockArgs(cidr=d.cidr))], ports=_port(d.port))
         for d in data_sources]
     models = [net.NetworkPolicyEgressRuleArgs(
-        to=[net.NetworkPolicyPeerArgs(pod_selector=meta.LabelSelectorArgs(match_labels=labels))], ports=_port(8000))
+        to=[net.NetworkPolicyPeerArgs(pod_selector=meta.LabelSelectorArgs(match_labels=labels))], ports=_port(SERVING_PORT))
         for labels in model_pods]
 
     def policy(part: str, ingress_rules: list, egress_rules: list) -> net.NetworkPolicySpecArgs:
@@ -59,7 +60,7 @@ def genbi_policies(workload: str, model_pods: tuple[dict[str, str], ...],
     # the tenant's own endpoints admit the AI service (the namespace's same-namespace rule leaves GenBI out)
     callers = {f"{workload}-to-{labels.get('app.kubernetes.io/instance', i)}": net.NetworkPolicySpecArgs(
         pod_selector=meta.LabelSelectorArgs(match_labels=labels), policy_types=["Ingress"],
-        ingress=[net.NetworkPolicyIngressRuleArgs(from_=[_pods(workload, "ai")], ports=_port(8000))])
+        ingress=[net.NetworkPolicyIngressRuleArgs(from_=[_pods(workload, "ai")], ports=_port(SERVING_PORT))])
         for i, labels in enumerate(model_pods)}
     return {
         **callers,

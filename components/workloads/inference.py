@@ -17,35 +17,28 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.platform.gpu_pools import GPU_TAINT
-from components.platform.node_pools import POOL_LABEL
-from components.tenancy.admission import (
+from components.conventions import (
     ACCELERATOR_LABEL,
     EXPOSE_LABEL,
     GPU_PRIORITY_PREFIX,
     GPU_RESOURCE,
     MANAGED_LABEL,
+    POOL_LABEL,
+    UID,
+    checkov_skips,
+    gpu_toleration,
+    restricted_container_context,
+    restricted_pod_context,
 )
-from config.endpoints import PORT, EndpointPlan
+from components.conventions import SERVING_PORT as PORT
+from plan.endpoints import EndpointPlan
 
-UID = 10001  # a fixed, non-root user above the host's range; the image's root default is never used
 GCSFUSE_DRIVER = "gcsfuse.csi.storage.gke.io"
 READY_MARKER = ".ai-platform-complete"  # the model loader writes it after the last weight file
 PRE_STOP_SECONDS = 15  # EndpointPlan.termination_grace_seconds counts it
 PROGRESS_DEADLINE_SECONDS = 3600  # a cold replica on a new node can take a quarter of an hour
 RUNNING_SHARE = 0.8  # of --max-num-seqs in flight per replica before scaling out on load alone
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
-
-
-def restricted_pod_context() -> core.PodSecurityContextArgs:
-    """Pod Security `restricted`: a fixed non-root user and group, RuntimeDefault seccomp."""
-    return core.PodSecurityContextArgs(run_as_non_root=True, run_as_user=UID, run_as_group=UID, fs_group=UID,
-                                       seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault"))
-
-
-def restricted_container_context() -> core.SecurityContextArgs:
-    return core.SecurityContextArgs(allow_privilege_escalation=False, read_only_root_filesystem=True,
-                                    run_as_non_root=True, capabilities=core.CapabilitiesArgs(drop=["ALL"]))
 
 
 @dataclass(frozen=True)
@@ -90,7 +83,7 @@ def pod_spec(args: InferenceEndpointArgs) -> core.PodSpecArgs:
         priority_class_name=f"{GPU_PRIORITY_PREFIX}{plan.accelerator}",
         # The pool too: a whole-GPU replica must not land on a time-shared node of the same type.
         node_selector={ACCELERATOR_LABEL: plan.accelerator, POOL_LABEL: plan.pool},
-        tolerations=[core.TolerationArgs(key=GPU_TAINT, operator="Exists", effect="NoSchedule")],
+        tolerations=[gpu_toleration()],
         # Long generations finish: the Service stops sending (preStop), vLLM drains, then exits.
         termination_grace_period_seconds=plan.termination_grace_seconds,
         security_context=restricted_pod_context(),
@@ -244,15 +237,7 @@ class InferenceEndpoint(pulumi.ComponentResource):
         self.register_outputs({"url": self.url})
 
 
-# checkov findings that do not apply, with the reason kept on the object (checkov reads these).
-CHECKOV_SKIPS = {
-    "checkov.io/skip1": "CKV_K8S_11=CPU limits throttle tokenization and scheduling threads; CPU is requested",
-    "checkov.io/skip2": "CKV_K8S_43=the image is pinned by tag in config/catalog/versions.yaml and admitted by "
-                        "Binary Authorization only from the platform's cache",
-    "checkov.io/skip3": "CKV_K8S_35=no Kubernetes Secret is used; the model comes from GCS FUSE",
-    "checkov.io/skip4": "CKV_K8S_15=IfNotPresent: the tag is pinned, and a pool's secondary boot disk serves the "
-                        "preloaded image only to IfNotPresent pulls",
-}
+CHECKOV_SKIPS = checkov_skips("cpu-limits", "pinned-tag", "no-secrets", "if-not-present")
 
 
 def scaled_object(args: InferenceEndpointArgs, namespace: str, cluster: str) -> dict:

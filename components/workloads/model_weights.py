@@ -19,17 +19,16 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.data.secrets import secret_provider_class
-from components.platform.identity import workload_principal
-from components.platform.node_pools import POOL_LABEL
-from components.workloads.inference import (
-    CHECKOV_SKIPS,
-    GCSFUSE_DRIVER,
-    READY_MARKER,
+from components.conventions import (
+    POOL_LABEL,
     UID,
+    checkov_skips,
     restricted_container_context,
     restricted_pod_context,
 )
+from components.data.secrets import secret_provider_class
+from components.platform.identity import workload_principal
+from components.workloads.inference import GCSFUSE_DRIVER, READY_MARKER
 
 LOADER = "model-loader"
 TOKEN_CLASS = "hf-token"  # noqa: S105 (a SecretProviderClass name)
@@ -117,8 +116,7 @@ class ModelWeights(pulumi.ComponentResource):
                                                  # A download takes minutes to hours: `pulumi up` does not wait.
                                                  "pulumi.com/skipAwait": "true",
                                                  "ai-platform/model": f"{copy.repo}@{copy.revision}",
-                                                 "checkov.io/skip1": CHECKOV_SKIPS["checkov.io/skip2"],
-                                                 "checkov.io/skip2": CHECKOV_SKIPS["checkov.io/skip4"]}),
+                                                 **checkov_skips("pinned-tag", "if-not-present")}),
                 spec=k8s.batch.v1.JobSpecArgs(
                     backoff_limit=4, active_deadline_seconds=6 * 3600,
                     template=core.PodTemplateSpecArgs(

@@ -15,12 +15,11 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.conventions import MANAGED_PROMETHEUS_NAMESPACE, NAMESPACE_NAME, labels, pod_security
+from components.conventions import SERVING_PORT as PORT
 from components.platform.identity import workload_principal
-from components.tenancy.tenant_network import MANAGED_PROMETHEUS_NAMESPACE
-from config.endpoints import PORT
 
 net, meta = k8s.networking.v1, k8s.meta.v1
-NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,6 @@ class SharedInferenceArgs:
     provider: pulumi.ProviderResource
 
 
-def labels(component: str) -> dict[str, str]:
-    return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ai-platform",
-            "app.kubernetes.io/component": component}
-
-
 class SharedInference(pulumi.ComponentResource):
     """Output ``namespace``: the namespace's name, known once it exists."""
 
@@ -48,7 +42,7 @@ class SharedInference(pulumi.ComponentResource):
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=meta.ObjectMetaArgs(name=args.namespace, labels={
                 **labels("inference"),
-                **{f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}}),
+                **pod_security("restricted")}),
             opts=k8s_opts)
         ns = namespace.metadata.name
         in_ns = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[namespace])
@@ -74,7 +68,7 @@ def policies(consumers: tuple[str, ...]) -> dict[str, net.NetworkPolicySpecArgs]
 
     def from_namespaces(*names: str) -> net.NetworkPolicyPeerArgs:
         return net.NetworkPolicyPeerArgs(namespace_selector=meta.LabelSelectorArgs(match_expressions=[
-            meta.LabelSelectorRequirementArgs(key=NAME_LABEL, operator="In", values=list(names))]))
+            meta.LabelSelectorRequirementArgs(key=NAMESPACE_NAME, operator="In", values=list(names))]))
 
     out = {
         "default-deny-ingress": net.NetworkPolicySpecArgs(pod_selector=everyone, policy_types=["Ingress"]),

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from config.capacity import check_capacity
-from config.checks import entry, environment, genbi, inference, tenants
-from config.model import PlatformSpec
+from config.checks import capacity, entry, environment, genbi, inference, tenants
+from config.spec import PlatformSpec
 
 Check = Callable[[PlatformSpec], None]
 
@@ -32,7 +31,7 @@ CHECKS: list[Check] = [
     inference.gated_weights,
     genbi.genbi,
     entry.entry,
-    check_capacity,
+    capacity.check_capacity,
 ]
 
 

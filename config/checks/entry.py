@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from config.checks.common import env_file, fail, tenant_file
 from config.errors import ConfigError, did_you_mean, field_path
-from config.model import PlatformSpec
+from config.spec import PlatformSpec
 from config.tenancy import InferenceWorkload
 
 # GKE installs the GA InferencePool and Gateway API CRDs from 1.34.0-gke.1626000; the REGULAR and

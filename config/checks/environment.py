@@ -6,7 +6,7 @@ from config.catalog import Accelerator
 from config.checks.common import env_file, fail
 from config.cluster import GpuPoolSpec
 from config.errors import ConfigError, did_you_mean
-from config.model import PlatformSpec
+from config.spec import PlatformSpec
 
 PRICES = "config/catalog/prices.yaml"
 

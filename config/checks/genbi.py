@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from config.checks.common import fail, tenant_file
 from config.errors import ConfigError
-from config.genbi import MAX_TOKENS, MIN_SCHEMA_TOKENS, PROMPT_OVERHEAD, context_budget
-from config.model import PlatformSpec
+from config.spec import PlatformSpec
 from config.tenancy import GenBiWorkload
+from plan import Plan
+from plan.genbi import MAX_TOKENS, MIN_SCHEMA_TOKENS, PROMPT_OVERHEAD, context_budget
 
 ARTICLE = {"generation": "a", "embedding": "an"}
 
@@ -17,7 +18,7 @@ def genbi(spec: PlatformSpec) -> None:
         for i, workload in enumerate(tenant.workloads):
             if not isinstance(workload, GenBiWorkload):
                 continue
-            llm, embedder = spec.genbi_endpoints(tenant, workload)
+            llm, embedder = Plan.of(spec).genbi_endpoints(tenant, workload)
             own = [w.name for w in tenant.workloads if w.kind == "inference"]
             usable = own + [e.name for e in spec.env.inference.endpoints if e.name in tenant.uses]
             shared = [e.name for e in spec.env.inference.endpoints]

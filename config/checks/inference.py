@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from config.checks.common import env_file, fail, tenant_file
-from config.endpoints import SizingError
-from config.model import PlatformSpec
+from config.spec import PlatformSpec
+from plan import Plan
+from plan.endpoints import SizingError
 
 HF_TOKEN_SECRET = "hf-token"  # noqa: S105 (a secret's name) - data.secrets.external entry the model loader reads for gated models
 LOADER = "model-loader"  # the loader's Kubernetes service account, in the inference namespace
@@ -23,7 +24,7 @@ def shared_endpoints(spec: PlatformSpec) -> None:
             raise fail(file, ("inference", "endpoints", i, "name"), endpoint.name,
                        "is already a name in tenancy.shared_endpoints: choose another")
         try:
-            spec.shared_sizing(endpoint)
+            Plan.of(spec).shared_sizing(endpoint)
         except SizingError as error:
             raise fail(file, ("inference", "endpoints", i, *_path(error.field)), error.value, error.message) from None
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from config.checks.common import fail, tenant_file
-from config.endpoints import SizingError
 from config.environment import ENVIRONMENTS
 from config.errors import ConfigError, did_you_mean
-from config.model import PlatformSpec
 from config.naming import InvalidNameError, Naming
+from config.spec import PlatformSpec
 from config.tenancy import InferenceWorkload, TenantSpec
+from plan import Plan
+from plan.endpoints import SizingError
 
 
 def _path(field: str) -> tuple:
@@ -74,7 +75,7 @@ def tenants_on_stack(spec: PlatformSpec) -> None:
         for i, workload in enumerate(tenant.workloads):
             if isinstance(workload, InferenceWorkload):
                 try:
-                    spec.sizing(workload, tenant.sla)
+                    Plan.of(spec).sizing(workload, tenant.sla)
                 except SizingError as error:
                     raise fail(file, ("workloads", i, *_path(error.field)), error.value, error.message) from None
         for i, endpoint in enumerate(tenant.uses):

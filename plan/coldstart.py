@@ -12,28 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pydantic import Field
-
-from config.sizing import Sizing
-from config.types import Spec
-
-
-class Figure(Spec):
-    value: float = Field(ge=0)
-    source: str
-
-
-class ServingCatalog(Spec):
-    """config/catalog/serving.yaml: the figures behind cold-start estimates, each with its source."""
-
-    as_of: str
-    image_gb: Figure = Field(description="The vLLM image, compressed (what a node downloads).")
-    image_pull_mb_s: Figure = Field(description="A whole-image pull from Artifact Registry in the region.")
-    image_preloaded_seconds: Figure = Field(description="Container start when a secondary boot disk holds the image.")
-    weights_gb_s: Figure = Field(description="GCS FUSE read throughput with parallel downloads, per node.")
-    warmup_seconds: Figure = Field(description="vLLM engine start without weights: profiling, CUDA graphs.")
-    warmup_seconds_per_10b: Figure = Field(description="Added per 10 billion parameters (compilation, graphs).")
-    node_seconds: Figure = Field(description="A GPU node from scale-up decision to Ready (driver installed).")
+from config.catalog import ServingCatalog
+from plan.sizing import Sizing
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
-"""PlatformSpec: the whole validated input of one stack, and the facts derived from it once."""
+"""PlatformSpec: the whole validated input of one stack, and the lookups that need nothing derived.
+
+What follows from it (sizing, quotas, capacity, cost, cold start, the GenBI wiring) is computed
+in ``plan/`` (``plan.Plan.of(spec)``), once per spec.
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from pydantic import Field, PrivateAttr
 
@@ -10,19 +15,8 @@ from config.catalog import Catalog
 from config.cluster import GpuPoolSpec
 from config.data import ExternalSecret
 from config.environment import Environment, EnvironmentSpec
-from config.genbi import MIN_SCHEMA_TOKENS, context_budget, total_requests
 from config.naming import Naming
-from config.sizing import Sizing
-from config.tenancy import (
-    EndpointSpec,
-    GenBiWorkload,
-    InferenceWorkload,
-    Needs,
-    Quota,
-    SharedEndpoint,
-    TenantSpec,
-    derive_quota,
-)
+from config.tenancy import ENDPOINT_PORT, EndpointSpec, InferenceWorkload, SharedEndpoint, TenantSpec
 from config.types import DnsLabel, ProjectId, Spec
 
 
@@ -39,59 +33,16 @@ class PlatformSpec(Spec):
     all_tenants: list[TenantSpec] = Field(default_factory=list, description="Every tenant file, hosted or not.")
     stacks: list[str] = Field(default_factory=list, description="Every stack of the project.")
 
-    _sizings: dict = PrivateAttr(default_factory=dict)
-
-    def sizing(self, endpoint: EndpointSpec, sla: float) -> Sizing:
-        """How this stack serves ``endpoint`` (config/sizing.py), computed once; SizingError on a mistake."""
-        from config.endpoints import size_endpoint
-
-        key = (id(endpoint), sla)
-        if key not in self._sizings:
-            self._sizings[key] = size_endpoint(self, endpoint, sla)
-        return self._sizings[key]
-
-    def needs(self, tenant: TenantSpec) -> Needs:
-        """What the tenant's workloads need at maximum scale; inference from its sizing."""
-        from config.endpoints import endpoint_needs
-
-        return sum((endpoint_needs(self.sizing(w, tenant.sla)) if isinstance(w, InferenceWorkload)
-                    else self.genbi_needs(w) for w in tenant.workloads), Needs())
-
-    def genbi_needs(self, workload: GenBiWorkload) -> Needs:
-        cpu, memory, pods = total_requests(self.environment == "prod")
-        return Needs(cpu, memory, workload.storage_gi, pods)
-
-    def genbi_endpoints(self, tenant: TenantSpec, workload: GenBiWorkload) -> tuple[
-            tuple[str, EndpointSpec] | None, tuple[str, EndpointSpec] | None]:
-        """(namespace, endpoint) of the GenBI's LLM and embedder: named, or the tenant's own first, then
-        the first shared endpoint it uses, of the right kind, an LLM with enough context before one
-        without (None where there is none)."""
-        models = self.catalog.models.models
-        own = [(tenant.name, w) for w in tenant.workloads if isinstance(w, InferenceWorkload)]
-        shared = [(self.env.inference.namespace, e) for e in self.env.inference.endpoints if e.name in tenant.uses]
-
-        def find(name: str | None, kind: str):
-            candidates = [(ns, e) for ns, e in own + shared if e.model in models and models[e.model].kind == kind]
-            if kind == "generation":  # one with room for WrenAI's prompts first (config/checks/genbi.py)
-                candidates.sort(key=lambda c: context_budget(c[1].max_model_len)[0] < MIN_SCHEMA_TOKENS)
-            if name is None:
-                return candidates[0] if candidates else None
-            named = [(ns, e) for ns, e in own + shared if e.name == name]
-            return named[0] if named else None
-
-        return find(workload.llm, "generation"), find(workload.embedder, "embedding")
+    # Where plan.Plan keeps what it derives from this spec (config never reads it).
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def shared_endpoints(self) -> dict[str, SharedEndpoint]:
         """Every endpoint tenants may `use`: the environment's services and its shared inference endpoints."""
-        from config.endpoints import PORT
-
         inference = self.env.inference
         return {**self.env.tenancy.shared_endpoints,
-                **{e.name: SharedEndpoint(namespace=inference.namespace, port=PORT) for e in inference.endpoints}}
-
-    def shared_sizing(self, endpoint: EndpointSpec) -> Sizing:
-        return self.sizing(endpoint, self.env.inference.sla)
+                **{e.name: SharedEndpoint(namespace=inference.namespace, port=ENDPOINT_PORT)
+                   for e in inference.endpoints}}
 
     def inference_endpoints(self) -> list[tuple[str, EndpointSpec, float]]:
         """(namespace, endpoint, SLA) of every endpoint this stack serves: shared ones, then tenants'."""
@@ -103,9 +54,6 @@ class PlatformSpec(Spec):
     def tenant(self, name: str) -> TenantSpec:
         (found,) = [t for t in self.tenants if t.name == name]
         return found
-
-    def quota(self, tenant: TenantSpec) -> Quota:
-        return derive_quota(tenant, self.catalog.tiers, self.needs(tenant))
 
     @property
     def naming(self) -> Naming:

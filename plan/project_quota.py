@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from config.cluster import GpuPoolSpec, NodePoolSpec
-from config.model import PlatformSpec
+from config.spec import PlatformSpec
 
 LOCAL_SSD_GB = 375
 # GKE creates a cluster with a default pool (e2-medium, 100 GB boot disk, one node per zone) and

@@ -1,17 +1,18 @@
 """Capacity and cost of the node pools, computed from the spec and the price catalog.
 
 Monthly figures are ``hourly x hours_per_month`` (730) at the pool's minimum and maximum
-node counts; spot pools use spot prices. Used by the review and the tenant capacity check.
+node counts; spot pools use spot prices. Used by the review and the tenant capacity check
+(config/checks/capacity.py).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from config.cluster import GpuPoolSpec, NodePoolSpec
-from config.errors import ConfigError
-from config.model import PlatformSpec
+from config.spec import PlatformSpec
+from plan.sizing import MIG_SLICES
+from plan.tenant_quota import Quota
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,6 @@ def service_costs(spec: PlatformSpec, *, keys: int, secrets: int) -> list[DataCo
     ]
 
 
-MIG_SLICES = {"1g": 7, "2g": 3, "3g": 2, "4g": 1, "7g": 1}
-
-
 def gpu_units_per_node(pool: GpuPoolSpec) -> int:
     """``nvidia.com/gpu`` a node advertises: GPUs x time-sharing clients, or MIG slices per GPU."""
     if pool.mig_partition:
@@ -162,79 +160,7 @@ def tenant_capacity(spec: PlatformSpec) -> Capacity:
                     {k: " + ".join(v) for k, v in explain.items()})
 
 
-def shared_needs(spec: PlatformSpec):
-    """What the shared inference endpoints hold at maximum scale, outside every tenant quota."""
-    from config.endpoints import endpoint_needs
-    from config.tenancy import Needs
-
-    return sum((endpoint_needs(spec.shared_sizing(e)) for e in spec.env.inference.endpoints), Needs())
-
-
-SHARED = "(shared endpoints)"
-
-
-def check_capacity(spec: PlatformSpec) -> None:
-    """Refuse tenants whose quotas (plus the shared endpoints) exceed what the pools can hold, with a
-    table and the fix."""
-    capacity = tenant_capacity(spec)
-    quotas = {t.name: spec.quota(t) for t in spec.tenants}
-    tiers = {t.name: t.tier for t in spec.tenants}
-    shared = shared_needs(spec)
-    env_file = f"config/environments/{spec.environment}.yaml"
-    kinds = sorted({k for q in quotas.values() for k in q.gpus} | set(shared.gpus))
-    demands = {kind: sum(q.gpus.get(kind, 0) for q in quotas.values()) + shared.gpus.get(kind, 0) for kind in kinds}
-    for kind, demand in demands.items():
-        available = capacity.gpus.get(kind, 0)
-        if demand > available:
-            pools = [p for p in spec.env.gpu_pools if p.accelerator == kind]
-            rows = [[name, tiers[name], q.gpus.get(kind, 0), q.sources["gpus"]]
-                    for name, q in quotas.items() if q.gpus.get(kind)]
-            if shared.gpus.get(kind):
-                rows.append([SHARED, "-", shared.gpus[kind], "sizing"])
-            if pools:
-                biggest = max(pools, key=gpu_units_per_node)
-                missing = (demand - available) / spec.env.tenancy.gpu_overcommit
-                grow = math.ceil(missing / gpu_units_per_node(biggest)) + biggest.max_nodes
-                fix = (f"grow gpu_pools '{biggest.name}' max_nodes in {env_file} to at least {grow}, "
-                       f"raise tenancy.gpu_overcommit, or shrink {_largest(quotas, lambda q, k=kind: q.gpus.get(k, 0))}")
-            else:
-                fix = f"add a {kind} pool to gpu_pools in {env_file}, or remove {kind} from these tenants"
-            raise ConfigError("config/tenants", "", _capacity_table(
-                f"tenant GPU quotas for {kind} in stack {spec.stack} total {demand}, capacity is {available:g} "
-                f"({capacity.explain.get(kind, 'no pool')}, overcommit {spec.env.tenancy.gpu_overcommit:g})",
-                ["tenant", "tier", f"{kind} quota", "from"], rows, fix))
-    for key, label, available, knob, held in (
-            ("cpu", "CPU", capacity.cpu, "cpu_overcommit", shared.cpu),
-            ("memory_gi", "memory (GiB)", capacity.memory_gi, "memory_overcommit", shared.memory_gi)):
-        demand = sum(getattr(q, key) for q in quotas.values()) + held
-        if demand > available:
-            rows = [[name, tiers[name], getattr(q, key), q.sources[key]] for name, q in quotas.items()]
-            if held:
-                rows.append([SHARED, "-", held, "sizing"])
-            raise ConfigError("config/tenants", "", _capacity_table(
-                f"tenant {label} quotas in stack {spec.stack} total {demand:g}, capacity is {available:g} "
-                f"(pools with serves_tenants and GPU pools at max_nodes, {knob} "
-                f"{getattr(spec.env.tenancy, knob):g})", ["tenant", "tier", label, "from"], rows,
-                f"grow a pool with serves_tenants in {env_file}, raise tenancy.{knob}, or shrink "
-                f"{_largest(quotas, lambda q, k=key: getattr(q, k))}"))
-
-
-def _largest(quotas: dict, amount) -> str:
-    """The tenant holding the most of a resource, as the first one to shrink."""
-    if not quotas or not max(amount(q) for q in quotas.values()):
-        return "the shared endpoints (inference.endpoints)"
-    name = max(quotas, key=lambda n: amount(quotas[n]))
-    return f"the largest quota, {name}'s ({amount(quotas[name]):g}), in config/tenants/{name}.yaml"
-
-
-def _capacity_table(headline: str, headers: list[str], rows: list[list], fix: str) -> str:
-    widths = [max(len(str(x)) for x in [h, *(r[i] for r in rows)]) for i, h in enumerate(headers)]
-    lines = [headline, ("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))).rstrip()]
-    lines += [("  " + "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))).rstrip() for r in rows]
-    return "\n".join([*lines, f"fix: {fix}"])
-
-
-def tenant_monthly(spec: PlatformSpec, quota) -> float:
+def tenant_monthly(spec: PlatformSpec, quota: Quota) -> float:
     """Showback: the quota priced at the cheapest pool per GPU unit and per vCPU, plus storage."""
     hours = spec.catalog.prices.hours_per_month
     total = 0.0

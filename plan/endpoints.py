@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from config.capacity import _hourly, gpu_units_per_node
+from config.errors import did_you_mean
 from config.models import Model
-from config.sizing import MIG_COMPUTE, MIG_SLICES, Option, Sizing, cheapest, options, tp_sizes
-from config.sizing import Unit as GpuUnit
-from config.tenancy import EndpointSpec, Needs
+from config.spec import PlatformSpec
+from config.tenancy import EndpointSpec
+from plan.capacity import _hourly, gpu_units_per_node
+from plan.sizing import MIG_COMPUTE, MIG_SLICES, Option, Sizing, cheapest, options, tp_sizes
+from plan.sizing import Unit as GpuUnit
+from plan.tenant_quota import Needs
 
-PORT = 8000  # vLLM's OpenAI-compatible API and its /metrics
 HOST_SHARE = 0.75  # of a unit's vCPUs and memory a replica requests; the rest is for node daemons
 GIB = 2**30
 
@@ -25,7 +27,7 @@ class SizingError(ValueError):
         self.field, self.value, self.message = field, value, message
 
 
-def gpu_units(spec) -> list[GpuUnit]:
+def gpu_units(spec: PlatformSpec) -> list[GpuUnit]:
     """Every GPU unit the stack's pools offer, one per pool."""
     out = []
     for pool in spec.env.gpu_pools:
@@ -66,11 +68,10 @@ def default_min_replicas(environment: str, sla: float, unit: GpuUnit) -> int:
     return 2 if sla >= 99.9 else 1
 
 
-def size_endpoint(spec, endpoint: EndpointSpec, sla: float) -> Sizing:
+def size_endpoint(spec: PlatformSpec, endpoint: EndpointSpec, sla: float) -> Sizing:
     """The cheapest configuration for ``endpoint`` in this stack, or a SizingError naming the field."""
     models = spec.catalog.models.models
     if endpoint.model not in models:
-        from config.errors import did_you_mean
         raise SizingError("model", endpoint.model, f"is not in config/catalog/models.yaml "
                           f"({did_you_mean(endpoint.model, models)}known: {', '.join(models)})")
     model: Model = models[endpoint.model]
@@ -118,7 +119,7 @@ def size_endpoint(spec, endpoint: EndpointSpec, sla: float) -> Sizing:
                   kv_gib_per_sequence=model.kv_gib_per_token() * endpoint.max_model_len, rejected=rejected)
 
 
-def _nowhere(spec, endpoint: EndpointSpec, candidates: list[Option]) -> str:
+def _nowhere(spec: PlatformSpec, endpoint: EndpointSpec, candidates: list[Option]) -> str:
     """Why nothing serves: the memory need against the largest configuration, or that one's reason."""
     what = f"({endpoint.dtype}, {endpoint.max_model_len} tokens)"
     if not candidates:
@@ -175,7 +176,7 @@ class EndpointPlan:
         return 15 + self.shutdown_seconds + 30
 
 
-def endpoint_plan(spec, endpoint: EndpointSpec, sizing: Sizing, queue_target: int, startup_seconds: int) -> EndpointPlan:
+def endpoint_plan(spec: PlatformSpec, endpoint: EndpointSpec, sizing: Sizing, queue_target: int, startup_seconds: int) -> EndpointPlan:
     model = spec.catalog.models.models[endpoint.model]
     chosen = sizing.chosen
     cpu, memory = replica_resources(chosen)

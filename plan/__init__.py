@@ -1,0 +1,77 @@
+"""What a stack's spec implies: every derived fact, computed once per spec.
+
+``config/`` holds what users write (schemas, the loader, the checks); this package computes what
+follows from it: endpoint sizing (``sizing``, ``endpoints``), node-pool capacity and cost
+(``capacity``), the Compute Engine quota a stack needs (``project_quota``), tenants' namespace
+quotas (``tenant_quota``), cold start (``coldstart``) and the GenBI wiring (``genbi``). ``Plan``
+gathers the per-spec facts the checks, the program and the review share.
+"""
+
+from __future__ import annotations
+
+from config.spec import PlatformSpec
+from config.tenancy import EndpointSpec, GenBiWorkload, InferenceWorkload, TenantSpec
+from plan.endpoints import endpoint_needs, size_endpoint
+from plan.genbi import MIN_SCHEMA_TOKENS, context_budget, total_requests
+from plan.sizing import Sizing
+from plan.tenant_quota import Needs, Quota, derive_quota
+
+
+class Plan:
+    """The derived facts of one ``PlatformSpec``; ``Plan.of(spec)`` computes each once and keeps it."""
+
+    def __init__(self, spec: PlatformSpec) -> None:
+        self.spec = spec
+        self._sizings: dict[tuple[int, float], Sizing] = {}
+
+    @classmethod
+    def of(cls, spec: PlatformSpec) -> Plan:
+        """The spec's plan, made on first use and kept with the spec."""
+        return spec._derived.setdefault("plan", cls(spec))
+
+    def sizing(self, endpoint: EndpointSpec, sla: float) -> Sizing:
+        """How this stack serves ``endpoint`` (plan/sizing.py); SizingError on a mistake."""
+        key = (id(endpoint), sla)
+        if key not in self._sizings:
+            self._sizings[key] = size_endpoint(self.spec, endpoint, sla)
+        return self._sizings[key]
+
+    def shared_sizing(self, endpoint: EndpointSpec) -> Sizing:
+        return self.sizing(endpoint, self.spec.env.inference.sla)
+
+    def needs(self, tenant: TenantSpec) -> Needs:
+        """What the tenant's workloads need at maximum scale; inference from its sizing."""
+        return sum((endpoint_needs(self.sizing(w, tenant.sla)) if isinstance(w, InferenceWorkload)
+                    else self.genbi_needs(w) for w in tenant.workloads), Needs())
+
+    def genbi_needs(self, workload: GenBiWorkload) -> Needs:
+        cpu, memory, pods = total_requests(self.spec.environment == "prod")
+        return Needs(cpu, memory, workload.storage_gi, pods)
+
+    def shared_needs(self) -> Needs:
+        """What the shared inference endpoints hold at maximum scale, outside every tenant quota."""
+        return sum((endpoint_needs(self.shared_sizing(e)) for e in self.spec.env.inference.endpoints), Needs())
+
+    def quota(self, tenant: TenantSpec) -> Quota:
+        return derive_quota(tenant, self.spec.catalog.tiers, self.needs(tenant))
+
+    def genbi_endpoints(self, tenant: TenantSpec, workload: GenBiWorkload) -> tuple[
+            tuple[str, EndpointSpec] | None, tuple[str, EndpointSpec] | None]:
+        """(namespace, endpoint) of the GenBI's LLM and embedder: named, or the tenant's own first, then
+        the first shared endpoint it uses, of the right kind, an LLM with enough context before one
+        without (None where there is none)."""
+        spec = self.spec
+        models = spec.catalog.models.models
+        own = [(tenant.name, w) for w in tenant.workloads if isinstance(w, InferenceWorkload)]
+        shared = [(spec.env.inference.namespace, e) for e in spec.env.inference.endpoints if e.name in tenant.uses]
+
+        def find(name: str | None, kind: str):
+            candidates = [(ns, e) for ns, e in own + shared if e.model in models and models[e.model].kind == kind]
+            if kind == "generation":  # one with room for WrenAI's prompts first (config/checks/genbi.py)
+                candidates.sort(key=lambda c: context_budget(c[1].max_model_len)[0] < MIN_SCHEMA_TOKENS)
+            if name is None:
+                return candidates[0] if candidates else None
+            named = [(ns, e) for ns, e in own + shared if e.name == name]
+            return named[0] if named else None
+
+        return find(workload.llm, "generation"), find(workload.embedder, "embedding")
