@@ -1,11 +1,12 @@
 """WHAT to build: validated configuration for the AI platform.
 
-``load(stack, stack_config)`` returns a frozen ``PlatformSpec`` or raises ``ConfigError``
-with one line that names the file, the field, the bad value and what is allowed.
+``config.loader.load(stack, stack_config)`` returns a frozen ``PlatformSpec`` or raises
+``ConfigError`` with one line that names the file, the field, the bad value and what is allowed.
+The package itself exports only the error and the spec: the loader runs the checks, which use
+``plan/``, and ``plan/`` reads the spec's schemas.
 """
 
 from config.errors import ConfigError
-from config.loader import load, load_from_pulumi, secret_values_from_pulumi, stack_config_from_file
 from config.spec import PlatformSpec
 
-__all__ = ["ConfigError", "PlatformSpec", "load", "load_from_pulumi", "secret_values_from_pulumi", "stack_config_from_file"]
+__all__ = ["ConfigError", "PlatformSpec"]

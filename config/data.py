@@ -19,6 +19,10 @@ FILESTORE_TIERS: dict[str, tuple[int, bool]] = {
 }
 REGIONAL_FILESTORE = ("REGIONAL", "ENTERPRISE")
 BUCKET_PURPOSES = ("models", "artifacts", "backups", "audit-logs")
+# The data.secrets.external entry holding the Hugging Face token, and the Kubernetes service account (in the
+# inference namespace) of the model loader that reads it for gated models.
+HF_TOKEN_SECRET = "hf-token"  # noqa: S105 (a secret's name, not a value)
+MODEL_LOADER = "model-loader"
 
 
 class BucketSpec(Spec):

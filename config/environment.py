@@ -174,3 +174,9 @@ class EnvironmentSpec(Spec):
     def regional(self) -> bool:
         """One zone: a zonal cluster; several: a regional (HA) control plane over them."""
         return len(self.zones) > 1
+
+    @property
+    def service_replicas(self) -> int:
+        """Replicas of the platform's own controllers (KEDA, endpoint pickers): two, active and standby,
+        where the environment is highly available."""
+        return 2 if self.regional else 1

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from config.spec import PlatformSpec
 from config.tenancy import EndpointSpec, GenBiWorkload, InferenceWorkload, TenantSpec
-from plan.endpoints import endpoint_needs, size_endpoint
+from plan.coldstart import cold_start
+from plan.endpoints import EndpointPlan, WeightCopy, endpoint_needs, endpoint_plan, size_endpoint
+from plan.entry import Exposure, exposures
 from plan.genbi import MIN_SCHEMA_TOKENS, context_budget, total_requests
 from plan.sizing import Sizing
 from plan.tenant_quota import Needs, Quota, derive_quota
@@ -23,6 +25,7 @@ class Plan:
     def __init__(self, spec: PlatformSpec) -> None:
         self.spec = spec
         self._sizings: dict[tuple[int, float], Sizing] = {}
+        self._plans: dict[str, EndpointPlan] | None = None
 
     @classmethod
     def of(cls, spec: PlatformSpec) -> Plan:
@@ -54,6 +57,35 @@ class Plan:
 
     def quota(self, tenant: TenantSpec) -> Quota:
         return derive_quota(tenant, self.spec.catalog.tiers, self.needs(tenant))
+
+    def endpoint_plans(self) -> dict[str, EndpointPlan]:
+        """``<namespace>/<endpoint>`` -> how each endpoint of the stack is served (its startup probe's
+        budget from its cold start), shared endpoints first."""
+        if self._plans is None:
+            spec, queue = self.spec, self.spec.env.inference.queue_target
+            self._plans = {}
+            for namespace, endpoint, sla in spec.inference_endpoints():
+                sizing = self.sizing(endpoint, sla)
+                self._plans[f"{namespace}/{endpoint.name}"] = endpoint_plan(
+                    spec, endpoint, sizing, queue, cold_start(spec, endpoint, sizing).probe_budget)
+        return self._plans
+
+    def weight_copies(self) -> tuple[WeightCopy, ...]:
+        """One loader copy per Hugging Face revision the stack serves (endpoints sharing one share it),
+        by bucket path; weights with a ``path`` source are uploaded by hand."""
+        models, copies = self.spec.catalog.models.models, {}
+        for _, endpoint, _ in self.spec.inference_endpoints():
+            model = models[endpoint.model]
+            source = model.variants[endpoint.dtype]
+            if source.repo:
+                copies[source.cache_path] = WeightCopy(
+                    repo=source.repo, revision=source.revision, cache_path=source.cache_path,
+                    weights_gib=model.weights_gib(endpoint.dtype), gated=model.gated)
+        return tuple(copies[path] for path in sorted(copies))
+
+    def exposures(self, tenant: TenantSpec) -> tuple[Exposure, ...]:
+        """What the gateway serves for ``tenant``: its exposed endpoints, then its GenBI UIs."""
+        return exposures(self.spec, self.endpoint_plans(), tenant)
 
     def genbi_endpoints(self, tenant: TenantSpec, workload: GenBiWorkload) -> tuple[
             tuple[str, EndpointSpec] | None, tuple[str, EndpointSpec] | None]:

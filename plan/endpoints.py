@@ -147,6 +147,17 @@ def endpoint_needs(sizing: Sizing) -> Needs:
 
 
 @dataclass(frozen=True)
+class WeightCopy:
+    """One Hugging Face revision a loader Job copies into the models bucket, and where it goes."""
+
+    repo: str
+    revision: str
+    cache_path: str  # models/<repo>/<revision>
+    weights_gib: float
+    gated: bool
+
+
+@dataclass(frozen=True)
 class EndpointPlan:
     """What sizing decided and what serving needs, in plain values (components/workloads/inference.py)."""
 

@@ -16,6 +16,7 @@ COMPONENTS = ("llm", "embedder", "engine", "document_store")
 PARTS: dict[str, tuple[float, float]] = {"ui": (0.5, 1.0), "proxy": (0.1, 0.25), "ai": (1.0, 2.0),
                                          "engine": (0.5, 2.0), "ibis": (0.5, 1.0), "qdrant": (0.5, 1.0)}
 PORTS = {"ui": 3000, "ai": 5555, "engine": 8080, "ibis": 8000, "qdrant": 6333}  # each image's own
+GRACE_SECONDS = 30  # requests in flight finish; the gateway drains the UI as long
 # Scaled by an HPA in prod. Only the ibis server holds no state: the UI tracks asking tasks and runs
 # its schedulers in process (wren-ui askingTaskTracker), the engine keeps DuckDB state, the AI
 # service task results, Qdrant is a single writer; a second replica of those answers wrongly.
@@ -112,9 +113,14 @@ def model_endpoint(namespace: str, endpoint: EndpointSpec) -> ModelEndpoint:
                          max_model_len=endpoint.max_model_len)
 
 
+def service_name(workload: str, part: str) -> str:
+    """The Kubernetes Service of one part of a GenBI workload (the UI's is what the gateway routes to)."""
+    return f"{workload}-{part}"
+
+
 def genbi_services(namespace: str, workload: str) -> GenBiServices:
     def url(part: str) -> str:
-        return f"http://{workload}-{part}.{namespace}.svc.cluster.local:{PORTS[part]}"
+        return f"http://{service_name(workload, part)}.{namespace}.svc.cluster.local:{PORTS[part]}"
 
     return GenBiServices(ui=url("ui"), ibis=url("ibis"), engine=url("engine"), qdrant=url("qdrant"))
 

@@ -27,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 import config
+from config import loader
 from config.loader import PROJECT, ROOT, config_root
 from plan import Plan
 
@@ -334,10 +335,10 @@ def run_stack(stack: str, root: Path = ROOT, stack_config: dict[str, Any] | None
     ``secret_keys`` marks config values as Pulumi secrets (as `pulumi config set --secret` does).
     Raises ``config.ConfigError`` for a user mistake before registering anything.
     """
-    stack_config = config.stack_config_from_file(stack, root) if stack_config is None else stack_config
+    stack_config = loader.stack_config_from_file(stack, root) if stack_config is None else stack_config
     stack_config, encrypted = placeholders(stack_config)
     secret_keys = [*(secret_keys or []), *encrypted]
-    spec = config.load(stack, stack_config, root)
+    spec = loader.load(stack, stack_config, root)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     program = str(root / "__main__.py")

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 import config
+from config import loader
 from config.loader import ROOT, project_stacks
 from review.harness import StackRun, run_stack
 
@@ -78,7 +79,7 @@ def fixture_run(fixture_root) -> Callable[[str], StackRun]:
 @pytest.fixture(scope="session")
 def fixture_spec(fixture_root) -> Callable[[str], config.PlatformSpec]:
     def get(stack: str) -> config.PlatformSpec:
-        return config.load(stack, config.stack_config_from_file(stack, fixture_root), fixture_root)
+        return loader.load(stack, loader.stack_config_from_file(stack, fixture_root), fixture_root)
 
     return get
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import config
+from config import loader
 from review.harness import Record, StackRun, manifests, run_program
 
 
@@ -43,7 +44,7 @@ def named(run: StackRun, kind: str, namespace: str, name: str) -> dict:
 def load_error(root, stack: str = "prod") -> str:
     """The loader's message for a broken tree: one line, or the test fails."""
     with pytest.raises(config.ConfigError) as caught:
-        config.load(stack, config.stack_config_from_file(stack, root), root)
+        loader.load(stack, loader.stack_config_from_file(stack, root), root)
     message = str(caught.value)
     assert "\n" not in message
     return message

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-import config
-from config import ConfigError
+from config import ConfigError, loader
 from tests.conftest import STACKS, edit_yaml
 
 
 def load(root, stack="dev"):
-    return config.load(stack, config.stack_config_from_file(stack, root), root)
+    return loader.load(stack, loader.stack_config_from_file(stack, root), root)
 
 
 def error_of(root, stack="dev") -> str:
@@ -21,7 +20,7 @@ def error_of(root, stack="dev") -> str:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_of_the_tree_loads(stack):
-    spec = config.load(stack, config.stack_config_from_file(stack))
+    spec = loader.load(stack, loader.stack_config_from_file(stack))
     assert spec.stack == stack
     assert spec.regional is (len(spec.env.zones) > 1)
 

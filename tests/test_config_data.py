@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-import config
-from config import ConfigError
+from config import ConfigError, loader
 from tests.conftest import edit_yaml
 
 
 def error(root, stack, change) -> str:
     edit_yaml(root / f"config/environments/{stack}.yaml", lambda d: change(d["data"]))
     with pytest.raises(ConfigError) as caught:
-        config.load(stack, config.stack_config_from_file(stack, root), root)
+        loader.load(stack, loader.stack_config_from_file(stack, root), root)
     return str(caught.value)
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import config
+from config import loader
 from plan import capacity
 from review.summary import _compute_cost
 from tests.conftest import edit_yaml
@@ -37,7 +37,7 @@ def spec(config_tree):
                     "spot": True, "min_nodes": 0, "max_nodes": 4},
                    {"name": "l4-od", "accelerator": "nvidia-l4", "machine_type": "g2-standard-8",
                     "gpus_per_node": 1, "min_nodes": 2, "max_nodes": 2}]))
-    return config.load("dev", config.stack_config_from_file("dev", config_tree), config_tree)
+    return loader.load("dev", loader.stack_config_from_file("dev", config_tree), config_tree)
 
 
 def test_pool_figures(spec):
@@ -77,7 +77,7 @@ def test_regional_database_costs_twice(config_tree, spec):
     edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d.update(
         cpu_pools=[{"name": "system", "machine_type": "e2-standard-4", "min_nodes": 3, "max_nodes": 3}],
         gpu_pools=[], inference={"endpoints": []}, data={**d["data"], "filestore": {"tier": "ZONAL", "capacity_gb": 1024}}))
-    prod = config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
+    prod = loader.load("prod", loader.stack_config_from_file("prod", config_tree), config_tree)
     costs = {c.item: c.monthly for c in capacity.data_costs(prod)}
     assert costs["Cloud SQL PostgreSQL"] == 440.0
     # Filestore ZONAL 1024 GiB at 0.3

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-import config
+from config import loader
 from config.loader import ROOT
 from plan import Plan
 
@@ -28,7 +28,7 @@ def test_gpu_pool_example_in_readme_is_valid(real_tree):
     catalog = yaml.safe_load(prices.read_text())
     catalog["regions"]["us-central1"]["machines"].setdefault(pool["machine_type"], {"on_demand": 1, "spot": 1})
     prices.write_text(yaml.safe_dump(catalog))
-    spec = config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
+    spec = loader.load("prod", loader.stack_config_from_file("prod", config_tree), config_tree)
     assert pool["name"] in {p.name for p in spec.env.gpu_pools}
 
 
@@ -63,7 +63,7 @@ def test_inference_docs_example_model_and_endpoint_load_and_size(real_tree):
     data["workloads"].append(endpoint)
     tenant.write_text(yaml.safe_dump(data))
     for stack in ("dev", "staging", "prod"):
-        spec = config.load(stack, config.stack_config_from_file(stack, real_tree), real_tree)
+        spec = loader.load(stack, loader.stack_config_from_file(stack, real_tree), real_tree)
         (globex,) = [t for t in spec.tenants if t.name == "globex-analytics"]
         workload = next(w for w in globex.workloads if w.name == endpoint["name"])
         assert Plan.of(spec).sizing(workload, globex.sla).chosen.unit.accelerator == "nvidia-l4", stack
@@ -94,6 +94,6 @@ def test_entry_docs_examples_load(real_tree):
     data = yaml.safe_load(tenant.read_text())
     data.update(tenant_fields)
     tenant.write_text(yaml.safe_dump(data))
-    spec = config.load("prod", config.stack_config_from_file("prod", real_tree), real_tree)
+    spec = loader.load("prod", loader.stack_config_from_file("prod", real_tree), real_tree)
     acme = spec.tenant("acme-research")
     assert spec.env.entry.hostname(acme.name, acme.expose[0]) == "chat.acme-research.ai.example.com"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import config
-from config import ConfigError
+from config import ConfigError, loader
 from review.harness import run_stack
 from tests.conftest import edit_yaml, fixture_tree
 
@@ -155,7 +154,7 @@ L4 = {"name": "x", "accelerator": "nvidia-l4", "machine_type": "g2-standard-8", 
 def test_incompatible_combinations_are_config_errors(config_tree, change, expected):
     edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["gpu_pools"].append({**L4, **change}))
     with pytest.raises(ConfigError) as caught:
-        config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
+        loader.load("prod", loader.stack_config_from_file("prod", config_tree), config_tree)
     assert str(caught.value).startswith(f"config/environments/prod.yaml: {expected}")
 
 
@@ -165,7 +164,7 @@ def test_accelerator_not_offered_in_the_region(config_tree):
         d.update(zones=["asia-northeast3-a"]),
         d["gpu_pools"][0].update(accelerator="nvidia-h100-80gb", machine_type="a3-highgpu-8g", gpus_per_node=8)))
     with pytest.raises(ConfigError) as caught:
-        config.load("dev", config.stack_config_from_file("dev", config_tree), config_tree)
+        loader.load("dev", loader.stack_config_from_file("dev", config_tree), config_tree)
     assert str(caught.value) == (
         "config/environments/dev.yaml: gpu_pools[0].accelerator: 'nvidia-h100-80gb' is not offered in region "
         "asia-northeast3 (regions offering it: europe-west4, us-central1, us-east4)")
@@ -175,13 +174,13 @@ def test_binary_authorization_cannot_be_disabled_in_prod(config_tree):
     edit_yaml(config_tree / "config/environments/prod.yaml",
               lambda d: d["cluster"].update(binary_authorization="disabled"))
     with pytest.raises(ConfigError, match=r"cluster.binary_authorization: 'disabled' must be 'enforce' in prod"):
-        config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
+        loader.load("prod", loader.stack_config_from_file("prod", config_tree), config_tree)
 
 
 def test_missing_price_is_a_config_error(config_tree):
     edit_yaml(config_tree / "config/catalog/prices.yaml",
               lambda d: d["regions"]["us-central1"]["machines"].pop("a2-ultragpu-2g"))
     with pytest.raises(ConfigError) as caught:
-        config.load("prod", config.stack_config_from_file("prod", config_tree), config_tree)
+        loader.load("prod", loader.stack_config_from_file("prod", config_tree), config_tree)
     assert str(caught.value) == ("config/catalog/prices.yaml: regions.us-central1.machines: has no price for "
                                  "a2-ultragpu-2g (used by pool 'a100'; add it)")

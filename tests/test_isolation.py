@@ -311,9 +311,10 @@ def test_reserved_namespaces_cannot_be_tenants(config_tree, name):
     import yaml
 
     import config
+    from config import loader
     (config_tree / f"config/tenants/{name}.yaml").write_text(yaml.safe_dump({
         "name": name, "display_name": name, "tier": "basic", "stacks": ["dev"], "owners": ["a@example.com"],
         "sla": 99.0}))
     with pytest.raises(config.ConfigError) as caught:
-        config.load("dev", config.stack_config_from_file("dev", config_tree), config_tree)
+        loader.load("dev", loader.stack_config_from_file("dev", config_tree), config_tree)
     assert str(caught.value).startswith(f"config/tenants/{name}.yaml: name: '{name}' is reserved: ")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import config
+from config import loader
 from review.bundle import write_bundle
 from review.harness import PROJECT_NUMBER, run_stack
 from tests.helpers import key_name
@@ -22,7 +23,7 @@ SUPPLIED = {"ai-platform:openaiApiKey": "sk-test-0123456789abcdef", "ai-platform
 def supplied(request, fixture_root):
     """A fixture stack run with the external secrets set, as `pulumi config set --secret` would."""
     stack = request.param
-    stack_config = {**config.stack_config_from_file(stack, fixture_root), **SUPPLIED}
+    stack_config = {**loader.stack_config_from_file(stack, fixture_root), **SUPPLIED}
     return run_stack(stack, fixture_root, stack_config=stack_config, secret_keys=list(SUPPLIED))
 
 
@@ -99,8 +100,8 @@ def test_readers_follow_the_tenants_workloads(run):
 
 
 def test_secret_config_key_must_be_declared(config_tree):
-    stack_config = {**config.stack_config_from_file("dev", config_tree), "ai-platform:openaiKey": "x"}
+    stack_config = {**loader.stack_config_from_file("dev", config_tree), "ai-platform:openaiKey": "x"}
     with pytest.raises(config.ConfigError) as caught:
-        config.load("dev", stack_config, config_tree)
+        loader.load("dev", stack_config, config_tree)
     assert str(caught.value).startswith(
         "Pulumi.dev.yaml: ai-platform:openaiKey: unknown key (did you mean 'ai-platform:openaiApiKey'?")

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 import config
+from config import loader
 from config.tenancy import EndpointSpec
 from plan import Plan
 from plan.endpoints import SizingError, size_endpoint
@@ -184,7 +185,7 @@ def error_for(config_tree, **endpoint) -> str:
         "name": "zeta", "display_name": "Zeta", "tier": "standard", "stacks": ["staging"], "owners": ["a@example.com"],
         "sla": 99.5, "workloads": [workload]}))
     with pytest.raises(config.ConfigError) as caught:
-        config.load("staging", config.stack_config_from_file("staging", config_tree), config_tree)
+        loader.load("staging", loader.stack_config_from_file("staging", config_tree), config_tree)
     message = str(caught.value)
     assert "\n" not in message
     return message
@@ -217,7 +218,7 @@ def test_shared_endpoint_errors_name_the_environment_file(config_tree):
     edit_yaml(config_tree / "config/environments/staging.yaml",
               lambda d: d["inference"]["endpoints"][1].update(model="qwen-coder"))
     with pytest.raises(config.ConfigError) as caught:
-        config.load("staging", config.stack_config_from_file("staging", config_tree), config_tree)
+        loader.load("staging", loader.stack_config_from_file("staging", config_tree), config_tree)
     assert str(caught.value).startswith("config/environments/staging.yaml: inference.endpoints[1].model: "
                                         "'qwen-coder' is not in config/catalog/models.yaml")
 
@@ -227,7 +228,7 @@ def test_gated_model_without_a_token_secret(config_tree):
     edit_yaml(config_tree / "config/environments/staging.yaml", lambda d: d["data"]["secrets"].update(
         external=[s for s in d["data"]["secrets"]["external"] if s["name"] != "hf-token"]))
     with pytest.raises(config.ConfigError) as caught:
-        config.load("staging", config.stack_config_from_file("staging", config_tree), config_tree)
+        loader.load("staging", loader.stack_config_from_file("staging", config_tree), config_tree)
     assert str(caught.value) == (
         "config/tenants/alpha.yaml: workloads[0].model: 'llama-3.1-8b-instruct' (bf16) is gated on Hugging Face: "
         "declare data.secrets.external 'hf-token' with readers [inference/model-loader] in "

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-import config
-from config import ConfigError
+from config import ConfigError, loader
 from config.loader import load_catalog
 from config.tenancy import TenantSpec
 from plan.tenant_quota import Needs, derive_quota
@@ -59,7 +58,7 @@ def test_basic_tier_gets_no_gpu():
 
 def load_error(root, stack="dev") -> str:
     with pytest.raises(ConfigError) as caught:
-        config.load(stack, config.stack_config_from_file(stack, root), root)
+        loader.load(stack, loader.stack_config_from_file(stack, root), root)
     return str(caught.value)
 
 

@@ -22,7 +22,8 @@ GKE_DEFAULT_CLASSES = ("standard-rwo", "standard")
 # them (quota 0 and an admission policy). https://cloud.google.com/kubernetes-engine/docs/concepts/persistent-volumes
 GKE_CLASSES = ("standard", "standard-rwo", "premium-rwo", "standard-rwx", "premium-rwx", "enterprise-rwx",
                "enterprise-multishare-rwx", "zonal-rwx")
-TENANT_CLASSES = ("balanced-cmek", "ssd-cmek", "hyperdisk-ml")  # ours, CMEK
+DEFAULT_STORAGE_CLASS = "balanced-cmek"  # the cluster's default: what a claim without a class gets
+TENANT_CLASSES = (DEFAULT_STORAGE_CLASS, "ssd-cmek", "hyperdisk-ml")  # ours, CMEK
 # What tenants' volumes may not use: GKE's classes, and `filestore`, which creates a whole instance
 # (1 TiB minimum on the basic tiers) for every claim.
 NOT_FOR_TENANTS = (*GKE_CLASSES, "filestore")
@@ -142,7 +143,9 @@ class Storage(pulumi.ComponentResource):
         }
         self.filestore_name: pulumi.Output[str] | None = self._filestore(name, args) if args.filestore else None
         self._storage_classes(name, args)
-        self.register_outputs({"buckets": self.bucket_names, "filestore": self.filestore_name})
+        self.default_class: str = DEFAULT_STORAGE_CLASS
+        self.register_outputs({"bucket_names": self.bucket_names, "filestore_name": self.filestore_name,
+                               "default_class": self.default_class})
 
     def _filestore(self, name: str, args: StorageArgs) -> pulumi.Output[str]:
         """The shared model cache on the VPC, and the firewall rule its NFSv3 call-backs to nodes need."""
@@ -202,7 +205,7 @@ class Storage(pulumi.ComponentResource):
             )
 
         pd = "pd.csi.storage.gke.io"
-        storage_class("balanced-cmek", pd, {"type": "pd-balanced", "disk-encryption-kms-key": disk_key}, True)
+        storage_class(DEFAULT_STORAGE_CLASS, pd, {"type": "pd-balanced", "disk-encryption-kms-key": disk_key}, True)
         storage_class("ssd-cmek", pd, {"type": "pd-ssd", "disk-encryption-kms-key": disk_key})
         # Hyperdisk ML: one volume attached read-only to many inference pods (model weights).
         storage_class("hyperdisk-ml", pd, {"type": "hyperdisk-ml", "disk-encryption-kms-key": disk_key})

@@ -21,29 +21,14 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from plan.entry import Exposure
+
 meta = k8s.meta.v1
 IAP_SECRET = "ai-platform-iap"  # noqa: S105 (a Secret's name)
 IAP_ACCESSOR = "roles/iap.httpsResourceAccessor"
 INFERENCE_POOL = ("inference.networking.k8s.io", "InferencePool")
 # pulumi-kubernetes waits for GKE's `Attached` condition (gke-gateway-api apis/networking/v1/shared_types.go)
 WAIT_ATTACHED = {"pulumi.com/waitFor": "condition=Attached", "pulumi.com/timeoutSeconds": "900"}
-
-
-@dataclass(frozen=True)
-class Exposure:
-    """A backend the tenant exposes: a Service (or InferencePool) of its namespace."""
-
-    name: str  # the route's
-    hostname: str
-    port: int
-    drain_seconds: int  # the pods' termination grace: in-flight requests finish
-    pool: bool = False  # behind an InferencePool (the Inference Gateway) rather than the Service
-    health_path: str | None = "/health"  # None: a TCP check (the app has no health route)
-    backend: str | None = None  # the Service or InferencePool, if not named like the route
-
-    @property
-    def target(self) -> str:
-        return self.backend or self.name
 
 
 @dataclass(frozen=True)

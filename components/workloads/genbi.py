@@ -35,7 +35,7 @@ from components.conventions import (
 from components.data.secrets import SecretStore, generated_secret, grant_access, secret_provider_class
 from components.workloads.genbi_network import PORTS, genbi_policies, part_selector
 from config.genbi import DataSource
-from plan.genbi import PARTS, replicas
+from plan.genbi import GRACE_SECONDS, PARTS, replicas, service_name
 
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
 QDRANT_UID = 1000  # the Qdrant image's own user owns /qdrant
@@ -43,7 +43,6 @@ SECRETS_DRIVER = "secrets-store-gke.csi.k8s.io"
 SECRETS_DIR, DB_DIR, CONFIG_DIR = "/var/run/secrets/genbi", "/var/run/secrets/database", "/etc/wren-ai"
 PROXY_PORT, PROXY_HEALTH = 5432, 9090
 TIKTOKEN_CACHE = "/app/.venv/lib/python3.12/site-packages/litellm/litellm_core_utils/tokenizers"
-GRACE_SECONDS = 30  # requests in flight finish; the gateway drains the UI as long
 QUERY_PARTS = ("engine", "ibis")  # reach the tenant's data sources, not Google
 CHECKOV_SKIPS = checkov_skips("cpu-limits", "pinned-tag", "if-not-present")
 QDRANT_SKIP = {"checkov.io/skip4": "CKV_K8S_40=UID 1000 is the Qdrant image's own user, which owns /qdrant"}
@@ -108,7 +107,7 @@ class GenBi(pulumi.ComponentResource):
         config = core.ConfigMap(f"{name}-ai-config", metadata=self.meta(f"{w}-ai-config"),
                                 data={"config.yaml": args.ai_config}, opts=self.k8s_opts)
         for part in PORTS:
-            core.Service(f"{name}-{part}-service", metadata=self.meta(f"{w}-{part}"), spec=core.ServiceSpecArgs(
+            core.Service(f"{name}-{part}-service", metadata=self.meta(service_name(w, part)), spec=core.ServiceSpecArgs(
                 type="ClusterIP", selector=part_selector(w, part),
                 ports=[core.ServicePortArgs(name="http", port=PORTS[part], target_port="http", protocol="TCP")]),
                 opts=self.k8s_opts)
@@ -121,7 +120,7 @@ class GenBi(pulumi.ComponentResource):
         for policy, spec in genbi_policies(w, args.model_pods, args.data_sources).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy}-netpol", metadata=self.meta(policy), spec=spec,
                                             opts=self.k8s_opts)
-        self.ui_service: str = f"{w}-ui"
+        self.ui_service: str = service_name(w, "ui")
         self.grace_seconds: int = GRACE_SECONDS
         self.secrets = secrets
         self.register_outputs({"ui_service": self.ui_service, "secrets": secrets})

@@ -29,8 +29,9 @@ from components.conventions import (
 from components.data.secrets import secret_provider_class
 from components.platform.identity import workload_principal
 from components.workloads.inference import GCSFUSE_DRIVER, READY_MARKER
+from config.data import MODEL_LOADER as LOADER
+from plan.endpoints import WeightCopy
 
-LOADER = "model-loader"
 TOKEN_CLASS = "hf-token"  # noqa: S105 (a SecretProviderClass name)
 TOKEN_DIR = "/var/run/secrets/huggingface"  # noqa: S105 (a mount path)
 core, meta = k8s.core.v1, k8s.meta.v1
@@ -52,17 +53,6 @@ shutil.copytree(local, "/weights", dirs_exist_ok=True)
 open(marker, "w").write(revision + "\\n")
 print(f"copied {repo}@{revision}")
 """
-
-
-@dataclass(frozen=True)
-class WeightCopy:
-    """One Hugging Face revision to copy, and where it goes in the bucket."""
-
-    repo: str
-    revision: str
-    cache_path: str  # models/<repo>/<revision>
-    weights_gib: float
-    gated: bool
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from config.checks.common import env_file, fail, tenant_file
+from config.data import HF_TOKEN_SECRET
+from config.data import MODEL_LOADER as LOADER
 from config.spec import PlatformSpec
 from plan import Plan
 from plan.endpoints import SizingError
-
-HF_TOKEN_SECRET = "hf-token"  # noqa: S105 (a secret's name) - data.secrets.external entry the model loader reads for gated models
-LOADER = "model-loader"  # the loader's Kubernetes service account, in the inference namespace
 
 
 def _path(field: str) -> tuple:

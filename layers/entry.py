@@ -1,0 +1,80 @@
+"""The way in (docs/entry.md): the gateway, then each exposing tenant's routes behind Cloud Armor and IAP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.conventions import SERVING_PORT, labels
+from components.entry.inference_routing import InferenceRouting, InferenceRoutingArgs
+from components.entry.platform_services import PlatformServices, PlatformServicesArgs
+from components.entry.tenant_entry import TenantEntry, TenantEntryArgs
+from components.workloads.inference import selector as endpoint_selector
+from config.spec import PlatformSpec
+from layers.platform import Project, RegionalPlatform
+from layers.tenancy import Tenancy
+from layers.workloads import Workloads
+from plan import Plan
+
+PLACEHOLDER_CLIENT = "000000000000-"  # the example OAuth client id's prefix in the environment files
+
+
+@dataclass(frozen=True)
+class Entry:
+    gateway: PlatformServices | None
+    sites: dict[str, TenantEntry] = field(default_factory=dict)  # by tenant
+    urls: dict[str, str] = field(default_factory=dict)  # "<tenant>/<name>" -> https URL
+
+
+def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, tenancy: Tenancy,
+          workloads: Workloads) -> Entry:
+    settings, cluster, versions = spec.env.entry, platform.cluster, spec.catalog.versions
+    if settings is None:
+        return Entry(gateway=None)
+    exposing = [t for t in spec.tenants if t.sites]
+    gateway = PlatformServices("entry", PlatformServicesArgs(
+        naming=platform.naming, region=platform.region, settings=settings,
+        namespace=spec.env.tenancy.gateway_namespace, sites=tuple(t.name for t in exposing),
+        subnet_id=platform.network.subnet_id, protect=spec.env.protect, provider=cluster.provider),
+        opts=base.after_apis)
+    iap_secret = platform.secrets.values.get(settings.iap.client_secret)
+    if exposing:
+        _warn_about_iap(spec, iap_secret is None)
+    plans, sites, urls = plan.endpoint_plans(), {}, {}
+    for t in exposing:
+        tenant = tenancy.tenants[t.name]
+        routing = [InferenceRouting(f"routing-{t.name}-{name}", InferenceRoutingArgs(
+            endpoint=name, namespace=tenant.namespace, selector=endpoint_selector(plans[f"{t.name}/{name}"]),
+            port=SERVING_PORT, chart=versions.charts["llm-d-router-gateway"],
+            registry=platform.images.prefixes["ghcr.io"], image_tag=versions.images["llm-d-router-endpoint-picker"].tag,
+            replicas=spec.env.service_replicas, provider=cluster.provider),
+            opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant]))
+            for name in t.expose] if settings.inference_gateway else []
+        sites[t.name] = TenantEntry(f"entry-{t.name}", TenantEntryArgs(
+            tenant=t.name, namespace=tenant.namespace, domain=settings.tenant_domain(t.name),
+            exposures=plan.exposures(t), gateway=gateway.gateway, gateway_namespace=gateway.gateway_namespace,
+            security_policy=gateway.security_policy, timeout_sec=settings.backend_timeout_sec,
+            iap_client_id=settings.iap.client_id, iap_client_secret=iap_secret or "", project=spec.project,
+            members=tuple([f"group:{g}" for g in (*t.owners, *t.viewers)]
+                          + [f"serviceAccount:{a}" for a in t.api_clients]),
+            labels=labels("entry", t.name), provider=cluster.provider),
+            opts=pulumi.ResourceOptions(depends_on=[base.apis, gateway, tenant, *routing,
+                                                    *(workloads.endpoints[f"{t.name}/{n}"] for n in t.expose),
+                                                    *workloads.genbis.get(t.name, {}).values()]))
+        urls.update({f"{t.name}/{name}": url for name, url in sites[t.name].urls.items()})
+    return Entry(gateway=gateway, sites=sites, urls=urls)
+
+
+def _warn_about_iap(spec: PlatformSpec, no_secret: bool) -> None:
+    """What IAP lacks before it can sign anyone in: its OAuth client's secret, a real client id."""
+    iap = spec.env.entry.iap
+    if no_secret:
+        key = next(s.config_key for s in spec.env.data.secrets.external if s.name == iap.client_secret)
+        pulumi.log.warn(f"IAP needs its OAuth client secret: `pulumi config set --secret ai-platform:{key} ...` "
+                        "(docs/entry.md); until then IAP still refuses requests without its token, and browser "
+                        "sign-in fails")
+    if iap.client_id.startswith(PLACEHOLDER_CLIENT):
+        pulumi.log.warn(f"entry.iap.client_id in config/environments/{spec.environment}.yaml is the placeholder: "
+                        "create the OAuth client (docs/entry.md, before the first apply) and put its id there; "
+                        "IAP refuses every sign-in")

@@ -1,0 +1,51 @@
+"""Tenancy: the guardrails every tenant namespace lives under, then each tenant's kit (docs/tenants.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.data.storage import NOT_FOR_TENANTS, TENANT_CLASSES
+from components.tenancy.guardrails import TenantGuardrails, TenantGuardrailsArgs
+from components.tenancy.tenant import Billing, Tenant, TenantArgs
+from components.tenancy.tenant_network import Endpoint, TenantNetworkArgs
+from config.google import kube_dns_ip
+from config.spec import PlatformSpec
+from layers.platform import Project, RegionalPlatform
+from plan import Plan
+
+
+@dataclass(frozen=True)
+class Tenancy:
+    guardrails: TenantGuardrails
+    tenants: dict[str, Tenant]  # by tenant name
+
+
+def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform) -> Tenancy:
+    env, cluster = spec.env, platform.cluster
+    guardrails = TenantGuardrails("guardrails", TenantGuardrailsArgs(
+        platform_identities=tuple(env.tenancy.identities(spec.project)),
+        platform_groups=tuple(env.tenancy.platform_groups),
+        accelerators=tuple(sorted({p.accelerator for p in env.gpu_pools})), storage_classes=TENANT_CLASSES,
+        provider=cluster.provider), opts=base.after_apis)
+    billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.prices.currency,
+                      project_number=base.number) if env.tenancy.billing_account else None
+    tenants = {
+        t.name: Tenant(f"tenant-{t.name}", TenantArgs(
+            tenant=t, quota=plan.quota(t), naming=platform.naming,
+            network=TenantNetworkArgs(
+                gateway_namespace=env.tenancy.gateway_namespace, proxy_only_range=env.network.proxy_only_range,
+                database_range=env.network.private_service_access_range,
+                kube_dns_ip=kube_dns_ip(env.network.services_range),
+                shared_endpoints=tuple(Endpoint(e.namespace, e.port)
+                                       for e in (spec.shared_endpoints[u] for u in t.uses)),
+                routers=bool(env.entry and env.entry.inference_gateway and t.expose)),
+            buckets=platform.buckets, bucket_key=platform.keys.key_id("storage"), secrets=platform.secret_store,
+            database_instance=platform.database.instance_name, workload_pool=cluster.workload_pool,
+            provider=cluster.provider, admin_role=guardrails.tenant_admin_role,
+            forbidden_storage_classes=NOT_FOR_TENANTS,
+            shared_secrets={s.name: platform.secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing,
+            models_bucket=platform.storage.bucket_names["models"]),
+            opts=base.after_apis)
+        for t in spec.tenants
+    }
+    return Tenancy(guardrails=guardrails, tenants=tenants)

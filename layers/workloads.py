@@ -1,0 +1,96 @@
+"""Workloads: KEDA, the shared inference namespace and its model loader, every inference endpoint
+(docs/inference.md), then GenBI per tenant workload on the endpoints it resolves to (docs/genbi.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.conventions import labels
+from components.platform.image_supply import image_ref
+from components.workloads.autoscaling import Autoscaling, AutoscalingArgs
+from components.workloads.genbi import GenBi, GenBiArgs, GenBiDatabase
+from components.workloads.inference import InferenceEndpoint, InferenceEndpointArgs
+from components.workloads.inference import selector as endpoint_selector
+from components.workloads.model_weights import ModelWeights, ModelWeightsArgs
+from components.workloads.shared_inference import SharedInference, SharedInferenceArgs
+from config.data import HF_TOKEN_SECRET
+from config.naming import sql_name
+from config.spec import PlatformSpec
+from layers.platform import Project, RegionalPlatform
+from layers.tenancy import Tenancy
+from plan import Plan
+from plan.genbi import GENBI_IMAGES, ai_service_config, genbi_services, model_endpoint
+
+
+@dataclass(frozen=True)
+class Workloads:
+    autoscaling: Autoscaling
+    shared: SharedInference
+    endpoints: dict[str, InferenceEndpoint]  # by "<namespace>/<endpoint>"
+    genbis: dict[str, dict[str, GenBi]]  # tenant -> workload name -> its GenBI
+
+
+def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform,
+              tenancy: Tenancy) -> Workloads:
+    env, versions, cluster = spec.env, spec.catalog.versions, platform.cluster
+    inference, models_bucket = env.inference, platform.storage.bucket_names["models"]
+    tenant_pool = env.tenant_pool.name if env.tenant_pool else None  # tenants' CPU workloads and the loaders
+    autoscaling = Autoscaling("autoscaling", AutoscalingArgs(
+        naming=platform.naming, chart=versions.charts["keda"], registry=platform.images.prefixes["ghcr.io"],
+        image_tag=versions.images["keda"].tag, project_number=base.number, workload_pool=cluster.workload_pool,
+        operator_replicas=env.service_replicas, provider=cluster.provider), opts=base.after_apis)
+    vllm = image_ref(platform.images.prefixes, versions.images["vllm"])
+    shared = SharedInference("inference", SharedInferenceArgs(
+        namespace=inference.namespace, endpoints=tuple(e.name for e in inference.endpoints),
+        consumers=tuple(t.name for t in spec.tenants if set(t.uses) & {e.name for e in inference.endpoints}),
+        models_bucket=models_bucket, project_number=base.number, workload_pool=cluster.workload_pool,
+        provider=cluster.provider), opts=base.after_apis)
+    copies = plan.weight_copies()
+    if any(c.gated for c in copies) and platform.supplied.get(HF_TOKEN_SECRET) is None:
+        pulumi.log.warn("a gated model is served but ai-platform:hfToken is not set: its loader Job cannot download "
+                        "it (`pulumi config set --secret ai-platform:hfToken hf_...`)")
+    ModelWeights("models", ModelWeightsArgs(
+        namespace=shared.namespace, copies=copies, bucket=models_bucket, image=vllm, project_number=base.number,
+        workload_pool=cluster.workload_pool, token_secret=platform.secrets.paths.get(HF_TOKEN_SECRET),
+        labels=labels("model-loader"), node_pool=tenant_pool, provider=cluster.provider),
+        opts=pulumi.ResourceOptions(depends_on=[base.apis, platform.secrets, shared]))  # the token's grant, the namespace
+
+    plans, endpoints = plan.endpoint_plans(), {}
+    hours = inference.working_hours
+    for namespace, endpoint, _ in spec.inference_endpoints():
+        key, tenant = f"{namespace}/{endpoint.name}", tenancy.tenants.get(namespace)
+        endpoints[key] = InferenceEndpoint(f"endpoint-{namespace}-{endpoint.name}", InferenceEndpointArgs(
+            plan=plans[key], namespace=tenant.namespace if tenant else shared.namespace, service_account=endpoint.name,
+            image=vllm, models_bucket=models_bucket, provider=cluster.provider,
+            labels=labels("inference", namespace if tenant else None),
+            monitoring_project=spec.project, cluster=cluster.name, autoscaler=autoscaling,
+            working_hours=(hours.start, hours.end, hours.timezone),
+            exposed=tenant is not None and endpoint.name in spec.tenant(namespace).expose),
+            # its service account, Workload Identity and bucket grants, priority class and admission policies
+            opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant or shared, tenancy.guardrails]))
+
+    genbis: dict[str, dict[str, GenBi]] = {}
+    for t in spec.tenants:
+        for w in t.genbi:
+            (llm_ns, llm), (embed_ns, embedder) = plan.genbi_endpoints(t, w)
+            tenant = tenancy.tenants[t.name]
+            genbis.setdefault(t.name, {})[w.name] = GenBi(f"genbi-{t.name}-{w.name}", GenBiArgs(
+                tenant=t.name, workload=w.name, namespace=tenant.namespace, google_member=tenant.google_member,
+                store=platform.secret_store,
+                database=GenBiDatabase(connection_name=platform.database.connection_name, name=sql_name(t.name),
+                                       user=sql_name(t.name)),
+                images={part: image_ref(platform.images.prefixes, versions.images[image])
+                        for part, image in GENBI_IMAGES.items()},
+                ai_config=ai_service_config(
+                    spec.catalog.genbi, model_endpoint(llm_ns, llm), model_endpoint(embed_ns, embedder),
+                    spec.catalog.models.models[embedder.model].embedding_dim, genbi_services(t.name, w.name)),
+                generation_model=llm.model,
+                model_pods=tuple(endpoint_selector(plans[f"{ns}/{e.name}"])
+                                 for ns, e in ((llm_ns, llm), (embed_ns, embedder)) if ns == t.name),
+                data_sources=tuple(w.data_sources), prod=spec.environment == "prod", storage_gi=w.storage_gi,
+                storage_class=platform.storage.default_class, labels=labels("genbi", t.name),
+                provider=cluster.provider, node_pool=tenant_pool, release=spec.catalog.genbi.release),
+                opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant, tenancy.guardrails]))
+    return Workloads(autoscaling=autoscaling, shared=shared, endpoints=endpoints, genbis=genbis)
