@@ -8,6 +8,7 @@ carries and the toleration a pod needs. Nothing here builds a resource.
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_kubernetes as k8s
 
 from config.tenancy import ENDPOINT_PORT
@@ -41,6 +42,18 @@ SERVING_PORT = ENDPOINT_PORT  # every vLLM endpoint serves its API and /metrics 
 UID = 10001  # the fixed non-root user of our own pods (images that default to root never run as root)
 
 PART_OF = "ai-platform"
+
+
+def component_type(layer: str, name: str) -> str:
+    """A component's type token, ``ai-platform:<layer>:<Type>`` (layer = its folder under components/)."""
+    return f"ai-platform:{layer}:{name}"
+
+
+def formerly(opts: pulumi.ResourceOptions | None, *old_types: str) -> pulumi.ResourceOptions:
+    """``opts`` with aliases from the type tokens a component had before: its URN, and with it every
+    child's, stays the same in stacks created under the old token. Keep them until every stack ran."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+        aliases=[pulumi.Alias(type_=old) for old in old_types]))
 
 
 def labels(component: str, tenant: str | None = None) -> dict[str, str]:

@@ -13,8 +13,6 @@ from pydantic import Field, field_validator
 
 from config.types import DnsLabel, Spec
 
-ENGINES = ("wren_ui", "wren_ibis", "wren_engine")
-
 
 class Pipeline(Spec):
     llm: bool = False

@@ -29,19 +29,10 @@ from config.errors import ConfigError, did_you_mean, from_validation_error
 from config.genbi import GenBiCatalog
 from config.spec import PlatformSpec
 from config.tenancy import TenantSpec, TierCatalog
-from config.types import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "ai-platform"
 ROOT_ENV = "AIP_CONFIG_ROOT"  # read config/ from another tree (review of a copy, benchmarks)
-
-
-class StackSettings(Spec):
-    """What a Pulumi.<stack>.yaml may set (keys as written in that file)."""
-
-    project: str
-    region: str
-    environment: str
 
 
 STACK_KEYS = {"gcp:project": "project", "gcp:region": "region", f"{PROJECT}:environment": "environment"}

@@ -17,7 +17,6 @@ Dtype = Literal["bf16", "fp8", "awq", "gptq"]
 # Bytes per parameter of the weights. int4 methods keep scales, zeros and some layers in 16 bit:
 # about 0.55 bytes per parameter overall (a 32B AWQ checkpoint is ~19 GB).
 BYTES_PER_PARAMETER: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "awq": 0.55, "gptq": 0.55}
-QUANTIZATION: dict[str, str | None] = {"bf16": None, "fp8": "fp8", "awq": "awq", "gptq": "gptq"}
 
 
 class ModelSource(Spec):

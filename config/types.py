@@ -63,16 +63,9 @@ def _project_id(value: str) -> str:
     return value
 
 
-def _label_value(value: str) -> str:
-    if not re.match(r"^[a-z0-9_-]{0,63}$", value):
-        raise ValueError("is not a GCP label value (lowercase letters, digits, '_' and '-', at most 63)")
-    return value
-
-
 Cidr = Annotated[str, AfterValidator(_cidr)]
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 ProjectId = Annotated[str, AfterValidator(_project_id)]
-LabelValue = Annotated[str, AfterValidator(_label_value)]
 
 
 def network(value: str) -> ipaddress.IPv4Network:

@@ -11,7 +11,7 @@ from config.models import Model
 from config.spec import PlatformSpec
 from config.tenancy import EndpointSpec
 from plan.capacity import _hourly, gpu_units_per_node
-from plan.sizing import MIG_COMPUTE, MIG_SLICES, Option, Sizing, cheapest, options, tp_sizes
+from plan.sizing import MIG_COMPUTE, MIG_SLICES, Option, Sizing, cheapest, options
 from plan.sizing import Unit as GpuUnit
 from plan.tenant_quota import Needs
 
@@ -199,15 +199,3 @@ def endpoint_plan(spec: PlatformSpec, endpoint: EndpointSpec, sizing: Sizing, qu
         cpu=cpu, memory_gib=memory, min_replicas=sizing.min_replicas, max_replicas=sizing.max_replicas,
         weights_gib=sizing.weights_gib, startup_seconds=startup_seconds, queue_target=queue_target)
 
-
-__all__ = [
-    "EndpointPlan",
-    "SizingError",
-    "default_min_replicas",
-    "endpoint_needs",
-    "endpoint_plan",
-    "gpu_units",
-    "replica_resources",
-    "size_endpoint",
-    "tp_sizes",
-]

@@ -11,7 +11,6 @@ import yaml
 from config.genbi import GenBiCatalog, Pipeline
 from config.tenancy import ENDPOINT_PORT, EndpointSpec
 
-COMPONENTS = ("llm", "embedder", "engine", "document_store")
 # Requests of each part, per replica (CPU cores, memory GiB); the Auth Proxy is the UI's sidecar.
 PARTS: dict[str, tuple[float, float]] = {"ui": (0.5, 1.0), "proxy": (0.1, 0.25), "ai": (1.0, 2.0),
                                          "engine": (0.5, 2.0), "ibis": (0.5, 1.0), "qdrant": (0.5, 1.0)}

@@ -256,8 +256,6 @@ class StackRun:
             raise KeyError(f"{type_}::{name} was not registered")
         return matches[0]
 
-    def children(self, parent_key: str) -> list[Record]:
-        return [r for r in self.records if r.parent == parent_key]
 
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"

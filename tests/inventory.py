@@ -56,7 +56,18 @@ def inventory(run: StackRun) -> dict[str, Any]:
         for r in run.records if r.type in PINNED_TYPES
     ]
     return {"stack": run.stack, "resources": sum(counts.values()), "counts": dict(sorted(counts.items())),
-            "stateful": stateful}
+            "stateful": stateful, "aliases": former_keys(run)}
+
+
+def former_keys(run: StackRun) -> dict[str, list[str]]:
+    """Component key -> the keys it was registered under before (its aliases): a pinned resource whose
+    parent moved to an aliased component keeps its URN, so it is not replaced."""
+    out = {}
+    for record in run.records:
+        if not record.custom and record.aliases:
+            out[record.key] = sorted(f"{a.get('type', record.type)}::{a.get('name', record.name)}"
+                                     for a in record.aliases if "urn" not in a)
+    return dict(sorted(out.items()))
 
 
 def directory(root: Path = ROOT) -> Path:
@@ -78,7 +89,8 @@ def replaced_stateful(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for item in old["stateful"]:
         key = f"{item['type']}::{item['name']}"
         now = current.get((item["type"], item["name"]))
-        if now is None or now["parent"] != item["parent"]:
+        moved = now is not None and item["parent"] in new.get("aliases", {}).get(now["parent"], [])
+        if now is None or (now["parent"] != item["parent"] and not moved):
             reasons.append(f"{key} (parent {item['parent'] or 'stack'}) is gone: renamed or moved without aliases")
             continue
         if "pins" not in item:  # an inventory written before pins existed: nothing to compare

@@ -130,7 +130,7 @@ def node_configs(run):
 
 def test_every_node_runs_as_the_platforms_node_account(run):
     """No node may fall back to the default compute service account (it has Editor on the project)."""
-    (node_account,) = [r for r in run.by_type(ACCOUNT) if r.parent == "ai-platform:iam:NodeIdentity::nodes"]
+    (node_account,) = [r for r in run.by_type(ACCOUNT) if r.parent == "ai-platform:platform:NodeIdentity::nodes"]
     email = f"{node_account.inputs['accountId']}@{run.spec.project}.iam.gserviceaccount.com"
     configs = dict(node_configs(run))
     assert len(configs) == 1 + len(run.spec.env.cpu_pools) + len(run.spec.env.gpu_pools)
@@ -142,7 +142,7 @@ def test_every_node_runs_as_the_platforms_node_account(run):
 
 def test_node_service_account_has_exactly_the_minimal_roles(run):
     roles = sorted(r.inputs["role"] for r in run.by_type("gcp:projects/iAMMember:IAMMember")
-                   if r.parent == "ai-platform:iam:NodeIdentity::nodes")
+                   if r.parent == "ai-platform:platform:NodeIdentity::nodes")
     assert roles == sorted(NODE_ROLES) == ["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]
 
 

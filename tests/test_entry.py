@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.conventions import EXPOSE_LABEL, ROUTER_LABEL
 from components.entry.postrender import POD_LABELS, render
-from components.tenancy.admission import EXPOSE_LABEL, ROUTER_LABEL
 from tests.admission import Request, denials
 from tests.conftest import edit_yaml
 from tests.graph import Graph

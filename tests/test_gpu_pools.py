@@ -12,7 +12,7 @@ POOL = "gcp:container/nodePool:NodePool"
 
 
 def gpu_pools(run):
-    return [r for r in run.by_type(POOL) if r.parent == "ai-platform:gke:GpuNodePools::gpu"]
+    return [r for r in run.by_type(POOL) if r.parent == "ai-platform:platform:GpuNodePools::gpu"]
 
 
 def test_dev_gpu_pools_are_spot_and_scale_to_zero(fixture_run):

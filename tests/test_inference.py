@@ -16,7 +16,7 @@ from tests.graph import Graph
 from tests.helpers import named, objects
 from tests.pod_security import pod_spec_of, violations
 
-ENDPOINT = "ai-platform:inference:InferenceEndpoint"
+ENDPOINT = "ai-platform:workloads:InferenceEndpoint"
 
 
 

@@ -127,4 +127,4 @@ def test_users_of_the_psa_range_wait_for_the_peering(fixture_spec):
 
 
 def test_every_child_is_parented_to_the_component(net):
-    assert all(r.parent == "ai-platform:network:Network::network" for r in net.records if r.custom)
+    assert all(r.parent == "ai-platform:platform:Network::network" for r in net.records if r.custom)

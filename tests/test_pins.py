@@ -68,7 +68,7 @@ def test_a_renamed_logical_name_is_a_replacement():
     changed = copy.deepcopy(old)
     entry(changed, "gcp:sql/databaseInstance:DatabaseInstance", "database-pg")["name"] = "db-pg"
     (reason,) = inventory.replaced_stateful(old, changed)
-    assert "database-pg (parent ai-platform:database:Database::database) is gone" in reason
+    assert "database-pg (parent ai-platform:data:Database::database) is gone" in reason
 
 
 def test_replace_table_is_well_formed():
@@ -112,3 +112,18 @@ def test_diff_marks_a_replacement_and_warns(tmp_path: Path):
     assert "± `gcp:sql/databaseInstance:DatabaseInstance::database-pg`: **replace**, forced by `name`" in text
     assert "~ `gcp:compute/routerNat:RouterNat::network-nat`: `minPortsPerVm`" in text
     assert "**Warning:** resources would be replaced" in text
+
+
+def test_a_new_parent_type_is_a_move_only_with_the_alias(stack_run):
+    """Renaming a component's type moves every child's URN: allowed only where the component aliases the
+    old type (components/conventions.py `formerly`), and the alias is what the inventory checks."""
+    new = inventory.inventory(stack_run("prod"))
+    network = entry(new, "gcp:compute/network:Network", "network-vpc")
+    assert new["aliases"][network["parent"]] == ["ai-platform:network:Network::network"]
+    old = copy.deepcopy(new)
+    entry(old, "gcp:compute/network:Network", "network-vpc")["parent"] = "ai-platform:network:Network::network"
+    assert inventory.replaced_stateful(old, new) == []
+    unaliased = {**new, "aliases": {}}
+    (reason,) = inventory.replaced_stateful(old, unaliased)
+    assert reason.startswith("gcp:compute/network:Network::network-vpc (parent ai-platform:network:Network::network) "
+                             "is gone")

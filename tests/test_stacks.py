@@ -112,7 +112,7 @@ def test_review_is_byte_identical_between_runs(stack_run):
 def test_components_follow_the_documented_order(stack_run):
     """Network depends on the project's APIs being enabled before it is created."""
     run = stack_run("dev")
-    component = run.get("ai-platform:network:Network", "network")
+    component = run.get("ai-platform:platform:Network", "network")
     assert any(d.startswith("gcp:projects/service:Service::") for d in component.dependencies)
 
 

@@ -11,7 +11,7 @@ FILESTORE = "gcp:filestore/instance:Instance"
 
 def buckets(run):
     return {r.name.removeprefix("storage-"): r for r in run.by_type(BUCKET)
-            if r.parent == "ai-platform:storage:Storage::storage"}
+            if r.parent == "ai-platform:data:Storage::storage"}
 
 
 def test_four_platform_buckets_with_global_names(run):

@@ -157,3 +157,50 @@ def test_packages_and_layers_import_downwards():
 ])
 def test_the_direction_check_finds_wrong_edges(edge, expected):
     assert violations({edge[0]: {edge[1]}}) == expected
+
+
+def component_classes() -> list[tuple[str, ast.ClassDef]]:
+    out = []
+    for name, path in modules().items():
+        if not name.startswith("components."):
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and any(
+                    isinstance(b, ast.Attribute) and b.attr == "ComponentResource" for b in node.bases):
+                out.append((name, node))
+    return out
+
+
+def outputs_and_registered(cls: ast.ClassDef) -> tuple[set[str], set[str]]:
+    """Public attributes the class sets on self, and the keys it passes to register_outputs."""
+    attributes, registered = set(), set()
+    for node in ast.walk(cls):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = [t for target in targets for t in (target.elts if isinstance(target, ast.Tuple) else [target])]
+        for target in targets:
+            if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+                    and not target.attr.startswith("_")):
+                attributes.add(target.attr)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register_outputs"
+                and node.args and isinstance(node.args[0], ast.Dict)):
+            registered |= {k.value for k in node.args[0].keys if isinstance(k, ast.Constant)}
+    return attributes, registered
+
+
+def test_components_register_exactly_their_outputs():
+    """What another component reads is a public attribute; each is registered under its own name."""
+    classes = component_classes()
+    assert len(classes) >= 20
+    for module, cls in classes:
+        attributes, registered = outputs_and_registered(cls)
+        assert attributes == registered, f"{module}.{cls.name}: attributes {sorted(attributes)}, registered {sorted(registered)}"
+
+
+def test_component_types_name_their_layer(run):
+    """Every component's type token is ai-platform:<layer>:<Type>, the layer being its folder."""
+    layers = {cls.name: module.split(".")[1] for module, cls in component_classes()}
+    components = [r for r in run.records if not r.custom and r.type.startswith("ai-platform:")]
+    assert components
+    for record in components:
+        _, layer, name = record.type.split(":")
+        assert layers.get(name) == layer, record.type

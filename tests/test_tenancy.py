@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from components.tenancy.tenant_network import NAMESPACE_NAME
+from components.conventions import NAMESPACE_NAME
 from tests.helpers import objects
 
 PLATFORM_NAMESPACES = {"kube-system", "gateway-system", "gmp-system", "monitoring", "inference"}

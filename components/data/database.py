@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import component_type, formerly
 from components.data.secrets import SecretStore, generated_secret, grant_access
 from config.data import DatabaseSpec
 from config.naming import Naming, sql_name
@@ -41,7 +42,7 @@ class Database(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:database:Database", name, None, opts)
+        super().__init__(component_type("data", "Database"), name, None, formerly(opts, "ai-platform:database:Database"))
         cfg, sql, naming = args.settings, gcp.sql, args.naming
         instance = sql.DatabaseInstance(
             f"{name}-pg",
@@ -93,7 +94,7 @@ class Database(pulumi.ComponentResource):
                  password=admin_password.result, opts=pulumi.ResourceOptions(parent=self))
         self.instance_name: pulumi.Output[str] = instance.name
         self.connection_name: pulumi.Output[str] = instance.connection_name
-        self.register_outputs({"connection_name": self.connection_name})
+        self.register_outputs({"instance_name": self.instance_name, "connection_name": self.connection_name})
 
 
 @dataclass(frozen=True)

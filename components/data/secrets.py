@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
 
+from components.conventions import component_type, formerly
 from components.platform.identity import workload_principal
 from config.naming import Naming
 
@@ -123,7 +124,7 @@ class Secrets(pulumi.ComponentResource):
     Kubernetes Secret: the IAP OAuth client)."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:secrets:Secrets", name, None, opts)
+        super().__init__(component_type("data", "Secrets"), name, None, formerly(opts, "ai-platform:secrets:Secrets"))
         ids: dict[str, pulumi.Output[str]] = {}
         paths: dict[str, pulumi.Output[str]] = {}
         values: dict[str, pulumi.Output[str]] = {}
@@ -143,4 +144,4 @@ class Secrets(pulumi.ComponentResource):
         self.ids = ids
         self.paths = paths
         self.values = values
-        self.register_outputs({"secrets": ids})
+        self.register_outputs({"ids": ids, "paths": paths, "values": values})

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.conventions import component_type, formerly
 from components.conventions import labels as platform_labels
 from config.data import FilestoreSpec, StorageSpec
 from config.naming import Naming
@@ -129,7 +130,7 @@ class Storage(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:storage:Storage", name, None, opts)
+        super().__init__(component_type("data", "Storage"), name, None, formerly(opts, "ai-platform:storage:Storage"))
         cfg = args.buckets.settings
         self.bucket_names: dict[str, pulumi.Output[str]] = {
             purpose: secure_bucket(

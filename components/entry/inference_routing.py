@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.conventions import component_type
 from config.catalog import Chart
 
 POSTRENDER = str(Path(__file__).with_name("helm-postrender"))
@@ -41,7 +42,7 @@ class InferenceRouting(pulumi.ComponentResource):
     """Output ``pool``: the InferencePool's name (the HTTPRoute's backend)."""
 
     def __init__(self, name: str, args: InferenceRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:entry:InferenceRouting", name, None, opts)
+        super().__init__(component_type("entry", "InferenceRouting"), name, None, opts)
         release = k8s.helm.v3.Release(
             f"{name}-release", name=args.endpoint, chart=args.chart.reference, version=args.chart.version,
             repository_opts=None if args.chart.oci else k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.conventions import TENANT_LABEL, pod_security
+from components.conventions import TENANT_LABEL, component_type, pod_security
 from components.conventions import labels as platform_labels
 from config.entry import EntrySpec
 from config.naming import Naming
@@ -51,7 +51,7 @@ class PlatformServices(pulumi.ComponentResource):
     ``address`` (the gateway's IP)."""
 
     def __init__(self, name: str, args: PlatformServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:entry:PlatformServices", name, None, opts)
+        super().__init__(component_type("entry", "PlatformServices"), name, None, opts)
         naming, settings, region = args.naming, args.settings, args.region
         child = pulumi.ResourceOptions(parent=self)
         internal = settings.internal
@@ -124,7 +124,7 @@ class PlatformServices(pulumi.ComponentResource):
         self.gateway_namespace: pulumi.Output[str] = namespace.metadata.name
         self.security_policy: pulumi.Output[str] = security_policy.name
         self.address: pulumi.Output[str] = address.address
-        self.register_outputs({"gateway_namespace": self.gateway_namespace, "security_policy": self.security_policy,
+        self.register_outputs({"gateway": self.gateway, "gateway_namespace": self.gateway_namespace, "security_policy": self.security_policy,
                                "address": self.address})
 
     def _cloud_armor(self, name: str, naming: Naming, region: str,

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.conventions import component_type
 from plan.entry import Exposure
 
 meta = k8s.meta.v1
@@ -60,7 +61,7 @@ class TenantEntry(pulumi.ComponentResource):
     """Output ``urls``: route name -> https URL."""
 
     def __init__(self, name: str, args: TenantEntryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:entry:TenantEntry", name, None, opts)
+        super().__init__(component_type("entry", "TenantEntry"), name, None, opts)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
         def metadata(object_name: str, attached: bool = False) -> meta.ObjectMetaArgs:

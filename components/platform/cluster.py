@@ -9,6 +9,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.conventions import component_type, formerly
 from components.platform.node_pools import CLOUD_PLATFORM, NodeSettings, node_config, node_pool
 from config.catalog import GkeVersions
 from config.cluster import ClusterSpec, CpuPoolSpec
@@ -80,7 +81,7 @@ class Cluster(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:gke:Cluster", name, None, opts)
+        super().__init__(component_type("platform", "Cluster"), name, None, formerly(opts, "ai-platform:gke:Cluster"))
         cfg, versions, naming, net = args.settings, args.versions, args.naming, args.network
         self.location = args.location
         ip_endpoint = bool(cfg.authorized_networks)  # none: the DNS endpoint is the only way in
@@ -191,5 +192,6 @@ class Cluster(pulumi.ComponentResource):
             # StorageClasses appear only once the cluster runs system pods.
             opts=pulumi.ResourceOptions(parent=self, depends_on=pools),
         )
-        self.register_outputs({"name": self.name, "dns_endpoint": self.dns_endpoint,
+        self.register_outputs({"name": self.name, "location": self.location, "provider": self.provider,
+                               "dns_endpoint": self.dns_endpoint,
                                "workload_pool": self.workload_pool})

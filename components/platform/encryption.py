@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import component_type, formerly
 from components.platform.outputs import after
 from config.environment import EncryptionSpec
 from config.naming import Naming
@@ -69,7 +70,7 @@ class Encryption(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: EncryptionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:kms:Encryption", name, None, opts)
+        super().__init__(component_type("platform", "Encryption"), name, None, formerly(opts, "ai-platform:kms:Encryption"))
         cfg, naming, project = args.settings, args.naming, args.naming.project
         keep = pulumi.ResourceOptions(parent=self, protect=args.protect)
         number = pulumi.Output.from_input(args.project_number)
@@ -82,7 +83,7 @@ class Encryption(pulumi.ComponentResource):
             for agents in PURPOSES.values() for agent in agents if agent.api
         }
         self._primary = args.regions[0]
-        self._key_ids: dict[tuple[str, str], pulumi.Output[str]] = {}
+        self.key_ids: dict[str, pulumi.Output[str]] = {}  # "<region>/<purpose>" -> key id, once granted
         for region in args.regions:
             # The DR ring keeps the name it was created with (`keys-<region>`): rings are never deleted.
             suffix = "" if region == self._primary else f"-{region}"
@@ -114,9 +115,9 @@ class Encryption(pulumi.ComponentResource):
                     )
                     for agent in agents
                 ]
-                self._key_ids[(region, purpose)] = after(key.id, *grants)
-        self.register_outputs({f"{r}/{p}": k for (r, p), k in self._key_ids.items()})
+                self.key_ids[f"{region}/{purpose}"] = after(key.id, *grants)
+        self.register_outputs({"key_ids": self.key_ids})
 
     def key_id(self, purpose: str, region: str | None = None) -> pulumi.Output[str]:
         """The key for ``purpose`` in ``region`` (default: the stack's region), usable once granted."""
-        return self._key_ids[(region or self._primary, purpose)]
+        return self.key_ids[f"{region or self._primary}/{purpose}"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.conventions import ACCELERATOR_LABEL, GPU_TAINT
+from components.conventions import ACCELERATOR_LABEL, GPU_TAINT, component_type, formerly
 from components.platform.node_pools import NodeSettings, node_config, node_pool
 from config.cluster import GpuPoolSpec
 from config.naming import Naming
@@ -61,7 +61,7 @@ class GpuNodePools(pulumi.ComponentResource):
     """The environment's GPU pools; output ``names`` maps pool to node pool name."""
 
     def __init__(self, name: str, args: GpuNodePoolsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:gke:GpuNodePools", name, None, opts)
+        super().__init__(component_type("platform", "GpuNodePools"), name, None, formerly(opts, "ai-platform:gke:GpuNodePools"))
         c = gcp.container
         names: dict[str, pulumi.Output[str]] = {}
         for placed in args.pools:
@@ -88,4 +88,4 @@ class GpuNodePools(pulumi.ComponentResource):
                 placement_policy=c.NodePoolPlacementPolicyArgs(type="COMPACT") if pool.compact_placement else None,
             ).name
         self.names = names
-        self.register_outputs({"pools": names})
+        self.register_outputs({"names": names})

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import component_type, formerly
 from components.platform.outputs import after
 from config.catalog import Image, Registry
 from config.environment import ImageSupplySpec
@@ -51,7 +52,7 @@ class ImageSupply(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ImageSupplyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:images:ImageSupply", name, None, opts)
+        super().__init__(component_type("platform", "ImageSupply"), name, None, formerly(opts, "ai-platform:images:ImageSupply"))
         naming, ar = args.naming, gcp.artifactregistry
         host = repository_host(args.region)
         repositories: dict[str, ar.Repository] = {}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import component_type, formerly
 from components.platform.outputs import after
 from config.environment import NetworkSpec
 from config.google import HEALTH_CHECK_RANGES, IAP_RANGE, PRIVATE_GOOGLE_ACCESS_IPS
@@ -33,7 +34,7 @@ class Network(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:network:Network", name, None, opts)
+        super().__init__(component_type("platform", "Network"), name, None, formerly(opts, "ai-platform:network:Network"))
         cfg, naming = args.plan, args.naming
         child = pulumi.ResourceOptions(parent=self)
         # Replacing these takes the cluster and the database down with them.
@@ -134,7 +135,10 @@ class Network(pulumi.ComponentResource):
         self.vpc_name: pulumi.Output[str] = vpc.name
         self.subnet_id: pulumi.Output[str] = subnet.id
         self.psa_range_name: pulumi.Output[str] = after(psa_range.name, psa_connection)
-        self.register_outputs({"vpc": self.vpc_id, "subnet": self.subnet_id, "psa_range": self.psa_range_name})
+        self.register_outputs({"vpc_id": self.vpc_id, "vpc_name": self.vpc_name, "subnet_id": self.subnet_id,
+                               "psa_range_name": self.psa_range_name, "node_tag": self.node_tag,
+                               "pods_range_name": self.pods_range_name,
+                               "services_range_name": self.services_range_name})
 
     def _private_google_apis(self, name: str, naming: Naming, vpc_id: pulumi.Input[str],
                              child: pulumi.ResourceOptions) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import component_type, formerly
 from config.naming import Naming
 
 # GKE's documented minimum for a node service account (logging, monitoring, metadata, and the
@@ -27,7 +28,7 @@ class NodeIdentity(pulumi.ComponentResource):
     """A dedicated node service account with exactly ``NODE_ROLES`` on the project; output ``email``."""
 
     def __init__(self, name: str, args: NodeIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:iam:NodeIdentity", name, None, opts)
+        super().__init__(component_type("platform", "NodeIdentity"), name, None, formerly(opts, "ai-platform:iam:NodeIdentity"))
         naming = args.naming
         child = pulumi.ResourceOptions(parent=self)
         account = gcp.serviceaccount.Account(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.conventions import component_type, formerly
+
 
 @dataclass(frozen=True)
 class ProjectServicesArgs:
@@ -21,7 +23,7 @@ class ProjectServices(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ProjectServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:project:ProjectServices", name, None, opts)
+        super().__init__(component_type("platform", "ProjectServices"), name, None, formerly(opts, "ai-platform:project:ProjectServices"))
         services = [
             gcp.projects.Service(
                 f"{name}-{api.split('.')[0]}",
@@ -34,4 +36,4 @@ class ProjectServices(pulumi.ComponentResource):
             for api in args.apis
         ]
         self.enabled: pulumi.Output[list[str]] = pulumi.Output.all(*(s.service for s in services))
-        self.register_outputs({"services": self.enabled})
+        self.register_outputs({"enabled": self.enabled})

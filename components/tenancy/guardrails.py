@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.conventions import GPU_PRIORITY_PREFIX, TENANT_LABEL
+from components.conventions import GPU_PRIORITY_PREFIX, TENANT_LABEL, component_type
 from components.conventions import labels as platform_labels
 from components.tenancy.admission import policies
 
@@ -56,7 +56,7 @@ class TenantGuardrails(pulumi.ComponentResource):
     """Output ``tenant_admin_role``: the name of the ClusterRole to bind a tenant's owners to."""
 
     def __init__(self, name: str, args: TenantGuardrailsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:tenancy:TenantGuardrails", name, None, opts)
+        super().__init__(component_type("tenancy", "TenantGuardrails"), name, None, opts)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         labels = platform_labels("guardrails")
         role = rbac.ClusterRole(

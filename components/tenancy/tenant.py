@@ -18,7 +18,14 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.conventions import ALLOWED_ACCELERATOR_PREFIX, GPU_PRIORITY_PREFIX, GPU_RESOURCE, labels, pod_security
+from components.conventions import (
+    ALLOWED_ACCELERATOR_PREFIX,
+    GPU_PRIORITY_PREFIX,
+    GPU_RESOURCE,
+    component_type,
+    labels,
+    pod_security,
+)
 from components.data.database import add_database
 from components.data.secrets import SecretStore, grant_access, secret_provider_class
 from components.data.storage import BucketPolicy, secure_bucket
@@ -94,7 +101,7 @@ class Tenant(pulumi.ComponentResource):
     """One tenant's kit. Outputs: ``namespace``, ``google_account`` (email), ``google_member``, ``bucket``."""
 
     def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:tenancy:Tenant", name, None, opts)
+        super().__init__(component_type("tenancy", "Tenant"), name, None, opts)
         tenant, naming, provider = args.tenant, args.naming, args.provider
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
         ns = tenant.name
@@ -210,6 +217,7 @@ class Tenant(pulumi.ComponentResource):
         self.google_member: pulumi.Output[str] = google_account.member
         self.bucket: pulumi.Output[str] = bucket.name
         self.register_outputs({"namespace": self.namespace, "google_account": self.google_account,
+                               "google_member": self.google_member,
                                "bucket": self.bucket})
 
     def _budget(self, name: str, tenant: TenantSpec, naming: Naming, billing: Billing) -> None:

@@ -19,8 +19,8 @@ import pulumi_kubernetes as k8s
 
 from components.conventions import KEDA_NAMESPACE as NAMESPACE
 from components.conventions import KEDA_OPERATOR as OPERATOR
+from components.conventions import component_type, formerly, pod_security
 from components.conventions import labels as platform_labels
-from components.conventions import pod_security
 from components.platform.identity import workload_principal
 from config.catalog import Chart
 from config.naming import Naming
@@ -45,7 +45,7 @@ class Autoscaling(pulumi.ComponentResource):
     ClusterTriggerAuthentication and the operator's Monitoring grant let them work."""
 
     def __init__(self, name: str, args: AutoscalingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:inference:Autoscaling", name, None, opts)
+        super().__init__(component_type("workloads", "Autoscaling"), name, None, formerly(opts, "ai-platform:inference:Autoscaling"))
         naming = args.naming
         child = pulumi.ResourceOptions(parent=self)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
@@ -76,7 +76,8 @@ class Autoscaling(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(name=TRIGGER_AUTHENTICATION, labels=labels),
             spec={"podIdentity": {"provider": "gcp"}},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[release]))
-        self.register_outputs({"release": release.status})
+        self.status: pulumi.Output = release.status  # the KEDA release as Helm reports it
+        self.register_outputs({"status": self.status})
 
 
 def keda_values(registry: str, tag: str, operator_replicas: int) -> dict:

@@ -24,11 +24,11 @@ import pulumi_kubernetes as k8s
 
 from components.conventions import (
     EXPOSE_LABEL,
-    GENBI_LABEL,
     MANAGED_LABEL,
     POOL_LABEL,
     UID,
     checkov_skips,
+    component_type,
     restricted_container_context,
     restricted_pod_context,
 )
@@ -82,9 +82,9 @@ class GenBi(pulumi.ComponentResource):
     grace: the gateway's draining), ``secrets`` (name -> Secret Manager id)."""
 
     def __init__(self, name: str, args: GenBiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:workloads:GenBi", name, None, opts)
-        self.args, self.name = args, name
-        self.k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        super().__init__(component_type("workloads", "GenBi"), name, None, opts)
+        self._args, self._prefix = args, name
+        self._k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         w = args.workload
         secrets = {}
         for thing in ("encryption-password", "encryption-salt", "qdrant-api-key"):
@@ -95,22 +95,22 @@ class GenBi(pulumi.ComponentResource):
             secrets[thing] = secret.id
         # each part mounts only what it reads: the UI its encryption pair, the AI service and Qdrant the key
         ui_spc = secret_provider_class(
-            f"{name}-spc", name=f"{w}-genbi-ui", namespace=args.namespace, labels_=args.labels, opts=self.k8s_opts,
+            f"{name}-spc", name=f"{w}-genbi-ui", namespace=args.namespace, labels_=args.labels, opts=self._k8s_opts,
             files={k: v for k, v in secrets.items() if k.startswith("encryption-")})
         key_spc = secret_provider_class(
             f"{name}-qdrant-spc", name=f"{w}-genbi-qdrant", namespace=args.namespace, labels_=args.labels,
-            opts=self.k8s_opts, files={"qdrant-api-key": secrets["qdrant-api-key"]})
+            opts=self._k8s_opts, files={"qdrant-api-key": secrets["qdrant-api-key"]})
         # The engine and the ibis server run the SQL and connection details users give them: an identity
         # of their own with no Google account behind it (no Workload Identity annotation, no grant).
         k8s.core.v1.ServiceAccount(f"{name}-query-ksa", metadata=self.meta(f"{w}-query"),
-                                   automount_service_account_token=False, opts=self.k8s_opts)
+                                   automount_service_account_token=False, opts=self._k8s_opts)
         config = core.ConfigMap(f"{name}-ai-config", metadata=self.meta(f"{w}-ai-config"),
-                                data={"config.yaml": args.ai_config}, opts=self.k8s_opts)
+                                data={"config.yaml": args.ai_config}, opts=self._k8s_opts)
         for part in PORTS:
             core.Service(f"{name}-{part}-service", metadata=self.meta(service_name(w, part)), spec=core.ServiceSpecArgs(
                 type="ClusterIP", selector=part_selector(w, part),
                 ports=[core.ServicePortArgs(name="http", port=PORTS[part], target_port="http", protocol="TCP")]),
-                opts=self.k8s_opts)
+                opts=self._k8s_opts)
         after = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[ui_spc, key_spc, config])
         self.deployment("ui", self.ui_pod(), after)
         self.deployment("ai", self.ai_pod(), after)
@@ -119,30 +119,30 @@ class GenBi(pulumi.ComponentResource):
         self.qdrant(after)
         for policy, spec in genbi_policies(w, args.model_pods, args.data_sources).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy}-netpol", metadata=self.meta(policy), spec=spec,
-                                            opts=self.k8s_opts)
+                                            opts=self._k8s_opts)
         self.ui_service: str = service_name(w, "ui")
         self.grace_seconds: int = GRACE_SECONDS
         self.secrets = secrets
-        self.register_outputs({"ui_service": self.ui_service, "secrets": secrets})
+        self.register_outputs({"ui_service": self.ui_service, "grace_seconds": self.grace_seconds, "secrets": secrets})
 
     # --- building blocks ---------------------------------------------------------------------
 
     def meta(self, object_name: str, **extra) -> meta.ObjectMetaArgs:
-        return meta.ObjectMetaArgs(name=object_name, namespace=self.args.namespace, labels=self.args.labels, **extra)
+        return meta.ObjectMetaArgs(name=object_name, namespace=self._args.namespace, labels=self._args.labels, **extra)
 
     def pod_labels(self, part: str) -> dict[str, str]:
-        labels = {k: v for k, v in self.args.labels.items() if k != MANAGED_LABEL}  # the kubelet deletes pods
-        labels.update(part_selector(self.args.workload, part))
-        labels["app.kubernetes.io/version"] = self.args.release
+        labels = {k: v for k, v in self._args.labels.items() if k != MANAGED_LABEL}  # the kubelet deletes pods
+        labels.update(part_selector(self._args.workload, part))
+        labels["app.kubernetes.io/version"] = self._args.release
         if part == "ui":
             labels[EXPOSE_LABEL] = "true"  # the gateway's proxies reach it (an IAP-guarded route)
         return labels
 
     def deployment(self, part: str, pod: core.PodSpecArgs, opts: pulumi.ResourceOptions) -> None:
-        w, (low, high) = self.args.workload, replicas(part, self.args.prod)
+        w, (low, high) = self._args.workload, replicas(part, self._args.prod)
         selector = meta.LabelSelectorArgs(match_labels=part_selector(w, part))
         apps.Deployment(
-            f"{self.name}-{part}", metadata=self.meta(f"{w}-{part}", annotations=CHECKOV_SKIPS),
+            f"{self._prefix}-{part}", metadata=self.meta(f"{w}-{part}", annotations=CHECKOV_SKIPS),
             spec=apps.DeploymentSpecArgs(
                 replicas=None if high > low else low,  # the HPA owns the count where there is one
                 revision_history_limit=3, selector=selector,
@@ -151,7 +151,7 @@ class GenBi(pulumi.ComponentResource):
             opts=opts)
         if high > low:
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                f"{self.name}-{part}-hpa", metadata=self.meta(f"{w}-{part}"),
+                f"{self._prefix}-{part}-hpa", metadata=self.meta(f"{w}-{part}"),
                 spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
                     min_replicas=low, max_replicas=high,
                     scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
@@ -159,21 +159,21 @@ class GenBi(pulumi.ComponentResource):
                     metrics=[k8s.autoscaling.v2.MetricSpecArgs(type="Resource", resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
                         name="cpu", target=k8s.autoscaling.v2.MetricTargetArgs(type="Utilization",
                                                                               average_utilization=70)))]),
-                opts=self.k8s_opts)
+                opts=self._k8s_opts)
             k8s.policy.v1.PodDisruptionBudget(
-                f"{self.name}-{part}-pdb", metadata=self.meta(f"{w}-{part}"),
+                f"{self._prefix}-{part}-pdb", metadata=self.meta(f"{w}-{part}"),
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(min_available=1, selector=selector,
                                                                unhealthy_pod_eviction_policy="AlwaysAllow"),
-                opts=self.k8s_opts)
+                opts=self._k8s_opts)
 
     def pod(self, part: str, containers: list[core.ContainerArgs], volumes: list[core.VolumeArgs], *,
             uid: int = UID, init: list[core.ContainerArgs] | None = None) -> core.PodSpecArgs:
-        w = self.args.workload
+        w = self._args.workload
         return core.PodSpecArgs(
-            node_selector={POOL_LABEL: self.args.node_pool} if self.args.node_pool else None,
+            node_selector={POOL_LABEL: self._args.node_pool} if self._args.node_pool else None,
             topology_spread_constraints=[core.TopologySpreadConstraintArgs(
                 max_skew=1, topology_key=key, when_unsatisfiable="ScheduleAnyway",
-                label_selector=meta.LabelSelectorArgs(match_labels=part_selector(self.args.workload, part)))
+                label_selector=meta.LabelSelectorArgs(match_labels=part_selector(self._args.workload, part)))
                 for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")],
             service_account_name=f"{w}-query" if part in QUERY_PARTS else w, automount_service_account_token=False,
             enable_service_links=False, init_containers=init, containers=containers, volumes=volumes,
@@ -186,7 +186,7 @@ class GenBi(pulumi.ComponentResource):
         cpu, memory = PARTS[part]
         port = PORTS.get(part)
         return core.ContainerArgs(
-            name=name or part, image=self.args.images[image], image_pull_policy="IfNotPresent", command=command,
+            name=name or part, image=self._args.images[image], image_pull_policy="IfNotPresent", command=command,
             env=[core.EnvVarArgs(name=k, value=v) for k, v in env.items()],
             ports=[core.ContainerPortArgs(name="http", container_port=port, protocol="TCP")] if port else None,
             resources=core.ResourceRequirementsArgs(requests={"cpu": f"{cpu:g}", "memory": f"{int(memory * 1024)}Mi"},
@@ -214,28 +214,28 @@ class GenBi(pulumi.ComponentResource):
             driver=SECRETS_DRIVER, read_only=True, volume_attributes={"secretProviderClass": provider_class}))
 
     def url(self, part: str) -> str:
-        return f"http://{self.args.workload}-{part}:{PORTS[part]}"
+        return f"http://{self._args.workload}-{part}:{PORTS[part]}"
 
     # --- the parts -----------------------------------------------------------------------------
 
     def ui_pod(self) -> core.PodSpecArgs:
         """wren-ui, its database through the Auth Proxy; knex migrations run directly (yarn would fetch
         itself into HOME as a non-root user)."""
-        db = self.args.database
+        db = self._args.database
         start = (f'export PG_URL="postgres://{db.user}:$(cat {DB_DIR}/db-password)@127.0.0.1:{PROXY_PORT}/{db.name}" '
                  f'ENCRYPTION_PASSWORD="$(cat {SECRETS_DIR}/encryption-password)" '
                  f'ENCRYPTION_SALT="$(cat {SECRETS_DIR}/encryption-salt)" && '
                  "node node_modules/knex/bin/cli.js migrate:latest && HOSTNAME=0.0.0.0 exec node server.js")
         ui = self.container("ui", "ui", command=["sh", "-c", start], env={
             "DB_TYPE": "pg", "WREN_ENGINE_ENDPOINT": self.url("engine"), "WREN_AI_ENDPOINT": self.url("ai"),
-            "IBIS_SERVER_ENDPOINT": self.url("ibis"), "WREN_PRODUCT_VERSION": self.args.release,
-            "GENERATION_MODEL": self.args.generation_model, "TELEMETRY_ENABLED": "false",
+            "IBIS_SERVER_ENDPOINT": self.url("ibis"), "WREN_PRODUCT_VERSION": self._args.release,
+            "GENERATION_MODEL": self._args.generation_model, "TELEMETRY_ENABLED": "false",
             "NEXT_TELEMETRY_DISABLED": "1", "HOME": "/tmp"},  # noqa: S108 (an emptyDir)
             mounts=[("next-cache", "/app/.next/cache", False), ("tmp", "/tmp", False),  # noqa: S108
                     ("ui-secrets", SECRETS_DIR, True), ("database", DB_DIR, True)],
             ready=self.tcp(5), live=self.tcp(15))
         proxy = core.ContainerArgs(
-            name="cloud-sql-proxy", image=self.args.images["proxy"], image_pull_policy="IfNotPresent",
+            name="cloud-sql-proxy", image=self._args.images["proxy"], image_pull_policy="IfNotPresent",
             restart_policy="Always",  # a native sidecar: up before the UI, stopped after it
             args=pulumi.Output.from_input(db.connection_name).apply(lambda connection: [
                 "--private-ip", "--structured-logs", f"--port={PROXY_PORT}", "--health-check",
@@ -249,13 +249,13 @@ class GenBi(pulumi.ComponentResource):
                                           period_seconds=15, failure_threshold=4),
             security_context=restricted_container_context())
         return self.pod("ui", [ui], [self.empty("next-cache", "2Gi"), self.empty("tmp"),
-                               self.secret_volume("ui-secrets", f"{self.args.workload}-genbi-ui"),
+                               self.secret_volume("ui-secrets", f"{self._args.workload}-genbi-ui"),
                                self.secret_volume("database", "database")], init=[proxy])
 
     def ai_pod(self) -> core.PodSpecArgs:
         start = f'export QDRANT_API_KEY="$(cat {SECRETS_DIR}/qdrant-api-key)" && exec /app/entrypoint.sh'
         ai = self.container("ai", "ai", command=["sh", "-c", start], env={
-            "WREN_AI_SERVICE_PORT": str(PORTS["ai"]), "QDRANT_HOST": f"{self.args.workload}-qdrant",
+            "WREN_AI_SERVICE_PORT": str(PORTS["ai"]), "QDRANT_HOST": f"{self._args.workload}-qdrant",
             "CONFIG_PATH": f"{CONFIG_DIR}/config.yaml", "LLM_API_KEY": "unused", "EMBEDDER_API_KEY": "unused",
             "HAYSTACK_TELEMETRY_ENABLED": "false", "HAMILTON_TELEMETRY_ENABLED": "false",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True", "PYTHONDONTWRITEBYTECODE": "1",
@@ -270,13 +270,13 @@ class GenBi(pulumi.ComponentResource):
             start=core.ProbeArgs(http_get=core.HTTPGetActionArgs(path="/health", port="http"), period_seconds=5,
                                  timeout_seconds=5, failure_threshold=48))
         return self.pod("ai", [ai], [self.empty("tmp"), core.VolumeArgs(
-            name="config", config_map=core.ConfigMapVolumeSourceArgs(name=f"{self.args.workload}-ai-config")),
-            self.secret_volume("qdrant-key", f"{self.args.workload}-genbi-qdrant")])
+            name="config", config_map=core.ConfigMapVolumeSourceArgs(name=f"{self._args.workload}-ai-config")),
+            self.secret_volume("qdrant-key", f"{self._args.workload}-genbi-qdrant")])
 
     def engine_pod(self) -> core.PodSpecArgs:
         """The engine; its bootstrap init container writes the starting config into the shared volume."""
         bootstrap = core.ContainerArgs(
-            name="bootstrap", image=self.args.images["bootstrap"], image_pull_policy="IfNotPresent",
+            name="bootstrap", image=self._args.images["bootstrap"], image_pull_policy="IfNotPresent",
             command=["/bin/sh", "/app/init.sh"], env=[core.EnvVarArgs(name="DATA_PATH", value="/app/data")],
             resources=core.ResourceRequirementsArgs(requests={"cpu": "50m", "memory": "32Mi"},
                                                     limits={"memory": "64Mi"}),
@@ -296,7 +296,7 @@ class GenBi(pulumi.ComponentResource):
 
     def qdrant(self, opts: pulumi.ResourceOptions) -> None:
         """Qdrant: one replica, its collections on a CMEK volume that outlives the pod (Retain outside dev)."""
-        w = self.args.workload
+        w = self._args.workload
         start = (f'export QDRANT__SERVICE__API_KEY="$(cat {SECRETS_DIR}/qdrant-api-key)" && exec ./entrypoint.sh')
         qdrant = self.container("qdrant", "qdrant", command=["sh", "-c", start], env={
             "QDRANT__TELEMETRY_DISABLED": "true", "QDRANT_INIT_FILE_PATH": "/qdrant/init/.qdrant-initialized"},
@@ -307,7 +307,7 @@ class GenBi(pulumi.ComponentResource):
         pod = self.pod("qdrant", [qdrant], [self.empty("snapshots", "5Gi"), self.empty("init", "10Mi"), self.empty("tmp"),
                                   self.secret_volume("qdrant-key", f"{w}-genbi-qdrant")], uid=QDRANT_UID)
         apps.StatefulSet(
-            f"{self.name}-qdrant", metadata=self.meta(f"{w}-qdrant", annotations={**CHECKOV_SKIPS, **QDRANT_SKIP}),
+            f"{self._prefix}-qdrant", metadata=self.meta(f"{w}-qdrant", annotations={**CHECKOV_SKIPS, **QDRANT_SKIP}),
             spec=apps.StatefulSetSpecArgs(
                 replicas=1, service_name=f"{w}-qdrant",
                 selector=meta.LabelSelectorArgs(match_labels=part_selector(w, "qdrant")),
@@ -320,10 +320,9 @@ class GenBi(pulumi.ComponentResource):
                     metadata=meta.ObjectMetaArgs(name="storage", labels={
                         k: v for k, v in self.pod_labels("qdrant").items() if k != "app.kubernetes.io/version"}),
                     spec=core.PersistentVolumeClaimSpecArgs(
-                        access_modes=["ReadWriteOnce"], storage_class_name=self.args.storage_class,
+                        access_modes=["ReadWriteOnce"], storage_class_name=self._args.storage_class,
                         resources=core.VolumeResourceRequirementsArgs(
-                            requests={"storage": f"{self.args.storage_gi}Gi"})))]),
+                            requests={"storage": f"{self._args.storage_gi}Gi"})))]),
             opts=opts)
 
 
-__all__ = ["GENBI_LABEL", "GenBi", "GenBiArgs", "GenBiDatabase"]

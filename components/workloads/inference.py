@@ -26,6 +26,8 @@ from components.conventions import (
     POOL_LABEL,
     UID,
     checkov_skips,
+    component_type,
+    formerly,
     gpu_toleration,
     restricted_container_context,
     restricted_pod_context,
@@ -174,7 +176,7 @@ class InferenceEndpoint(pulumi.ComponentResource):
     """Output ``url``: the endpoint's OpenAI-compatible base URL inside the cluster."""
 
     def __init__(self, name: str, args: InferenceEndpointArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:inference:InferenceEndpoint", name, None, opts)
+        super().__init__(component_type("workloads", "InferenceEndpoint"), name, None, formerly(opts, "ai-platform:inference:InferenceEndpoint"))
         plan = args.plan
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         labels = {**args.labels, **selector(plan), "app.kubernetes.io/version": plan.served_model_name}

@@ -21,8 +21,9 @@ import pulumi_kubernetes as k8s
 
 from components.conventions import (
     POOL_LABEL,
-    UID,
     checkov_skips,
+    component_type,
+    formerly,
     restricted_container_context,
     restricted_pod_context,
 )
@@ -80,7 +81,7 @@ class ModelWeights(pulumi.ComponentResource):
     """Output ``jobs``: cache path -> loader Job name."""
 
     def __init__(self, name: str, args: ModelWeightsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:inference:ModelWeights", name, None, opts)
+        super().__init__(component_type("workloads", "ModelWeights"), name, None, formerly(opts, "ai-platform:inference:ModelWeights"))
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         principal = workload_principal(args.project_number, args.workload_pool,
                                        pulumi.Output.from_input(args.namespace).apply(lambda ns: f"{ns}/{LOADER}"))
@@ -162,4 +163,3 @@ def loader_pod(copy: WeightCopy, args: ModelWeightsArgs, with_token: bool) -> co
     )
 
 
-__all__ = ["LOADER", "UID", "ModelWeights", "ModelWeightsArgs", "WeightCopy", "job_name"]

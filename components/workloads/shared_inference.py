@@ -15,7 +15,14 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.conventions import MANAGED_PROMETHEUS_NAMESPACE, NAMESPACE_NAME, labels, pod_security
+from components.conventions import (
+    MANAGED_PROMETHEUS_NAMESPACE,
+    NAMESPACE_NAME,
+    component_type,
+    formerly,
+    labels,
+    pod_security,
+)
 from components.conventions import SERVING_PORT as PORT
 from components.platform.identity import workload_principal
 
@@ -37,7 +44,7 @@ class SharedInference(pulumi.ComponentResource):
     """Output ``namespace``: the namespace's name, known once it exists."""
 
     def __init__(self, name: str, args: SharedInferenceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ai-platform:inference:SharedInference", name, None, opts)
+        super().__init__(component_type("workloads", "SharedInference"), name, None, formerly(opts, "ai-platform:inference:SharedInference"))
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=meta.ObjectMetaArgs(name=args.namespace, labels={
