@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,24 @@ def test_diff_warns_when_a_protected_resource_would_go(tmp_path):
     text = render(diff(before, after), before, after)
     assert "**Warning:** protected resources would be removed" in text
     assert "`gcp:compute/network:Network::network-vpc`" in text
+
+
+def test_one_tree_reviewed_from_two_folders_gives_identical_bundles(tmp_path):
+    """Every registered input is independent of where the checkout lives: a CI runner's path (or a second
+    clone) must not show up as a diff on every `pulumi up`."""
+    files = subprocess.run([shutil.which("git") or "git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    bundles = []
+    for folder in ("first/checkout", "second"):
+        tree = tmp_path / folder
+        for name in files:
+            if (ROOT / name).is_file():
+                (tree / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, tree / name)
+        result = subprocess.run([sys.executable, "-m", "review", "--all", "--out", str(tree / "bundle")], cwd=tree,
+                                capture_output=True, text=True, check=False, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        bundles.append(tree / "bundle")
+    first = sorted(p.relative_to(bundles[0]) for p in bundles[0].rglob("*") if p.is_file())
+    assert first == sorted(p.relative_to(bundles[1]) for p in bundles[1].rglob("*") if p.is_file())
+    different = [str(p) for p in first if (bundles[0] / p).read_bytes() != (bundles[1] / p).read_bytes()]
+    assert different == []

@@ -14,7 +14,6 @@ pool's pods).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -22,7 +21,10 @@ import pulumi_kubernetes as k8s
 from components.conventions import component_type
 from config.catalog import Chart
 
-POSTRENDER = str(Path(__file__).with_name("helm-postrender"))
+# Relative to the project directory, where Pulumi starts the Kubernetes provider (Helm resolves a path
+# with a slash against the provider's working directory): the same on every checkout and CI runner, so the
+# release's inputs never change with where the tree lives.
+POSTRENDER = "components/entry/helm-postrender"
 
 
 @dataclass(frozen=True)
