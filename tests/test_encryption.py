@@ -15,7 +15,7 @@ GRANT = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 N = PROJECT_NUMBER
 # Which agent may use which key: written out, not read from the code under test.
 EXPECTED_GRANTS = {
-    f"service-{N}@container-engine-robot.iam.gserviceaccount.com": {"gke-secrets"},
+    f"service-{N}@container-engine-robot.iam.gserviceaccount.com": {"gke-secrets", "backups"},
     f"service-{N}@compute-system.iam.gserviceaccount.com": {"disks"},
     f"service-{N}@gs-project-accounts.iam.gserviceaccount.com": {"storage", "backups"},
     f"service-{N}@gcp-sa-cloud-sql.iam.gserviceaccount.com": {"database"},
@@ -90,6 +90,7 @@ def test_a_key_user_waits_for_the_grants_of_that_key(fixture_spec):
     deps = set(run.get("random:index/randomId:RandomId", "consumer").dependencies)
     grants = {d for d in deps if d.startswith(GRANT)}
     assert grants == {f"{GRANT}::encryption-backups-gcp-sa-gkebackup",
+                      f"{GRANT}::encryption-backups-container-engine-robot",
                       f"{GRANT}::encryption-backups-gs-project-accounts"}
     assert f"{KEY}::encryption-backups" in deps
 
@@ -98,5 +99,5 @@ def test_agents_created_before_they_are_granted(keys):
     for grant in keys.by_type(GRANT):
         member = grant.inputs["member"]
         if any(domain in member for domain in ("gcp-sa-cloud-sql", "gcp-sa-secretmanager", "cloud-filer",
-                                               "gcp-sa-gkebackup")):
+                                               "gcp-sa-gkebackup", "container-engine-robot", "compute-system")):
             assert any(d.startswith("gcp:projects/serviceIdentity:ServiceIdentity::") for d in grant.dependencies)

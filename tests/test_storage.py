@@ -24,7 +24,9 @@ def test_buckets_private_uniform_cmek_and_kept(run):
         i = bucket.inputs
         assert i["uniformBucketLevelAccess"] is True
         assert i["publicAccessPrevention"] == "enforced"
-        assert i["forceDestroy"] is False
+        # a protected stack keeps every object on destroy; an unprotected one (dev) must be destroyable, and the
+        # model loader fills the models bucket
+        assert i["forceDestroy"] is not run.spec.env.protect
         assert i["location"] == run.spec.region.upper()
         key = "backups" if purpose == "backups" else "storage"
         assert i["encryption"] == {"defaultKmsKeyName": key_name(run, key)}
@@ -51,21 +53,37 @@ def test_lifecycle_colder_classes_and_capped_versions(run):
             "condition": {"numNewerVersions": cfg.noncurrent_versions, "withState": "ARCHIVED"}} in rules
 
 
-def test_versioning_everywhere_but_the_worm_audit_bucket(run):
+def test_versioning_everywhere_but_a_worm_audit_bucket(run):
+    worm = run.spec.env.protect
     for purpose, bucket in buckets(run).items():
-        assert bucket.inputs["versioning"] == {"enabled": purpose != "audit-logs"}
+        assert bucket.inputs["versioning"] == {"enabled": not (worm and purpose == "audit-logs")}
 
 
-def test_audit_log_retention_locked_as_configured(run):
-    audit = buckets(run)["audit-logs"].inputs["retentionPolicy"]
+def test_audit_logs_kept_for_their_retention(run):
+    """WORM (a retention policy, locked as configured) where the stack protects its data; elsewhere objects
+    expire at the same age, and no policy stops the bucket from being destroyed."""
+    audit = buckets(run)["audit-logs"].inputs
     cfg = run.spec.env.data.storage
-    assert audit == {"retentionPeriod": cfg.audit_retention_days * 86400, "isLocked": cfg.lock_audit_retention}
+    if run.spec.env.protect:
+        assert audit["retentionPolicy"] == {"retentionPeriod": cfg.audit_retention_days * 86400,
+                                            "isLocked": cfg.lock_audit_retention}
+    else:
+        assert "retentionPolicy" not in audit
+        assert {"action": {"type": "Delete"}, "condition": {"age": cfg.audit_retention_days}} in audit["lifecycleRules"]
 
 
 def test_audit_log_retention_locked_only_in_prod(fixture_run):
-    locked = {s: buckets(fixture_run(s))["audit-logs"].inputs["retentionPolicy"]["isLocked"]
-              for s in ("dev", "staging", "prod")}
-    assert locked == {"dev": False, "staging": False, "prod": True}
+    audit = {s: buckets(fixture_run(s))["audit-logs"].inputs for s in ("dev", "staging", "prod")}
+    assert {s: a.get("retentionPolicy", {}).get("isLocked") for s, a in audit.items()} == {
+        "dev": None, "staging": False, "prod": True}
+
+
+def test_only_an_unprotected_stack_can_remove_the_peering(run):
+    """Cloud SQL holds the connection for days after its instance is gone: a protected stack never deletes it,
+    an unprotected one removes the peering so the VPC can go, and a later up updates a leftover connection."""
+    (connection,) = run.by_type("gcp:servicenetworking/connection:Connection")
+    assert connection.inputs["deletionPolicy"] == ("ABANDON" if run.spec.env.protect else "REMOVE_PEERING")
+    assert connection.inputs["updateOnCreationFail"] is True
 
 
 def test_filestore_only_where_configured_with_its_nfs_callbacks(run):

@@ -48,9 +48,10 @@ NFS_CALLBACKS = (("tcp", ["111", "2046", "4045"]), ("udp", ["111", "2046", "4045
 HOT_BUCKETS = ("models",)
 
 
-def lifecycle_rules(cfg: StorageSpec, transitions: bool = True) -> list[gcp.storage.BucketLifecycleRuleArgs]:
+def lifecycle_rules(cfg: StorageSpec, transitions: bool = True,
+                    expire_days: int | None = None) -> list[gcp.storage.BucketLifecycleRuleArgs]:
     """Colder classes for old objects (unless read all the time), a cap on noncurrent versions,
-    no stale multipart uploads."""
+    no stale multipart uploads; with ``expire_days``, objects are deleted at that age."""
     s = gcp.storage
 
     def rule(action: str, storage_class: str | None = None, **condition) -> gcp.storage.BucketLifecycleRuleArgs:
@@ -61,8 +62,10 @@ def lifecycle_rules(cfg: StorageSpec, transitions: bool = True) -> list[gcp.stor
         rule("SetStorageClass", "NEARLINE", age=cfg.nearline_after_days, matches_storage_classes=["STANDARD"]),
         rule("SetStorageClass", "COLDLINE", age=cfg.coldline_after_days, matches_storage_classes=["NEARLINE"]),
     ] if transitions else []
+    expire = [rule("Delete", age=expire_days)] if expire_days else []
     return [
         *colder,
+        *expire,
         rule("Delete", num_newer_versions=cfg.noncurrent_versions, with_state="ARCHIVED"),
         rule("Delete", days_since_noncurrent_time=cfg.noncurrent_days, with_state="ARCHIVED"),
         rule("AbortIncompleteMultipartUpload", age=7),
@@ -75,11 +78,14 @@ def secure_bucket(resource_name: str, policy: BucketPolicy, thing: str, *, key: 
                   transitions: bool = True) -> gcp.storage.Bucket:
     """A private, CMEK-encrypted, versioned bucket with soft delete and lifecycle rules.
 
-    With ``retention_days`` it becomes a WORM bucket instead: GCS refuses versioning together
-    with a retention policy, so such a bucket relies on the policy (locked if ``lock``).
+    With ``retention_days`` it keeps objects that long. Where the stack protects its data it is a WORM
+    bucket: GCS refuses versioning together with a retention policy, so such a bucket relies on the
+    policy (locked if ``lock``). Where it does not (dev), objects expire at that age instead, and the
+    bucket, like every unprotected one, is emptied on destroy (``force_destroy``): a retention policy
+    would refuse both, and dev is destroyed and made again.
     """
     cfg = policy.settings
-    worm = retention_days is not None
+    worm = retention_days is not None and policy.protect
     return gcp.storage.Bucket(
         resource_name,
         name=policy.naming.bucket(thing),
@@ -91,10 +97,10 @@ def secure_bucket(resource_name: str, policy: BucketPolicy, thing: str, *, key: 
         versioning=gcp.storage.BucketVersioningArgs(enabled=not worm),
         encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=key),
         soft_delete_policy=gcp.storage.BucketSoftDeletePolicyArgs(retention_duration_seconds=cfg.soft_delete_days * DAY),
-        lifecycle_rules=lifecycle_rules(cfg, transitions),
+        lifecycle_rules=lifecycle_rules(cfg, transitions, None if worm else retention_days),
         retention_policy=gcp.storage.BucketRetentionPolicyArgs(retention_period=retention_days * DAY, is_locked=lock)
         if worm else None,
-        force_destroy=False,
+        force_destroy=not policy.protect,
         labels=policy.naming.labels(component, tenant),
         opts=pulumi.ResourceOptions(parent=parent, protect=policy.protect),
     )

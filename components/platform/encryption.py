@@ -31,8 +31,8 @@ class Agent:
         return f"service-{number}@{self.domain}.iam.gserviceaccount.com"
 
 
-GKE = Agent("container-engine-robot")
-COMPUTE = Agent("compute-system")
+GKE = Agent("container-engine-robot", "container.googleapis.com")
+COMPUTE = Agent("compute-system", "compute.googleapis.com")
 STORAGE = Agent("gs-project-accounts")
 CLOUD_SQL = Agent("gcp-sa-cloud-sql", "sqladmin.googleapis.com")
 SECRET_MANAGER = Agent("gcp-sa-secretmanager", "secretmanager.googleapis.com")
@@ -46,7 +46,8 @@ PURPOSES: dict[str, tuple[Agent, ...]] = {
     "disks": (COMPUTE,),  # node boot disks and PD/Hyperdisk volumes
     "storage": (STORAGE,),  # GCS buckets
     "database": (CLOUD_SQL,),
-    "backups": (GKE_BACKUP, STORAGE),  # Backup for GKE plans and backup buckets
+    # Backup for GKE plans (its agent, and GKE's, which encrypts the backed-up volumes) and backup buckets
+    "backups": (GKE_BACKUP, GKE, STORAGE),
     "secrets": (SECRET_MANAGER,),
     "filestore": (FILESTORE,),
     "artifacts": (ARTIFACT_REGISTRY,),  # the image cache (Artifact Registry remote repositories)

@@ -119,14 +119,17 @@ class Network(pulumi.ComponentResource):
             labels=naming.labels("network"),
             opts=keep,
         )
-        # ABANDON: Google refuses to delete the peering while Cloud SQL still uses it;
-        # the peering goes with the VPC instead.
+        # Google refuses to delete the connection while Cloud SQL's producer resources still use it, which
+        # they do for days after the instance is gone. Protected stacks never delete it (ABANDON); elsewhere
+        # REMOVE_PEERING deletes it, or removes the peering so that the VPC can go, and a later up that finds
+        # the old connection updates it instead of failing in CreateConnection.
         psa_connection = gcp.servicenetworking.Connection(
             f"{name}-psa",
             network=vpc.id,
             service="servicenetworking.googleapis.com",
             reserved_peering_ranges=[psa_range.name],
-            deletion_policy="ABANDON",
+            deletion_policy="ABANDON" if args.protect else "REMOVE_PEERING",
+            update_on_creation_fail=True,
             opts=child,
         )
         self._private_google_apis(name, naming, vpc.id, child)
