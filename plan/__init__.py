@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from config.spec import PlatformSpec
 from config.tenancy import EndpointSpec, GenBiWorkload, InferenceWorkload, TenantSpec
+from plan.capacity import PoolCapacity, allocatable, compute_totals, gpu_units_per_node, packed_nodes, pools
 from plan.coldstart import cold_start
 from plan.endpoints import EndpointPlan, WeightCopy, endpoint_needs, endpoint_plan, size_endpoint
 from plan.entry import Exposure, exposures
-from plan.genbi import MIN_SCHEMA_TOKENS, context_budget, total_requests
+from plan.genbi import MIN_SCHEMA_TOKENS, context_budget, pod_requests, total_requests
 from plan.sizing import Sizing
 from plan.tenant_quota import Needs, Quota, derive_quota
 
@@ -69,6 +70,34 @@ class Plan:
                 self._plans[f"{namespace}/{endpoint.name}"] = endpoint_plan(
                     spec, endpoint, sizing, queue, cold_start(spec, endpoint, sizing).probe_budget)
         return self._plans
+
+    def rest_nodes(self) -> dict[str, int]:
+        """Pool -> nodes its always-on pods need at minimum scale: every endpoint's minimum replicas on its pool
+        (a replica takes TP whole units of one node), and on the tenant CPU pool the GenBI parts at their
+        minimum replicas (packed by GKE's allocatable CPU and memory). The larger of this and a pool's own
+        minimum is what it runs at rest (``plan.capacity.pools``)."""
+        spec, out = self.spec, {}
+        replicas: dict[str, list[int]] = {}
+        for serving in self.endpoint_plans().values():
+            replicas.setdefault(serving.pool, []).extend([serving.tensor_parallel] * serving.min_replicas)
+        for pool in spec.env.gpu_pools:
+            out[pool.name] = packed_nodes(replicas.get(pool.name, []), gpu_units_per_node(pool))
+        tenant_pool = spec.env.tenant_pool
+        genbis = [w for t in spec.tenants for w in t.genbi]
+        if tenant_pool is not None and genbis:
+            pods = pod_requests(spec.environment == "prod", at_max=False) * len(genbis)
+            cores, gib = allocatable(*spec.machine_shapes[tenant_pool.machine_type])
+            out[tenant_pool.name] = max(packed_nodes([cpu for cpu, _ in pods], cores),
+                                        packed_nodes([memory for _, memory in pods], gib))
+        return out
+
+    def pool_capacity(self) -> list[PoolCapacity]:
+        """Every node pool with its nodes at rest (``rest_nodes``), maximum and cost."""
+        return pools(self.spec, self.rest_nodes())
+
+    def compute_totals(self) -> tuple[float, float]:
+        """Monthly compute cost (min, max) with the pools at rest and at their maximum, cluster fee included."""
+        return compute_totals(self.spec, self.rest_nodes())
 
     def weight_copies(self) -> tuple[WeightCopy, ...]:
         """One loader copy per Hugging Face revision the stack serves (endpoints sharing one share it),

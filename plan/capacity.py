@@ -1,16 +1,21 @@
 """Capacity and cost of the node pools, computed from the spec and the price catalog.
 
-Monthly figures are ``hourly x hours_per_month`` (730) at the pool's minimum and maximum
-node counts; spot pools use spot prices. Used by the review and the tenant capacity check
-(config/checks/capacity.py).
+Monthly figures are ``hourly x hours_per_month`` (730) at the pool's nodes at rest and at its
+maximum; spot pools use spot prices. At rest a pool runs the larger of its configured minimum and
+what its always-on pods need: the endpoints' minimum replicas (whole GPU units, packed onto nodes)
+and the GenBI parts on the tenant pool (``Plan.rest_nodes``). Used by the review and the tenant
+capacity check (config/checks/capacity.py).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from config.cluster import GpuPoolSpec, NodePoolSpec
 from config.spec import PlatformSpec
+from plan.project_quota import initial_nodes_per_zone
 from plan.sizing import MIG_SLICES
 from plan.tenant_quota import Quota
 
@@ -28,6 +33,8 @@ class PoolCapacity:
     spot: bool
     node_hourly: float
     hours_per_month: int
+    rest_nodes: int  # nodes at minimum scale: the configured minimum, or more where always-on pods need them
+    created_nodes: int  # nodes the pool is created with (none for a GPU pool without a reservation)
 
     @property
     def gpus_at_max(self) -> int:
@@ -35,7 +42,7 @@ class PoolCapacity:
 
     @property
     def monthly_min(self) -> float:
-        return self.node_hourly * self.min_nodes * self.hours_per_month
+        return self.node_hourly * self.rest_nodes * self.hours_per_month
 
     @property
     def monthly_max(self) -> float:
@@ -51,18 +58,55 @@ def _hourly(spec: PlatformSpec, pool: NodePoolSpec) -> float:
     return hourly
 
 
-def pools(spec: PlatformSpec) -> list[PoolCapacity]:
-    """Every node pool of the environment, CPU first, in config order."""
-    hours = spec.catalog.prices.hours_per_month
+def pools(spec: PlatformSpec, rest: dict[str, int] | None = None) -> list[PoolCapacity]:
+    """Every node pool of the environment, CPU first, in config order. ``rest``: nodes each pool needs at
+    minimum scale for its always-on pods (``Plan.rest_nodes``); without it, the configured minimums."""
+    hours, rest = spec.catalog.prices.hours_per_month, rest or {}
     out = []
     for pool in spec.env.cpu_pools:
+        zones = len(spec.env.zones)
         out.append(PoolCapacity(pool.name, "cpu", pool.machine_type, None, 0, None, pool.min_nodes, pool.max_nodes,
-                                pool.spot, _hourly(spec, pool), hours))
+                                pool.spot, _hourly(spec, pool), hours, max(pool.min_nodes, rest.get(pool.name, 0)),
+                                initial_nodes_per_zone(pool, zones) * zones))
     for pool in spec.env.gpu_pools:
+        zones = len(spec.gpu_pool_zones(pool))
         out.append(PoolCapacity(pool.name, "gpu", pool.machine_type, pool.accelerator, pool.gpus_per_node,
                                 shape(spec, pool.machine_type)[0], pool.min_nodes, pool.max_nodes, pool.spot,
-                                _hourly(spec, pool), hours))
+                                _hourly(spec, pool), hours, max(pool.min_nodes, rest.get(pool.name, 0)),
+                                initial_nodes_per_zone(pool, zones) * zones))
     return out
+
+
+def allocatable(vcpus: int, memory_gib: float) -> tuple[float, float]:
+    """(cores, GiB) a GKE Standard node offers pods: its shape less what GKE reserves for the kubelet and the
+    system (a share of each CPU tier and memory tier) and the 100 MiB eviction threshold.
+    https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes#cpu_reservations"""
+    cpu_tiers = ((1, 0.06), (1, 0.01), (2, 0.005), (math.inf, 0.0025))
+    memory_tiers = ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (math.inf, 0.02))
+
+    def reserved(amount: float, tiers: tuple[tuple[float, float], ...]) -> float:
+        out = 0.0
+        for size, share in tiers:
+            portion = min(amount, size)
+            out, amount = out + portion * share, amount - portion
+            if amount <= 0:
+                break
+        return out
+
+    return vcpus - reserved(vcpus, cpu_tiers), memory_gib - reserved(memory_gib, memory_tiers) - 100 / 1024
+
+
+def packed_nodes(sizes: Iterable[float], capacity: float) -> int:
+    """Nodes of ``capacity`` that hold items of ``sizes`` (each on one node), packed first-fit decreasing."""
+    free: list[float] = []
+    for size in sorted(sizes, reverse=True):
+        for i, room in enumerate(free):
+            if size <= room + 1e-9:
+                free[i] -= size
+                break
+        else:
+            free.append(capacity - size)
+    return len(free)
 
 
 def cluster_fee_monthly(spec: PlatformSpec) -> float:
@@ -70,10 +114,10 @@ def cluster_fee_monthly(spec: PlatformSpec) -> float:
     return prices.regions[spec.region].gke_cluster_hour * prices.hours_per_month
 
 
-def compute_totals(spec: PlatformSpec) -> tuple[float, float]:
+def compute_totals(spec: PlatformSpec, rest: dict[str, int] | None = None) -> tuple[float, float]:
     """(monthly at minimum scale, monthly at maximum scale), cluster fee included."""
-    fee = cluster_fee_monthly(spec)
-    return (fee + sum(p.monthly_min for p in pools(spec)), fee + sum(p.monthly_max for p in pools(spec)))
+    fee, capacities = cluster_fee_monthly(spec), pools(spec, rest)
+    return fee + sum(p.monthly_min for p in capacities), fee + sum(p.monthly_max for p in capacities)
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,22 @@ def replicas(part: str, prod: bool) -> tuple[int, int]:
     return (HA_REPLICAS, MAX_REPLICAS) if prod and part in STATELESS else (1, 1)
 
 
+def pod_requests(prod: bool, at_max: bool = True) -> list[tuple[float, float]]:
+    """(CPU, memory GiB) of each pod of one GenBI at maximum (or minimum) scale; the UI's pod holds its proxy."""
+    out = []
+    for part, (cpu, memory) in PARTS.items():
+        if part == "proxy":
+            continue
+        if part == "ui":
+            cpu, memory = cpu + PARTS["proxy"][0], memory + PARTS["proxy"][1]
+        out += [(cpu, memory)] * replicas(part, prod)[1 if at_max else 0]
+    return out
+
+
 def total_requests(prod: bool, at_max: bool = True) -> tuple[float, float, int]:
-    """CPU, memory GiB and pods of one GenBI at maximum (or minimum) scale; the UI's proxy scales with it."""
-    cpu = memory = 0.0
-    pods = 0
-    for part, (c, m) in PARTS.items():
-        count = replicas("ui" if part == "proxy" else part, prod)[1 if at_max else 0]
-        cpu, memory = cpu + c * count, memory + m * count
-        pods += 0 if part == "proxy" else count
-    return round(cpu, 2), memory, pods
+    """CPU, memory GiB and pods of one GenBI at maximum (or minimum) scale."""
+    pods = pod_requests(prod, at_max)
+    return round(sum(c for c, _ in pods), 2), sum(m for _, m in pods), len(pods)
 
 
 def context_budget(max_model_len: int) -> tuple[int, int]:

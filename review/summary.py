@@ -81,22 +81,29 @@ def _diagram(run: StackRun) -> str:
 def _compute_cost(run: StackRun) -> str:
     spec = run.spec
     rows = []
-    for pool in capacity.pools(spec):
+    for pool in run.plan.pool_capacity():
         rows.append([
             f"`{pool.name}`", pool.machine_type + (" (spot)" if pool.spot else ""),
             f"{pool.gpus_per_node} × {pool.accelerator}" if pool.accelerator else "-",
-            f"{pool.min_nodes}–{pool.max_nodes}", pool.gpus_at_max if pool.accelerator else "-",
-            money(pool.monthly_min), money(pool.monthly_max)])
+            f"{pool.min_nodes}–{pool.max_nodes}", pool.created_nodes,
+            pool.rest_nodes if pool.rest_nodes == pool.min_nodes else f"**{pool.rest_nodes}**",
+            pool.gpus_at_max if pool.accelerator else "-", money(pool.monthly_min), money(pool.monthly_max)])
     fee = capacity.cluster_fee_monthly(spec)
-    rows.append(["GKE cluster fee", "-", "-", "-", "-", money(fee), money(fee)])
-    low, high = capacity.compute_totals(spec)
-    rows.append(["**total**", "", "", "", "", f"**{money(low)}**", f"**{money(high)}**"])
+    rows.append(["GKE cluster fee", "-", "-", "-", "-", "-", "-", money(fee), money(fee)])
+    low, high = run.plan.compute_totals()
+    rows.append(["**total**", "", "", "", "", "", "", f"**{money(low)}**", f"**{money(high)}**"])
     prices = spec.catalog.prices
     return ("## Compute capacity and monthly cost\n\n"
-            + table(["pool", "machine", "GPUs per node", "nodes min–max", "GPUs at max", "monthly at min",
-                     "monthly at max"], rows)
+            + table(["pool", "machine", "GPUs per node", "nodes min–max", "created with", "nodes at rest",
+                     "GPUs at max", "monthly at rest", "monthly at max"], rows)
             + f"\n{prices.currency} list prices for {spec.region} from `config/catalog/prices.yaml` "
-              f"(as of {prices.as_of}), {prices.hours_per_month} h/month; spot pools at spot prices.\n")
+              f"(as of {prices.as_of}), {prices.hours_per_month} h/month; spot pools at spot prices. **At rest** a "
+              "pool runs the larger of its minimum and what its always-on pods need (bold where that is more): "
+              "every endpoint's minimum replicas, each on TP whole GPU units of one node, and the GenBI parts on "
+              "the tenant pool, packed by GKE's allocatable CPU and memory. GPU pools without a reservation are "
+              "**created empty**: GKE's create waits for its initial nodes and a GPU stockout would halt the apply "
+              "half way, so the autoscaler adds them once the minimum replicas ask (a stockout then shows as "
+              "pending pods, not a failed `pulumi up`).\n")
 
 
 def data_items(run: StackRun) -> list[capacity.DataCost]:
@@ -107,12 +114,11 @@ def data_items(run: StackRun) -> list[capacity.DataCost]:
 
 
 def _data_cost(run: StackRun) -> str:
-    spec = run.spec
     items = data_items(run)
     rows = [[item.item, item.sizing, money(item.monthly)] for item in items]
     data_total = sum(item.monthly for item in items)
     rows.append(["**data total**", "", f"**{money(data_total)}**"])
-    low, high = capacity.compute_totals(spec)
+    low, high = run.plan.compute_totals()
     return ("## Data services and monthly cost\n\n" + table(["item", "sizing", "monthly"], rows)
             + f"\n**Stack total per month: {money(low + data_total)} at minimum scale, "
               f"{money(high + data_total)} at maximum scale** (compute + data; network egress not included).\n")
@@ -193,14 +199,18 @@ def _capacity(run: StackRun) -> str:
 
 
 def _quota(run: StackRun) -> str:
-    rows = [[need.scope, f"`{need.metric}`", f"{need.first_apply:,}", f"{need.at_max:,}", ", ".join(need.pools)]
-            for need in project_quota.quota_needs(run.spec)]
+    rows = [[need.scope, f"`{need.metric}`", f"{need.first_apply:,}", f"{need.at_rest:,}", f"{need.at_max:,}",
+             ", ".join(need.pools)]
+            for need in project_quota.quota_needs(run.spec, run.plan.rest_nodes())]
     return ("## GCP quota needed\n\n"
             "Request these in the project before the first `pulumi up` (IAM & Admin → Quotas, or "
             "`gcloud compute regions describe REGION`); a new project has little or no GPU quota.\n\n"
-            + table(["region", "quota metric", "at first apply", "at maximum scale", "node pools"], rows)
-            + "\nFirst apply: each pool's initial nodes (per zone, times its zones), plus GKE's default pool "
-              "(e2-medium, one per zone) while the cluster is created. Maximum: every pool at max_nodes. Spot, "
+            + table(["region", "quota metric", "at first apply", "at rest", "at maximum scale", "node pools"], rows)
+            + "\nFirst apply: each pool's initial nodes (per zone, times its zones; none for a GPU pool without a "
+              "reservation, which is created empty), plus GKE's default pool (e2-medium, one per zone) while the "
+              "cluster is created. At rest: the nodes the endpoints' minimum replicas and the always-on pods need "
+              "(request this before the first `pulumi up` too: the autoscaler asks for it minutes later). Maximum: "
+              "every pool at max_nodes. Spot, "
               "flex-start and queued-provisioning nodes count against `PREEMPTIBLE_*` quotas where the project "
               "has them, else against the regular ones.\n")
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from config import loader
-from plan import capacity
+from plan import Plan, capacity
 from review.summary import _compute_cost
 from tests.conftest import edit_yaml
 from tests.helpers import table_rows
@@ -53,11 +53,45 @@ def test_pool_figures(spec):
 
 
 def test_summary_table(spec):
-    text = _compute_cost(SimpleNamespace(spec=spec))
+    text = _compute_cost(SimpleNamespace(spec=spec, plan=Plan.of(spec)))
     rows = table_rows(text)
-    assert ["`l4`", "g2-standard-8 (spot)", "1 × nvidia-l4", "0–4", "4", "$0", "$2,200"] in rows
-    assert ["**total**", "", "", "", "", "**$2,900**", "**$5,500**"] in rows
+    # created empty (a GPU pool without a reservation), nothing always-on asks for it at rest
+    assert ["`l4`", "g2-standard-8 (spot)", "1 × nvidia-l4", "0–4", "0", "0", "4", "$0", "$2,200"] in rows
+    assert ["**total**", "", "", "", "", "", "", "**$2,900**", "**$5,500**"] in rows
     assert "(as of 2026-01-01), 100 h/month" in text
+
+
+def test_packing_and_allocatable_by_hand():
+    assert capacity.packed_nodes([2, 2], 2) == 2 and capacity.packed_nodes([1, 1, 1], 2) == 2
+    assert capacity.packed_nodes([2, 1, 1], 2) == 2 and capacity.packed_nodes([], 2) == 0
+    # GKE reserves 6 % of the first core, 1 % of the second, 0.5 % of the next two; 25 % of the first 4 GiB of
+    # memory, 20 % of the next 4, 10 % of the next 8, and 100 MiB for eviction: e2-standard-4 offers 3.92 cores
+    cores, gib = capacity.allocatable(4, 16)
+    assert cores == pytest.approx(3.92) and gib == pytest.approx(16 - 1 - 0.8 - 0.8 - 100 / 1024)
+
+
+def test_minimum_replicas_set_the_nodes_at_rest(fixture_spec):
+    """prod: gamma's 70B runs its SLA's 2 replicas at TP 2 on 2-GPU A100 nodes, so the pool's minimum of 1 is
+    2 at rest; the L4 pool (2 GPUs per node) holds embed 2 + sql 2 + chat 2 single-GPU replicas on 3 nodes,
+    its own minimum. staging: the L4 pool scales to zero, yet embed 1 + sql 1 + chat 2 replicas need 4
+    one-GPU nodes. dev: every minimum is zero."""
+    prod, staging, dev = (Plan.of(fixture_spec(s)) for s in ("prod", "staging", "dev"))
+    a100 = next(p for p in prod.pool_capacity() if p.name == "a100")
+    assert (a100.min_nodes, a100.rest_nodes) == (1, 2)
+    assert a100.monthly_min == pytest.approx(2 * a100.node_hourly * a100.hours_per_month)
+    assert {p.name: p.rest_nodes for p in staging.pool_capacity() if p.kind == "gpu"} == {"l4": 4}
+    assert {p.name: p.rest_nodes for p in prod.pool_capacity() if p.kind == "gpu"} == {"l4": 3, "l4-spot": 0,
+                                                                                         "a100": 2}
+    assert {p.name: p.rest_nodes for p in dev.pool_capacity() if p.kind == "gpu"} == {"l4": 0, "l4-full": 0}
+
+
+def test_always_on_genbi_holds_the_tenant_pool(fixture_spec):
+    """dev's tenant pool (spot e2-standard-4, minimum 0) carries two GenBIs at all hours: 6.2 cores of pods in
+    3.92-core nodes pack onto 2 of them."""
+    dev = Plan.of(fixture_spec("dev"))
+    assert dev.rest_nodes()["workload"] == 2
+    low, _ = dev.compute_totals()
+    assert low > capacity.compute_totals(dev.spec)[0]
 
 
 def test_data_costs(spec):

@@ -7,6 +7,7 @@ from config.checks.common import env_file, fail
 from config.cluster import GpuPoolSpec
 from config.errors import ConfigError, did_you_mean
 from config.spec import PlatformSpec
+from plan.project_quota import created_empty
 
 PRICES = "config/catalog/prices.yaml"
 
@@ -137,7 +138,7 @@ def initial_nodes(spec: PlatformSpec) -> None:
     pools = [("cpu_pools", i, p, len(spec.env.zones)) for i, p in enumerate(spec.env.cpu_pools)]
     pools += [("gpu_pools", i, p, len(spec.gpu_pool_zones(p))) for i, p in enumerate(spec.env.gpu_pools)]
     for kind, i, pool, zones in pools:
-        if pool.min_nodes % zones:
+        if pool.min_nodes % zones and not created_empty(pool):
             per_zone = -(-pool.min_nodes // zones)
             raise fail(env_file(spec), (kind, i, "min_nodes"), pool.min_nodes,
                        f"does not split over the pool's {zones} zones: it would start with {per_zone * zones} nodes "
