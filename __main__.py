@@ -20,7 +20,7 @@ except ConfigError as error:
 
 plan = Plan.of(spec)
 base = platform.project(spec)
-primary = platform.regional_platform(spec, base, spec.region)
+primary = platform.regional_platform(spec, plan, base, spec.region)
 tenants = tenancy.tenancy(spec, plan, base, primary)
 served = workloads.workloads(spec, plan, base, primary, tenants)
 ways_in = entry.entry(spec, plan, base, primary, tenants, served)

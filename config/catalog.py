@@ -93,6 +93,7 @@ class Image(Spec):
     image: str = Field(pattern=r"^[a-z0-9.-]+\.[a-z]+/[a-z0-9._/-]+$", description="Upstream name with registry host.")
     tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
     source: str = Field(description="Where the tag was checked.")
+    cuda: str | None = Field(None, pattern=r"^\d+\.\d+$", description="CUDA the image is built with (GPU images).")
 
     @property
     def registry(self) -> str:
@@ -121,6 +122,11 @@ class Chart(Spec):
         return f"{self.repository}/{self.chart}" if self.oci else self.chart
 
 
+class GpuDriver(Spec):
+    min_driver: str = Field(pattern=r"^\d+(\.\d+)*$", description="The oldest NVIDIA driver this setting installs.")
+    source: str
+
+
 class Versions(Spec):
     """Pinned versions of everything the platform installs (config/catalog/versions.yaml)."""
 
@@ -139,6 +145,10 @@ class Versions(Spec):
                                  f"(known: {', '.join(self.registries)})")
         return self
     gpu_driver: Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
+    gpu_drivers: dict[Literal["DEFAULT", "LATEST"], GpuDriver] = Field(
+        default_factory=dict, description="The oldest driver each GKE setting installs.")
+    cuda_drivers: dict[str, str] = Field(default_factory=dict, description="CUDA major -> oldest driver it runs on.")
+    cuda_drivers_source: str = ""
 
 
 class MachineShape(Spec):

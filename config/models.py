@@ -26,6 +26,8 @@ class ModelSource(Spec):
     repo: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
     revision: str | None = Field(None, pattern=r"^[0-9a-f]{40}$", description="A commit SHA, never a branch.")
     path: str | None = Field(None, pattern=r"^models/[A-Za-z0-9._/-]+$", description="Inside the models bucket.")
+    disk_gb: float = Field(gt=0, description="The checkpoint as stored (GB): what is copied and cached.")
+    format: Literal["safetensors", "pytorch"] = Field("safetensors", description="pytorch: *.bin files only.")
 
     @model_validator(mode="after")
     def _one_source(self) -> ModelSource:
@@ -34,6 +36,10 @@ class ModelSource(Spec):
         if self.repo is not None and self.revision is None:
             raise FieldError("revision", None, "is required with repo: pin the commit the weights come from")
         return self
+
+    @property
+    def disk_gib(self) -> float:
+        return self.disk_gb * 1e9 / 2**30
 
     @property
     def cache_path(self) -> str:

@@ -36,7 +36,8 @@ def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatf
     gateway = PlatformServices("entry", PlatformServicesArgs(
         naming=platform.naming, region=platform.region, settings=settings,
         namespace=spec.env.tenancy.gateway_namespace, sites=tuple(t.name for t in exposing),
-        subnet_id=platform.network.subnet_id, protect=spec.env.protect, provider=cluster.provider),
+        subnet_id=platform.network.subnet_id, protect=spec.env.protect, provider=cluster.provider,
+        inference_pools=settings.inference_gateway),
         opts=base.after_apis)
     iap_secret = platform.secrets.values.get(settings.iap.client_secret)
     if exposing:
@@ -48,7 +49,7 @@ def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatf
             endpoint=name, namespace=tenant.namespace, selector=endpoint_selector(plans[f"{t.name}/{name}"]),
             port=SERVING_PORT, chart=versions.charts["llm-d-router-gateway"],
             registry=platform.images.prefixes["ghcr.io"], image_tag=versions.images["llm-d-router-endpoint-picker"].tag,
-            replicas=spec.env.service_replicas, provider=cluster.provider),
+            replicas=spec.env.service_replicas, provider=cluster.provider, pool_crd=gateway.inference_pool_crd),
             opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant]))
             for name in t.expose] if settings.inference_gateway else []
         sites[t.name] = TenantEntry(f"entry-{t.name}", TenantEntryArgs(

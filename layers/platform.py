@@ -23,6 +23,7 @@ from components.platform.project_services import ProjectServices, ProjectService
 from config.loader import secret_values_from_pulumi
 from config.naming import Naming
 from config.spec import PlatformSpec
+from plan import Plan
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class RegionalPlatform:
     database: Database
 
 
-def regional_platform(spec: PlatformSpec, base: Project, region: str) -> RegionalPlatform:
+def regional_platform(spec: PlatformSpec, plan: Plan, base: Project, region: str) -> RegionalPlatform:
     """The platform in ``region``. Components in the stack's own region keep their names; in another
     region their logical and physical names carry it."""
     env, protect = spec.env, spec.env.protect
@@ -103,8 +104,8 @@ def regional_platform(spec: PlatformSpec, base: Project, region: str) -> Regiona
                                           filestore=keys.key_id("filestore"), disks=keys.key_id("disks")),
         filestore=env.data.filestore, region=region, zone=env.zones[0], vpc_id=network.vpc_id,
         vpc_name=network.vpc_name, psa_range_name=network.psa_range_name,
-        psa_range=env.network.private_service_access_range, node_tag=network.node_tag, provider=cluster.provider),
-        opts=after_apis)
+        psa_range=env.network.private_service_access_range, node_tag=network.node_tag, provider=cluster.provider,
+        model_paths=plan.model_paths()), opts=after_apis)
     secret_store = SecretStore(naming=naming, region=region, key=keys.key_id("secrets"), protect=protect)
     supplied = secret_values_from_pulumi(spec)
     secrets = Secrets(called("secrets"), SecretsArgs(

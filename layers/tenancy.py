@@ -29,6 +29,7 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
         provider=cluster.provider), opts=base.after_apis)
     billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.prices.currency,
                       project_number=base.number) if env.tenancy.billing_account else None
+    plans = plan.endpoint_plans()
     tenants = {
         t.name: Tenant(f"tenant-{t.name}", TenantArgs(
             tenant=t, quota=plan.quota(t), naming=platform.naming,
@@ -44,7 +45,9 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
             provider=cluster.provider, admin_role=guardrails.tenant_admin_role,
             forbidden_storage_classes=NOT_FOR_TENANTS,
             shared_secrets={s.name: platform.secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing,
-            models_bucket=platform.storage.bucket_names["models"]),
+            models_bucket=platform.storage.bucket_names["models"], project_number=base.number,
+            model_folders={w.name: platform.storage.model_folders[plans[f"{t.name}/{w.name}"].model_path]
+                           for w in t.workloads if w.kind == "inference"}),
             opts=base.after_apis)
         for t in spec.tenants
     }

@@ -43,7 +43,9 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
         operator_replicas=env.service_replicas, provider=cluster.provider), opts=base.after_apis)
     vllm = image_ref(platform.images.prefixes, versions.images["vllm"])
     shared = SharedInference("inference", SharedInferenceArgs(
-        namespace=inference.namespace, endpoints=tuple(e.name for e in inference.endpoints),
+        namespace=inference.namespace, endpoints={
+            e.name: platform.storage.model_folders[plan.endpoint_plans()[f"{inference.namespace}/{e.name}"].model_path]
+            for e in inference.endpoints},
         consumers=tuple(t.name for t in spec.tenants if set(t.uses) & {e.name for e in inference.endpoints}),
         models_bucket=models_bucket, project_number=base.number, workload_pool=cluster.workload_pool,
         provider=cluster.provider), opts=base.after_apis)
@@ -54,6 +56,7 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
     ModelWeights("models", ModelWeightsArgs(
         namespace=shared.namespace, copies=copies, bucket=models_bucket, image=vllm, project_number=base.number,
         workload_pool=cluster.workload_pool, token_secret=platform.secrets.paths.get(HF_TOKEN_SECRET),
+        token_version=platform.secrets.versions.get(HF_TOKEN_SECRET),
         labels=labels("model-loader"), node_pool=tenant_pool, provider=cluster.provider),
         opts=pulumi.ResourceOptions(depends_on=[base.apis, platform.secrets, shared]))  # the token's grant, the namespace
 

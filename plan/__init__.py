@@ -99,6 +99,10 @@ class Plan:
         """Monthly compute cost (min, max) with the pools at rest and at their maximum, cluster fee included."""
         return compute_totals(self.spec, self.rest_nodes())
 
+    def model_paths(self) -> tuple[str, ...]:
+        """The models bucket folders the stack serves from (each endpoint's variant's), sorted."""
+        return tuple(sorted({p.model_path for p in self.endpoint_plans().values()}))
+
     def weight_copies(self) -> tuple[WeightCopy, ...]:
         """One loader copy per Hugging Face revision the stack serves (endpoints sharing one share it),
         by bucket path; weights with a ``path`` source are uploaded by hand."""
@@ -109,7 +113,7 @@ class Plan:
             if source.repo:
                 copies[source.cache_path] = WeightCopy(
                     repo=source.repo, revision=source.revision, cache_path=source.cache_path,
-                    weights_gib=model.weights_gib(endpoint.dtype), gated=model.gated)
+                    disk_gib=source.disk_gib, gated=model.gated, format=source.format)
         return tuple(copies[path] for path in sorted(copies))
 
     def exposures(self, tenant: TenantSpec) -> tuple[Exposure, ...]:

@@ -153,8 +153,9 @@ class WeightCopy:
     repo: str
     revision: str
     cache_path: str  # models/<repo>/<revision>
-    weights_gib: float
+    disk_gib: float  # the checkpoint as stored: what the Job downloads and copies
     gated: bool
+    format: str = "safetensors"  # or "pytorch": *.bin files only
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ class EndpointPlan:
     memory_gib: float
     min_replicas: int
     max_replicas: int
-    weights_gib: float
+    weights_gib: float  # in GPU memory
+    disk_gib: float  # as stored in the models bucket: what the file cache holds
     startup_seconds: int  # the startup probe's budget: weights through the load path, warm-up, margin
     queue_target: int  # waiting requests per replica before scaling out
     shutdown_seconds: int = 240  # vLLM drains in-flight requests this long after SIGTERM
@@ -197,5 +199,6 @@ def endpoint_plan(spec: PlatformSpec, endpoint: EndpointSpec, sizing: Sizing, qu
         max_model_len=endpoint.max_model_len, tensor_parallel=chosen.tp, max_num_seqs=chosen.sequences,
         gpu_memory_utilization=chosen.unit.utilisation, accelerator=chosen.unit.accelerator, pool=chosen.unit.pool,
         cpu=cpu, memory_gib=memory, min_replicas=sizing.min_replicas, max_replicas=sizing.max_replicas,
-        weights_gib=sizing.weights_gib, startup_seconds=startup_seconds, queue_target=queue_target)
+        weights_gib=sizing.weights_gib, disk_gib=model.variants[endpoint.dtype].disk_gib,
+        startup_seconds=startup_seconds, queue_target=queue_target)
 

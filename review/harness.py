@@ -79,6 +79,7 @@ class Record:
     retain_on_delete: bool
     delete_before_replace: bool
     inputs: dict[str, Any]
+    read: bool = False  # an existing object the program reads (`Resource.get`), never creates
 
     @property
     def key(self) -> str:
@@ -214,6 +215,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             ))
         return response
 
+    def ReadResource(self, request):  # noqa: N802 (gRPC name)
+        response = super().ReadResource(request)
+        provider_urn = request.provider.split("::" + request.provider.split("::")[-1])[0] if request.provider else ""
+        self.records.append(Record(
+            type=request.type, name=request.name, parent=_parent(request.parent), provider=urn_key(provider_urn),
+            protect=False, custom=True, dependencies=sorted({urn_key(d) for d in request.dependencies}), aliases=[],
+            ignore_changes=[], retain_on_delete=False, delete_before_replace=False, inputs={"id": request.id},
+            read=True))
+        return response
 
 
 def _parent(urn: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from config import ConfigError, loader
 from tests.conftest import STACKS, edit_yaml
+from tests.helpers import load_error
 
 
 def load(root, stack="dev"):
@@ -246,3 +247,15 @@ def test_an_image_from_a_registry_without_a_cache_is_refused(config_tree):
     assert error_of(config_tree).startswith(
         "config/catalog/versions.yaml: images.x.image: 'quay.io/org/x' comes from quay.io, which has no entry under "
         "registries")
+
+
+def test_a_gpu_image_needs_a_driver_that_runs_its_cuda(config_tree):
+    """vLLM's unsuffixed tags are CUDA 13 builds: on GKE's DEFAULT driver (535) every GPU pod would fail to start."""
+    edit_yaml(config_tree / "config/catalog/versions.yaml", lambda d: d["images"]["vllm"].update(
+        tag="v0.31.0", cuda="13.0"))
+    assert load_error(config_tree) == (
+        "config/catalog/versions.yaml: images.vllm.tag: 'v0.31.0' is built with CUDA 13.0, which needs NVIDIA "
+        "driver 580.65.06 or newer; gpu_driver DEFAULT installs 535.274.02 (pin a build for an older CUDA, e.g. "
+        "vLLM's -cu129 tags, or set a gpu_driver that installs a newer driver)")
+    edit_yaml(config_tree / "config/catalog/versions.yaml", lambda d: d.update(gpu_driver="LATEST"))
+    loader.load("prod", loader.stack_config_from_file("prod", config_tree), config_tree)

@@ -6,6 +6,7 @@ endpoint picker's post-renderer and the admission rules that keep the entry the 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -313,3 +314,47 @@ def test_inference_gateway_needs_a_recent_channel(config_tree):
     edit_yaml(config_tree / "config/catalog/versions.yaml", lambda d: d["gke"].update(release_channel="STABLE"))
     assert load_error(config_tree).startswith(
         "config/environments/prod.yaml: entry.inference_gateway: True needs GKE 1.34.0-gke.1626000 or later")
+
+
+def pool_order_problems(records) -> list[str]:
+    """Routes and backend policies aimed at an InferencePool that could be created before the Helm release that
+    creates the pool, and releases that do not wait for GKE's InferencePool CRD."""
+    graph = Graph(records)
+    crds = {r.key for r in records if r.read and r.inputs["id"] == "inferencepools.inference.networking.k8s.io"}
+    releases = {(r.inputs["namespace"], r.inputs["name"]): r.key for r in records
+                if r.type == "kubernetes:helm.sh/v3:Release" and r.name.startswith("routing-")}
+    problems = [f"{key} does not wait for the InferencePool CRD" for key in releases.values()
+                if not crds & graph.waits_for(key)]
+    for record in records:
+        spec = record.inputs.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        namespace = record.inputs["metadata"].get("namespace")
+        targets = [spec.get("targetRef", {})] + [b for rule in spec.get("rules", []) for b in rule.get("backendRefs", [])]
+        for target in targets:
+            if target.get("kind") == "InferencePool":
+                release = releases.get((namespace, target["name"]))
+                if release is None or release not in graph.waits_for(record.key):
+                    problems.append(f"{record.key} may target {namespace}/{target['name']} before it exists")
+    return problems
+
+
+def test_inference_pools_exist_before_what_targets_them(run):
+    pools = [r for r in run.records if r.type == "kubernetes:helm.sh/v3:Release" and r.name.startswith("routing-")]
+    assert bool(pools) == bool(run.spec.env.entry and run.spec.env.entry.inference_gateway)
+    assert pool_order_problems(run.records) == []
+
+
+def test_the_pool_order_check_fails_without_the_edges(fixture_run):
+    run = fixture_run("prod")
+    sites = [r.key for r in run.records if r.type == "ai-platform:entry:TenantEntry"]
+    releases = [r.key for r in run.records if r.type == "kubernetes:helm.sh/v3:Release" and r.name.startswith("routing-")]
+    routings = [r.key for r in run.records if r.type == "ai-platform:entry:InferenceRouting"]
+    cut = {*sites, *releases, *routings}
+    records = [dataclasses.replace(r, dependencies=[d for d in r.dependencies if not d.startswith(
+        ("ai-platform:entry:InferenceRouting", "kubernetes:helm.sh/v3:Release::routing-",
+         "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"))])
+               if r.key in cut else r for r in run.records]
+    problems = pool_order_problems(records)
+    assert any("does not wait for the InferencePool CRD" in p for p in problems)
+    assert any("before it exists" in p for p in problems)

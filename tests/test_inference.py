@@ -17,6 +17,7 @@ from tests.helpers import named, objects
 from tests.pod_security import pod_spec_of, violations
 
 ENDPOINT = "ai-platform:workloads:InferenceEndpoint"
+JOB = "kubernetes:batch/v1:Job"
 
 
 
@@ -224,3 +225,57 @@ def test_keda_and_the_kubelet_are_not_refused_in_tenant_namespaces(fixture_run):
     pod = {"kind": "Pod", "metadata": named(run, "Deployment", "alpha", "chat")["spec"]["template"]["metadata"]}
     assert "ai-platform/managed" not in pod["metadata"]["labels"]
     assert not denials(managed, Request(None, pod, username="system:node:gke-aip-prod-l4-1", groups=["system:nodes"]))
+
+
+def test_a_new_token_version_gives_gated_loader_jobs_a_new_name(fixture_root):
+    """A gated model's loader that failed for want of a valid token never runs again: its replacement does,
+    because the Job's name follows the token's Secret Manager version. Ungated loaders keep their names."""
+    from config import loader
+    from review.harness import run_stack
+
+    config = {**loader.stack_config_from_file("prod", fixture_root), "ai-platform:hfToken": "hf_fixture"}
+    without = {j.name: j.inputs["metadata"]["name"] for j in run_stack("prod", fixture_root).by_type(JOB)}
+    with_token = run_stack("prod", fixture_root, config, ["ai-platform:hfToken"])
+    gated = {j.name for j in with_token.by_type(JOB) if any(
+        v["name"] == "hf-token" for v in j.inputs["spec"]["template"]["spec"]["volumes"])}
+    assert gated and gated < set(without)
+    for job in with_token.by_type(JOB):
+        assert (job.inputs["metadata"]["name"] != without[job.name]) == (job.name in gated), job.name
+
+
+def test_serving_pods_stop_waiting_for_weights_visibly(run):
+    """The init container waits for the loader's marker, at most the loader's deadline and an hour; then it
+    fails (the pod crash-loops, which alerts) saying which folder and which Job to look at."""
+    import time as real_time
+
+    deployment = next(d for d in objects(run, "Deployment") if d["metadata"]["labels"].get("app.kubernetes.io/name")
+                      == "vllm")
+    (init,) = deployment["spec"]["template"]["spec"]["initContainers"]
+    script = init["command"][2]
+    clock = [real_time.time()]
+
+    class FakeTime:
+        @staticmethod
+        def time():
+            clock[0] += 3600
+            return clock[0]
+
+        @staticmethod
+        def sleep(_):
+            pass
+
+    class FakePath:
+        @staticmethod
+        def exists(_):
+            return False
+
+    import os as real_os
+    import types
+
+    fake_os = types.SimpleNamespace(**{k: getattr(real_os, k) for k in dir(real_os) if not k.startswith("__")})
+    fake_os.path = FakePath
+    with pytest.raises(SystemExit) as stopped:
+        exec(script.replace("import os, sys, time", "import sys"),  # noqa: S102 (the rendered script, faked clock)
+             {"os": fake_os, "time": FakeTime, "print": lambda *a, **k: None})
+    message = str(stopped.value)
+    assert "has no weights after 7 h" in message and "get jobs -l ai-platform/weights=" in message

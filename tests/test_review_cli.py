@@ -81,7 +81,7 @@ def test_diff_warns_when_a_protected_resource_would_go(tmp_path):
 def test_one_tree_reviewed_from_two_folders_gives_identical_bundles(tmp_path):
     """Every registered input is independent of where the checkout lives: a CI runner's path (or a second
     clone) must not show up as a diff on every `pulumi up`."""
-    files = subprocess.run([shutil.which("git") or "git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run([shutil.which("git") or "git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     bundles = []
     for folder in ("first/checkout", "second"):
         tree = tmp_path / folder

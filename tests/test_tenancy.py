@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
 from components.conventions import NAMESPACE_NAME
@@ -140,19 +141,75 @@ def test_groups_bound_to_admin_and_view_in_their_namespace(run):
 
 
 def test_workload_identity_per_workload(run):
+    """GenBI's service account acts as the tenant's Google account; a serving endpoint's never does (it
+    faces the internet: its own identity reads its model and nothing of the tenant's data)."""
     for tenant in run.spec.tenants:
         gsa = f"aip-{run.spec.environment}-{tenant.name}@{run.spec.project}.iam.gserviceaccount.com"
         ksas = {k["metadata"]["name"]: k for k in objects(run, "ServiceAccount", tenant.name)}
         query = {f"{w.name}-query" for w in tenant.genbi}  # GenBI's engine and ibis: no Google account
+        serving = {w.name for w in tenant.workloads if w.kind == "inference"}
         assert set(ksas) == {w.name for w in tenant.workloads} | query
-        for ksa in (k for name, k in ksas.items() if name not in query):
-            assert ksa["metadata"]["annotations"] == {"iam.gke.io/gcp-service-account": gsa}
+        for name, ksa in ksas.items():
             assert ksa["automountServiceAccountToken"] is False
+            if name in query or name in serving:
+                assert "iam.gke.io/gcp-service-account" not in (ksa["metadata"].get("annotations") or {}), name
+            else:
+                assert ksa["metadata"]["annotations"] == {"iam.gke.io/gcp-service-account": gsa}
         bindings = [r.inputs for r in run.by_type("gcp:serviceaccount/iAMMember:IAMMember")
                     if r.parent == f"ai-platform:tenancy:Tenant::tenant-{tenant.name}"]
         assert {b["member"] for b in bindings} == {
-            f"serviceAccount:{run.spec.project}.svc.id.goog[{tenant.name}/{w.name}]" for w in tenant.workloads}
+            f"serviceAccount:{run.spec.project}.svc.id.goog[{tenant.name}/{w.name}]"
+            for w in tenant.workloads if w.name not in serving}
         assert {b["role"] for b in bindings} <= {"roles/iam.workloadIdentityUser"}
+
+
+FOLDER_GRANT = "gcp:storage/managedFolderIamMember:ManagedFolderIamMember"
+
+
+def model_readers(run) -> dict[str, set[str]]:
+    """Who may read the models bucket: member -> the managed folders (or "*" for the whole bucket)."""
+    models = f"{run.spec.project}-models"
+    out: dict[str, set[str]] = {}
+    for record in run.records:
+        i = record.inputs
+        if i.get("bucket") != models or "member" not in i:
+            continue
+        where = i["managedFolder"] if record.type == FOLDER_GRANT else "*"
+        out.setdefault(i["member"], set()).add(where)
+    return out
+
+
+def foreign_weights(run, records=None) -> list[str]:
+    """Readers of the models bucket beyond the loader and each endpoint's own model folder."""
+    run = dataclasses.replace(run, records=records) if records is not None else run
+    served = {f"{ns}/{e.name}": run.plan.endpoint_plans()[f"{ns}/{e.name}"].model_path
+              for ns, e, _ in run.spec.inference_endpoints()}
+    loader = f"{run.spec.env.inference.namespace}/model-loader"
+    problems = []
+    for member, folders in model_readers(run).items():
+        identity = "/".join(member.split("/subject/ns/")[-1].split("/sa/")) if "/subject/ns/" in member else member
+        if identity == loader:
+            continue
+        if identity not in served or folders != {served[identity] + "/"}:
+            problems.append(f"{identity} reads {sorted(folders)}")
+    return problems
+
+
+def test_each_serving_identity_reads_only_its_own_models_folder(run):
+    """Tenants never read each other's weights: the only reader of the whole models bucket is the loader
+    (which writes it); every other reader is one endpoint's Kubernetes identity on its model's folder."""
+    assert run.spec.inference_endpoints()
+    assert foreign_weights(run) == []
+
+
+def test_the_weights_check_finds_a_tenant_reading_another_tenants_model(fixture_run):
+    run = fixture_run("prod")
+    alpha = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/alpha/sa/chat"))
+    gamma = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/gamma/sa/llama-70b"))
+    stolen = dataclasses.replace(alpha, name="stolen", inputs={**alpha.inputs,
+                                                               "managedFolder": gamma.inputs["managedFolder"]})
+    assert foreign_weights(run, [*run.records, stolen]) == [
+        f"alpha/chat reads {sorted([alpha.inputs['managedFolder'], gamma.inputs['managedFolder']])}"]
 
 
 def test_tenant_google_account_reaches_only_its_own_data(run):
@@ -164,14 +221,11 @@ def test_tenant_google_account_reaches_only_its_own_data(run):
                   r.inputs["role"]) for r in grants}
         shared = {("SecretIamMember", f"aip-{env}-{s.name}", "roles/secretmanager.secretAccessor")
                   for s in run.spec.shared_secrets(tenant)}
-        # the models bucket read-only, where the tenant serves a model (the catalog's weights, no tenant data)
-        serving = {("BucketIAMMember", f"{project}-models", "roles/storage.objectViewer")} if any(
-            w.kind == "inference" for w in tenant.workloads) else set()
         # GenBI's generated secrets (encryption password and salt, Qdrant's API key)
         genbi = {("SecretIamMember", f"aip-{env}-{tenant.name}-{w.name}-{thing}", "roles/secretmanager.secretAccessor")
                  for w in tenant.genbi for thing in ("encryption-password", "encryption-salt", "qdrant-api-key")}
         assert where == {
-            ("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"), *serving, *genbi,
+            ("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"), *genbi,
             ("SecretIamMember", f"aip-{env}-{tenant.name}-db-password", "roles/secretmanager.secretAccessor"),
             ("IAMMember", project, "roles/cloudsql.client"), *shared}
         (sql,) = [r for r in grants if r.type == "gcp:projects/iAMMember:IAMMember"]

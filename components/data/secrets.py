@@ -128,6 +128,7 @@ class Secrets(pulumi.ComponentResource):
         ids: dict[str, pulumi.Output[str]] = {}
         paths: dict[str, pulumi.Output[str]] = {}
         values: dict[str, pulumi.Output[str]] = {}
+        versions: dict[str, pulumi.Output[str]] = {}
         for supplied in args.secrets:
             secret = managed_secret(f"{name}-{supplied.name}", args.store, supplied.name, component="secrets",
                                     parent=self)
@@ -135,6 +136,7 @@ class Secrets(pulumi.ComponentResource):
             if supplied.value is not None:
                 version = secret_version(f"{name}-{supplied.name}-v", secret, supplied.value, self)
                 values[supplied.name] = version.secret_data  # a secret Output, known once the version exists
+                versions[supplied.name] = version.name  # projects/<n>/secrets/<id>/versions/<v>
             for reader in supplied.readers:
                 grant_access(f"{name}-{supplied.name}-{reader.replace('/', '-')}", project=secret.project,
                              secret_id=secret.secret_id, parent=self,
@@ -144,4 +146,5 @@ class Secrets(pulumi.ComponentResource):
         self.ids = ids
         self.paths = paths
         self.values = values
-        self.register_outputs({"ids": ids, "paths": paths, "values": values})
+        self.versions = versions
+        self.register_outputs({"ids": ids, "paths": paths, "values": values, "versions": versions})

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pulumi
@@ -127,12 +128,21 @@ class StorageArgs:
     psa_range: str  # CIDR: Filestore's addresses come from it
     node_tag: str
     provider: pulumi.ProviderResource
+    model_paths: tuple[str, ...] = ()  # folders of the models bucket the stack serves (models/<repo>/<revision>)
+
+
+def folder_key(path: str) -> str:
+    """A stable, short logical-name part for a bucket folder (paths carry 40-character revisions)."""
+    return hashlib.sha256(path.encode()).hexdigest()[:10]
 
 
 class Storage(pulumi.ComponentResource):
-    """Platform buckets, the Filestore model cache and the cluster's StorageClasses.
+    """Platform buckets, the Filestore model cache, the cluster's StorageClasses, and a managed folder
+    per served model in the models bucket: serving identities are granted their model's folder only,
+    so no tenant reads another's weights (uniform bucket-level access applies folder IAM).
 
-    Outputs: ``bucket_names`` (purpose -> name) and ``filestore_name`` (None without Filestore).
+    Outputs: ``bucket_names`` (purpose -> name), ``filestore_name`` (None without Filestore),
+    ``model_folders`` (model path -> managed folder name, known once it exists), ``default_class``.
     """
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -151,8 +161,13 @@ class Storage(pulumi.ComponentResource):
         self.filestore_name: pulumi.Output[str] | None = self._filestore(name, args) if args.filestore else None
         self._storage_classes(name, args)
         self.default_class: str = DEFAULT_STORAGE_CLASS
+        self.model_folders: dict[str, pulumi.Output[str]] = {
+            path: gcp.storage.ManagedFolder(
+                f"{name}-model-{folder_key(path)}", bucket=self.bucket_names["models"], name=f"{path}/",
+                force_destroy=not args.buckets.protect, opts=pulumi.ResourceOptions(parent=self)).name
+            for path in args.model_paths}
         self.register_outputs({"bucket_names": self.bucket_names, "filestore_name": self.filestore_name,
-                               "default_class": self.default_class})
+                               "default_class": self.default_class, "model_folders": self.model_folders})
 
     def _filestore(self, name: str, args: StorageArgs) -> pulumi.Output[str]:
         """The shared model cache on the VPC, and the firewall rule its NFSv3 call-backs to nodes need."""

@@ -38,6 +38,7 @@ class InferenceRoutingArgs:
     image_tag: str
     replicas: int  # 2: active/standby with leader election
     provider: pulumi.ProviderResource
+    pool_crd: pulumi.Resource | None = None  # what makes InferencePool a known kind (the gateway reads it)
 
 
 class InferenceRouting(pulumi.ComponentResource):
@@ -52,7 +53,8 @@ class InferenceRouting(pulumi.ComponentResource):
             # strategy makes Helm wait for every replica, so a waited install of two never finishes.
             namespace=args.namespace, skip_await=True, atomic=False, timeout=600, postrender=POSTRENDER,
             values=pulumi.Output.from_input(args.registry).apply(lambda registry: epp_values(args, registry)),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider))
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                        depends_on=[args.pool_crd] if args.pool_crd else None))
         self.pool: pulumi.Output[str] = release.name
         self.register_outputs({"pool": self.pool})
 

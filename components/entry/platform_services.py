@@ -40,6 +40,12 @@ class PlatformServicesArgs:
     subnet_id: pulumi.Input[str]  # the internal gateway's address comes from the nodes' subnet
     protect: bool
     provider: pulumi.ProviderResource
+    inference_pools: bool = False  # the Inference Gateway is on: its routes need GKE's InferencePool CRD
+
+
+# GKE installs the GA InferencePool CRD itself from 1.34.0-gke.1626000 (config/checks/entry.py); the program
+# reads it so that, on an older cluster, `pulumi up` stops here with the CRD's name instead of in a Helm release.
+INFERENCE_POOL_CRD = "inferencepools.inference.networking.k8s.io"
 
 
 def labels() -> dict[str, str]:
@@ -120,11 +126,15 @@ class PlatformServices(pulumi.ComponentResource):
                   "rules": [{"filters": [{"type": "RequestRedirect",
                                           "requestRedirect": {"scheme": "https", "statusCode": 301}}]}]},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[gateway]))
+        self.inference_pool_crd: pulumi.Resource | None = k8s.apiextensions.v1.CustomResourceDefinition.get(
+            f"{name}-inferencepool-crd", INFERENCE_POOL_CRD,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider)) if args.inference_pools else None
         self.gateway: str = GATEWAY_NAME
         self.gateway_namespace: pulumi.Output[str] = namespace.metadata.name
         self.security_policy: pulumi.Output[str] = security_policy.name
         self.address: pulumi.Output[str] = address.address
-        self.register_outputs({"gateway": self.gateway, "gateway_namespace": self.gateway_namespace, "security_policy": self.security_policy,
+        self.register_outputs({"gateway": self.gateway, "inference_pool_crd": self.inference_pool_crd,
+                               "gateway_namespace": self.gateway_namespace, "security_policy": self.security_policy,
                                "address": self.address})
 
     def _cloud_armor(self, name: str, naming: Naming, region: str,

@@ -29,6 +29,7 @@ from components.conventions import (
 from components.data.database import add_database
 from components.data.secrets import SecretStore, grant_access, secret_provider_class
 from components.data.storage import BucketPolicy, secure_bucket
+from components.platform.identity import workload_principal
 from components.tenancy.tenant_network import TenantNetworkArgs, baseline, network_policies, router_baseline
 from config.naming import Naming
 from config.tenancy import TenantSpec
@@ -36,6 +37,7 @@ from plan.tenant_quota import Quota
 
 PSA_LEVEL, PSA_VERSION = "restricted", "v1.33"
 OBJECT_USER = "roles/storage.objectUser"
+OBJECT_VIEWER = "roles/storage.objectViewer"
 SQL_CLIENT = "roles/cloudsql.client"  # connect through the Cloud SQL Auth Proxy
 
 
@@ -95,6 +97,8 @@ class TenantArgs:
     shared_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # name -> id the workloads read
     billing: Billing | None = None  # None: no budget
     models_bucket: pulumi.Input[str] | None = None  # read by the tenant's inference endpoints
+    model_folders: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # endpoint -> its model's folder
+    project_number: pulumi.Input[str] = ""  # for the endpoints' Workload Identity principals
 
 
 class Tenant(pulumi.ComponentResource):
@@ -167,12 +171,23 @@ class Tenant(pulumi.ComponentResource):
             display_name=f"Tenant {tenant.display_name} ({naming.environment})", project=naming.project,
             opts=pulumi.ResourceOptions(parent=self))
         for workload in tenant.workloads:
+            serving = workload.kind == "inference"
             k8s.core.v1.ServiceAccount(
                 f"{name}-{workload.name}-ksa",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=workload.name, namespace=ns, labels=labels(workload.kind, ns),
-                    annotations={"iam.gke.io/gcp-service-account": google_account.email}),
+                    annotations=None if serving else {"iam.gke.io/gcp-service-account": google_account.email}),
                 automount_service_account_token=False, opts=in_ns)
+            if serving:
+                # A serving pod faces the internet and runs what it loads: it calls Google as its own
+                # Kubernetes identity, which reads its model's folder and nothing else (not the tenant's
+                # database password or GenBI secrets, which the tenant's Google account holds).
+                gcp.storage.ManagedFolderIamMember(
+                    f"{name}-{workload.name}-weights", bucket=args.models_bucket,
+                    managed_folder=args.model_folders[workload.name], role=OBJECT_VIEWER,
+                    member=workload_principal(args.project_number, args.workload_pool, f"{ns}/{workload.name}"),
+                    opts=pulumi.ResourceOptions(parent=self))
+                continue
             gcp.serviceaccount.IAMMember(
                 f"{name}-{workload.name}-wi", service_account_id=google_account.name,
                 role="roles/iam.workloadIdentityUser",
@@ -196,12 +211,6 @@ class Tenant(pulumi.ComponentResource):
                     lambda instance: f"resource.name == 'projects/{naming.project}/instances/{instance}' && "
                                      "resource.type == 'sqladmin.googleapis.com/Instance'")),
             opts=pulumi.ResourceOptions(parent=self))
-        # Inference endpoints read their weights from the platform's models bucket (read-only; the
-        # catalog's models only, never tenant data).
-        if args.models_bucket is not None and any(w.kind == "inference" for w in tenant.workloads):
-            gcp.storage.BucketIAMMember(f"{name}-weights-reader", bucket=args.models_bucket,
-                                        role="roles/storage.objectViewer", member=google_account.member,
-                                        opts=pulumi.ResourceOptions(parent=self))
         # Pods call Google as the tenant's account (their service accounts carry its annotation), so
         # the platform secrets its workloads use are granted to that account, one secret at a time.
         for secret_name, secret_id in sorted(args.shared_secrets.items()):

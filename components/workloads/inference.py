@@ -33,11 +33,14 @@ from components.conventions import (
     restricted_pod_context,
 )
 from components.conventions import SERVING_PORT as PORT
+from components.data.storage import folder_key
 from plan.endpoints import EndpointPlan
 
 GCSFUSE_DRIVER = "gcsfuse.csi.storage.gke.io"
 READY_MARKER = ".ai-platform-complete"  # the model loader writes it after the last weight file
 PRE_STOP_SECONDS = 15  # EndpointPlan.termination_grace_seconds counts it
+WEIGHTS_LABEL = "ai-platform/weights"  # on loader Jobs: which model folder they fill (plan model_path's key)
+WAIT_FOR_WEIGHTS_HOURS = 7  # the loader's deadline (6 h) and an hour: then the pod fails, visibly
 PROGRESS_DEADLINE_SECONDS = 3600  # a cold replica on a new node can take a quarter of an hour
 RUNNING_SHARE = 0.8  # of --max-num-seqs in flight per replica before scaling out on load alone
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
@@ -94,11 +97,11 @@ def pod_spec(args: InferenceEndpointArgs) -> core.PodSpecArgs:
                 max_skew=1, topology_key=key, when_unsatisfiable="ScheduleAnyway",
                 label_selector=meta.LabelSelectorArgs(match_labels=selector(plan)))
             for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")],
-        # Weights a loader Job is still copying are incomplete: wait for its marker, not for probes.
+        # Weights a loader Job is still copying are incomplete: wait for its marker, not for probes; past the
+        # loader's deadline, fail (the pod crash-loops and alerts) naming where to look.
         init_containers=[core.ContainerArgs(
             name="wait-for-weights", image=args.image, image_pull_policy="IfNotPresent",
-            command=["python3", "-c", f"import os, time\nwhile not os.path.exists('/models/{READY_MARKER}'):\n"
-                     "    print('waiting for weights', flush=True); time.sleep(15)"],
+            command=["python3", "-c", wait_for_weights(plan)],
             resources=core.ResourceRequirementsArgs(requests={"cpu": "50m", "memory": "64Mi"},
                                                     limits={"memory": "64Mi"}),
             security_context=restricted_container_context(), volume_mounts=[models])],
@@ -143,16 +146,32 @@ def pod_spec(args: InferenceEndpointArgs) -> core.PodSpecArgs:
             core.VolumeArgs(name="home", empty_dir=empty(size_limit="1Gi")),
             core.VolumeArgs(name="cache", empty_dir=empty(size_limit="20Gi")),
             core.VolumeArgs(name="tmp", empty_dir=empty(size_limit="10Gi")),
-            # GCS FUSE's file cache (the sidecar finds it by this name): room for the weights.
-            core.VolumeArgs(name="gke-gcsfuse-cache", empty_dir=empty(
-                size_limit=f"{math.ceil(plan.weights_gib * 1.1) + 5}Gi")),
+            # GCS FUSE's file cache (the sidecar finds it by this name): room for the checkpoint as stored.
+            core.VolumeArgs(name="gke-gcsfuse-cache", empty_dir=empty(size_limit=f"{cache_gib(plan) + 5}Gi")),
         ],
     )
 
 
+def wait_for_weights(plan: EndpointPlan) -> str:
+    """The init container's script: wait for the loader's completion marker, at most WAIT_FOR_WEIGHTS_HOURS."""
+    where = (f"the loader Job (kubectl -n <inference namespace> get jobs -l {WEIGHTS_LABEL}="
+             f"{folder_key(plan.model_path)}) or, for an uploaded model, docs/inference.md")
+    return (f"import os, sys, time\ndeadline = time.time() + {WAIT_FOR_WEIGHTS_HOURS * 3600}\n"
+            f"while not os.path.exists('/models/{READY_MARKER}'):\n"
+            f"    if time.time() > deadline:\n"
+            f"        sys.exit('{plan.model_path} has no weights after {WAIT_FOR_WEIGHTS_HOURS} h: see {where}')\n"
+            "    print('waiting for weights', flush=True); time.sleep(15)")
+
+
+def cache_gib(plan: EndpointPlan) -> int:
+    """GCS FUSE's file cache: the checkpoint as stored (an fp32 checkpoint is twice its GPU size), plus 10 %.
+    A file larger than the cache is never cached, and a cache smaller than the set thrashes."""
+    return math.ceil(plan.disk_gib * 1.1)
+
+
 def scratch_gib(plan: EndpointPlan) -> int:
-    """Local disk a replica uses: the GCS FUSE file cache (weights + 10 %) and the cache and tmp emptyDirs."""
-    return math.ceil(plan.weights_gib * 1.1) + 5 + 20 + 10 + 1
+    """Local disk a replica uses: the GCS FUSE file cache and its margin, and the cache and tmp emptyDirs."""
+    return cache_gib(plan) + 5 + 20 + 10 + 1
 
 
 def gcsfuse_attributes(bucket: str, plan: EndpointPlan) -> dict[str, str]:
@@ -163,7 +182,7 @@ def gcsfuse_attributes(bucket: str, plan: EndpointPlan) -> dict[str, str]:
                         "file-cache:enable-parallel-downloads:true,"
                         "file-cache:parallel-downloads-per-file:16,file-cache:max-parallel-downloads:-1,"
                         "file-cache:download-chunk-size-mb:3",
-        "fileCacheCapacity": f"{math.ceil(plan.weights_gib * 1.1)}Gi",
+        "fileCacheCapacity": f"{cache_gib(plan)}Gi",
         "fileCacheForRangeRead": "true",
     }
 

@@ -28,8 +28,9 @@ from components.conventions import (
     restricted_pod_context,
 )
 from components.data.secrets import secret_provider_class
+from components.data.storage import folder_key
 from components.platform.identity import workload_principal
-from components.workloads.inference import GCSFUSE_DRIVER, READY_MARKER
+from components.workloads.inference import GCSFUSE_DRIVER, READY_MARKER, WEIGHTS_LABEL
 from config.data import MODEL_LOADER as LOADER
 from plan.endpoints import WeightCopy
 
@@ -41,19 +42,23 @@ core, meta = k8s.core.v1, k8s.meta.v1
 SCRIPT = """
 import os, shutil, sys
 from huggingface_hub import snapshot_download
-repo, revision = sys.argv[1], sys.argv[2]
+repo, revision, weights = sys.argv[1], sys.argv[2], sys.argv[3]
 marker = os.path.join("/weights", os.environ["READY_MARKER"])
 if os.path.exists(marker) and open(marker).read().strip() == revision:
     sys.exit(print(f"{repo}@{revision} is already in the bucket"))
 token_file = os.path.join(os.environ["TOKEN_DIR"], "token")
 token = open(token_file).read().strip() if os.path.exists(token_file) else None
 local = snapshot_download(repo_id=repo, revision=revision, local_dir="/scratch/model", token=token,
-                          allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken", "*.py"])
+                          allow_patterns=["*.json", weights, "*.model", "*.txt", "*.tiktoken", "*.py"])
 shutil.rmtree(os.path.join(local, ".cache"), ignore_errors=True)
 shutil.copytree(local, "/weights", dirs_exist_ok=True)
 open(marker, "w").write(revision + "\\n")
 print(f"copied {repo}@{revision}")
 """
+
+
+# The weight files a checkpoint's format keeps: never both (many repositories carry the same weights twice).
+WEIGHT_FILES = {"safetensors": "*.safetensors", "pytorch": "*.bin"}
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,15 @@ class ModelWeightsArgs:
     token_secret: pulumi.Input[str] | None  # Secret Manager id of the Hugging Face token, where a model is gated
     labels: dict[str, str]
     provider: pulumi.ProviderResource
+    token_version: pulumi.Input[str] | None = None  # the token's current Secret Manager version: a new one reruns
     node_pool: str | None = None  # a CPU pool with room for the scratch copy (not the small system pool)
 
 
-def job_name(copy: WeightCopy) -> str:
-    """``load-<repo>-<hash>``: a DNS label, new for every repository and revision."""
-    digest = hashlib.sha256(f"{copy.repo}@{copy.revision}".encode()).hexdigest()[:10]
+def job_name(copy: WeightCopy, token_version: str = "") -> str:
+    """``load-<repo>-<hash>``: a DNS label, new for every repository and revision and, for a gated model, for
+    every version of the token: a Job that failed for want of a valid token never runs again, its
+    replacement does."""
+    digest = hashlib.sha256(f"{copy.repo}@{copy.revision}@{token_version}".encode()).hexdigest()[:10]
     slug = "".join(c if c.isalnum() else "-" for c in copy.repo.split("/")[-1].lower()).strip("-")[:40].rstrip("-")
     return f"load-{slug}-{digest}"
 
@@ -97,12 +105,16 @@ class ModelWeights(pulumi.ComponentResource):
             waits.append(secret_provider_class(
                 f"{name}-token", name=TOKEN_CLASS, namespace=args.namespace, files={"token": args.token_secret},
                 labels_=args.labels, opts=k8s_opts))
-        jobs: dict[str, str] = {}
+        jobs: dict[str, pulumi.Output[str]] = {}
         for copy in args.copies:
-            jobs[copy.cache_path] = job_name(copy)
+            with_token = copy.gated and args.token_secret is not None
+            physical = pulumi.Output.from_input(args.token_version if with_token and args.token_version else "").apply(
+                lambda version, c=copy: job_name(c, version))
+            labels = {**args.labels, WEIGHTS_LABEL: folder_key(copy.cache_path)}
+            jobs[copy.cache_path] = physical
             k8s.batch.v1.Job(
                 f"{name}-{job_name(copy)}",
-                metadata=meta.ObjectMetaArgs(name=job_name(copy), namespace=args.namespace, labels=args.labels,
+                metadata=meta.ObjectMetaArgs(name=physical, namespace=args.namespace, labels=labels,
                                              annotations={
                                                  # A download takes minutes to hours: `pulumi up` does not wait.
                                                  "pulumi.com/skipAwait": "true",
@@ -111,18 +123,18 @@ class ModelWeights(pulumi.ComponentResource):
                 spec=k8s.batch.v1.JobSpecArgs(
                     backoff_limit=4, active_deadline_seconds=6 * 3600,
                     template=core.PodTemplateSpecArgs(
-                        metadata=meta.ObjectMetaArgs(labels=args.labels, annotations={
+                        metadata=meta.ObjectMetaArgs(labels=labels, annotations={
                             # GCS FUSE's sidecar writes the weights: no CPU or memory cap on it.
                             "gke-gcsfuse/volumes": "true", "gke-gcsfuse/cpu-limit": "0",
                             "gke-gcsfuse/memory-limit": "0"}),
-                        spec=loader_pod(copy, args, copy.gated and args.token_secret is not None))),
+                        spec=loader_pod(copy, args, with_token))),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=waits))
         self.jobs = jobs
         self.register_outputs({"jobs": jobs})
 
 
 def loader_pod(copy: WeightCopy, args: ModelWeightsArgs, with_token: bool) -> core.PodSpecArgs:
-    scratch = f"{math.ceil(copy.weights_gib * 1.1) + 2}Gi"
+    scratch = f"{math.ceil(copy.disk_gib * 1.1) + 2}Gi"
     mounts = [core.VolumeMountArgs(name="weights", mount_path="/weights"),
               core.VolumeMountArgs(name="scratch", mount_path="/scratch"),
               core.VolumeMountArgs(name="tmp", mount_path="/tmp")]  # noqa: S108 (an emptyDir)
@@ -149,7 +161,7 @@ def loader_pod(copy: WeightCopy, args: ModelWeightsArgs, with_token: bool) -> co
             name="load",
             image=args.image,
             image_pull_policy="IfNotPresent",
-            command=["python3", "-c", SCRIPT, copy.repo, copy.revision],
+            command=["python3", "-c", SCRIPT, copy.repo, copy.revision, WEIGHT_FILES[copy.format]],
             env=[core.EnvVarArgs(name=k, value=v) for k, v in (
                 ("HOME", "/tmp"),  # noqa: S108 (an emptyDir)
                 ("HF_HOME", "/scratch/hf"), ("HF_HUB_DISABLE_TELEMETRY", "1"), ("HF_HUB_ENABLE_HF_TRANSFER", "0"),

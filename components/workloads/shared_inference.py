@@ -3,8 +3,8 @@
 Shared endpoints (``inference.endpoints`` of the environment file) serve every tenant that
 lists them in ``uses``. The namespace enforces Pod Security `restricted`; ingress is closed but
 for its own pods, the tenants that use an endpoint here (on the serving port) and managed
-Prometheus. Each endpoint runs as its own Kubernetes service account, which may read the
-models bucket and nothing else (a direct Workload Identity principal, no Google account).
+Prometheus. Each endpoint runs as its own Kubernetes service account, which may read its model's
+folder of the models bucket and nothing else (a direct Workload Identity principal, no Google account).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ net, meta = k8s.networking.v1, k8s.meta.v1
 @dataclass(frozen=True)
 class SharedInferenceArgs:
     namespace: str
-    endpoints: tuple[str, ...]  # the shared endpoints' names (each gets a service account)
+    endpoints: dict[str, pulumi.Input[str]]  # shared endpoint -> its model's managed folder (each gets an account)
     consumers: tuple[str, ...]  # tenant namespaces that use at least one of them
     models_bucket: pulumi.Input[str]
     project_number: pulumi.Input[str]
@@ -56,13 +56,15 @@ class SharedInference(pulumi.ComponentResource):
         for policy, spec in policies(args.consumers).items():
             net.NetworkPolicy(f"{name}-{policy}", metadata=meta.ObjectMetaArgs(
                 name=policy, namespace=ns, labels=labels("inference")), spec=spec, opts=in_ns)
-        for endpoint in args.endpoints:
+        for endpoint, folder in sorted(args.endpoints.items()):
             k8s.core.v1.ServiceAccount(
                 f"{name}-{endpoint}-ksa", metadata=meta.ObjectMetaArgs(name=endpoint, namespace=ns,
                                                                        labels=labels("inference")),
                 automount_service_account_token=False, opts=in_ns)
-            gcp.storage.BucketIAMMember(
-                f"{name}-{endpoint}-weights-reader", bucket=args.models_bucket, role="roles/storage.objectViewer",
+            # its model's folder only (the loader, alone, writes the bucket)
+            gcp.storage.ManagedFolderIamMember(
+                f"{name}-{endpoint}-weights", bucket=args.models_bucket, managed_folder=folder,
+                role="roles/storage.objectViewer",
                 member=workload_principal(args.project_number, args.workload_pool, f"{args.namespace}/{endpoint}"),
                 opts=pulumi.ResourceOptions(parent=self))
         self.namespace: pulumi.Output[str] = ns

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from config.checks import capacity, entry, environment, genbi, inference, tenants
+from config.checks import capacity, entry, environment, genbi, inference, tenants, versions
 from config.spec import PlatformSpec
 
 Check = Callable[[PlatformSpec], None]
@@ -24,6 +24,7 @@ CHECKS: list[Check] = [
     environment.binary_authorization_in_prod,
     environment.dr_region,
     environment.prices,
+    versions.cuda_runs_on_the_driver,
     tenants.tenant_files,
     entry.exposures,
     inference.shared_endpoints,
