@@ -9,7 +9,7 @@ with the real catalog and program) for tests that assert known values, and the r
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import config
 from config import loader
 from config.loader import ROOT, project_stacks
 from review.harness import StackRun, run_stack
+from tests import vacuity
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STACKS = tuple(project_stacks(ROOT))
@@ -58,10 +59,17 @@ def stack_run() -> Callable[[str], StackRun]:
     return cached_runs(ROOT)
 
 
-@pytest.fixture(params=STACKS)
-def run(request, stack_run) -> StackRun:
-    """Each stack of the real tree, in turn (tests using it run once per stack)."""
-    return stack_run(request.param)
+@pytest.fixture(params=[*STACKS, *(f"fixture-{s}" for s in ("dev", "staging", "prod"))])
+def run(request, stack_run, fixture_run) -> Iterator[StackRun]:
+    """Each stack of the real tree, then of the fixture tree (tests using it run once per stack). On the
+    fixture tree, which has every feature, a loop that examined nothing fails the test (tests/vacuity.py)."""
+    if not request.param.startswith("fixture-"):
+        yield stack_run(request.param)
+        return
+    token = vacuity.begin()
+    yield fixture_run(request.param.removeprefix("fixture-"))
+    empty = vacuity.end(token)
+    assert not empty, f"vacuous on the fixture tree: it examined no {', '.join(empty)}"
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from tests.graph import Graph
 from tests.helpers import load_error, objects
 from tests.isolation import cilium_denies_egress
 from tests.pod_security import violations
+from tests.vacuity import examined
 
 TENANT_ADMIN = "alpha-admins@example.com"
 
@@ -33,7 +34,8 @@ def tenant_routes(run):
 
 def test_every_exposed_endpoint_has_exactly_one_route(run):
     entry = run.spec.env.entry
-    expected = {(t.name, name, entry.hostname(t.name, name)) for t in run.spec.tenants for name in t.sites}
+    expected = {(t.name, name, entry.hostname(t.name, name))
+                for t in run.spec.tenants for name in examined(t.sites, "exposed sites")}
     assert {(r["metadata"]["namespace"], r["metadata"]["name"], *r["spec"]["hostnames"]) for r in tenant_routes(run)} \
         == expected
 
@@ -118,7 +120,7 @@ def test_draining_matches_the_endpoints_termination_grace(run):
 def test_iap_admits_only_the_tenants_groups_and_clients_on_its_hosts(run):
     entry = run.spec.env.entry
     grants = run.by_type("gcp:iap/webIamMember:WebIamMember")
-    for tenant in (t for t in run.spec.tenants if t.sites):
+    for tenant in examined((t for t in run.spec.tenants if t.sites), "exposing tenants"):
         mine = [g for g in grants if g.name.startswith(f"entry-{tenant.name}-iap-")]
         assert {g.inputs["member"] for g in mine} == {
             *(f"group:{g}" for g in (*tenant.owners, *tenant.viewers)),

@@ -18,6 +18,7 @@ from plan.genbi import PORTS, STATELESS
 from tests.conftest import edit_yaml
 from tests.helpers import load_error, named, objects
 from tests.isolation import network_policies_allow
+from tests.vacuity import examined
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 PARTS = ("ui", "ai", "engine", "ibis", "qdrant")
@@ -32,7 +33,7 @@ CORE_PIPELINES = {"db_schema_indexing", "historical_question_indexing", "table_d
 
 def genbis(run):
     """(tenant, workload) of every GenBI in the stack."""
-    return [(t.name, w) for t in run.spec.tenants for w in t.genbi]
+    return examined([(t.name, w) for t in run.spec.tenants for w in t.genbi], "GenBI workloads")
 
 
 def ai_config(run, tenant, workload) -> list[dict]:

@@ -15,6 +15,7 @@ from tests.admission import Request, denials
 from tests.graph import Graph
 from tests.helpers import named, objects
 from tests.pod_security import pod_spec_of, violations
+from tests.vacuity import examined
 
 ENDPOINT = "ai-platform:workloads:InferenceEndpoint"
 JOB = "kubernetes:batch/v1:Job"
@@ -62,9 +63,8 @@ def test_every_declared_endpoint_is_served_as_sized(run):
 
 
 def test_pods_are_built_to_run_a_model_server(run):
-    for deployment in objects(run, "Deployment"):
-        if deployment["metadata"]["labels"].get("app.kubernetes.io/name") != "vllm":
-            continue
+    servers = [d for d in objects(run, "Deployment") if d["metadata"]["labels"].get("app.kubernetes.io/name") == "vllm"]
+    for deployment in examined(servers, "vLLM Deployments"):
         pod = deployment["spec"]["template"]["spec"]
         vllm = container(deployment)
         assert vllm["image"].startswith(f"{run.spec.region}-docker.pkg.dev/{run.spec.project}/dockerhub/vllm/"), \
@@ -93,14 +93,14 @@ def test_pods_are_built_to_run_a_model_server(run):
 
 
 def test_services_listen_on_8000_with_a_named_metrics_port(run):
-    for namespace, endpoint, _ in run.spec.inference_endpoints():
+    for namespace, endpoint, _ in examined(run.spec.inference_endpoints(), "inference endpoints"):
         ports = {p["name"]: p for p in named(run, "Service", namespace, endpoint.name)["spec"]["ports"]}
         assert ports["http"]["port"] == 8000 and ports["metrics"]["targetPort"] == "http"
 
 
 def test_dev_scales_to_zero_in_working_hours_only(fixture_run):
     run = fixture_run("dev")
-    for namespace, endpoint, _ in run.spec.inference_endpoints():
+    for namespace, endpoint, _ in examined(run.spec.inference_endpoints(), "inference endpoints"):
         scaled = named(run, "ScaledObject", namespace, endpoint.name)["spec"]
         assert scaled["minReplicaCount"] == 0, "dev pools scale to zero"
         triggers = {t["type"]: t for t in scaled["triggers"]}
@@ -148,10 +148,9 @@ def test_platform_pods_in_tenant_namespaces_pass_the_tenant_policies(run):
                          if p["metadata"]["name"] == "ai-platform-accelerators")
     namespaces = {n["metadata"]["name"]: n for n in objects(run, "Namespace")}
     for tenant in spec.tenants:
-        for manifest in manifests(run):
+        placed = [m for m in manifests(run) if pod_spec_of(m) is not None and m["metadata"].get("namespace") == tenant.name]
+        for manifest in examined(placed, "platform pods in tenant namespaces"):
             pod = pod_spec_of(manifest)
-            if pod is None or manifest["metadata"].get("namespace") != tenant.name:
-                continue
             as_pod = {"kind": "Pod", "metadata": manifest["spec"]["template"]["metadata"], "spec": pod}
             request = Request(as_pod, username="system:serviceaccount:kube-system:replicaset-controller",
                               namespace=namespaces[tenant.name])
@@ -189,7 +188,7 @@ def test_loader_jobs_wait_for_their_bucket_grant(run):
 def test_hugging_face_token_only_for_gated_models(fixture_run, stack):
     run = fixture_run(stack)
     models = run.spec.catalog.models.models
-    for job in run.by_type("kubernetes:batch/v1:Job"):
+    for job in examined(run.by_type("kubernetes:batch/v1:Job"), "loader Jobs"):
         repo = job.inputs["metadata"]["annotations"]["ai-platform/model"].split("@")[0]
         gated = any(v.repo == repo and m.gated for m in models.values() for v in m.variants.values())
         volumes = {v["name"] for v in job.inputs["spec"]["template"]["spec"]["volumes"]}

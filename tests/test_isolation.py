@@ -14,6 +14,7 @@ import pytest
 from tests.admission import Request, denials
 from tests.helpers import objects
 from tests.isolation import cilium_denies_egress, limit_range_admits, quota_refuses, rbac_allows
+from tests.vacuity import examined
 
 DEPLOYER = "platform-deployer@fixture-ai-prod.iam.gserviceaccount.com"
 TENANT_ADMIN = "gamma-admins@example.com"
@@ -87,7 +88,7 @@ def test_tenant_admins_cannot_change_isolation(role, verb, group, resource):
 
 
 def test_owners_get_the_tenant_admin_role_everywhere(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         refs = {b["roleRef"]["name"] for b in objects(run, "RoleBinding", tenant.name)}
         assert "ai-platform-tenant-admin" in refs and refs <= {"ai-platform-tenant-admin", "view"}
 
@@ -261,7 +262,7 @@ def test_break_glass_group_members_may_change_platform_objects(prod):
 
 
 def test_per_type_quotas_and_namespace_labels_follow_the_capacity_numbers(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         gpus = run.plan.quota(tenant).gpus
         (namespace,) = [n for n in objects(run, "Namespace") if n["metadata"]["name"] == tenant.name]
         allowed = {k.split("/", 1)[1] for k in namespace["metadata"]["labels"] if k.startswith("accelerator.ai-platform/")}
@@ -288,7 +289,7 @@ def test_volumes_only_on_the_platforms_encrypted_classes(prod):
 
 
 def test_limit_range_neither_rejects_nor_starves(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         (limit_range,) = objects(run, "LimitRange", tenant.name)
         big = {"name": "c", "resources": {"requests": {"cpu": "4", "memory": "24Gi"}}}
         admitted, _ = limit_range_admits(limit_range, big)

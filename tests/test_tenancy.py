@@ -7,6 +7,7 @@ import ipaddress
 
 from components.conventions import NAMESPACE_NAME
 from tests.helpers import objects
+from tests.vacuity import examined
 
 PLATFORM_NAMESPACES = {"kube-system", "gateway-system", "gmp-system", "monitoring", "inference"}
 
@@ -55,7 +56,7 @@ def test_quota_of_a_known_tenant(fixture_run):
 
 
 def test_quota_covers_compute_gpu_storage_and_objects(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         quotas = {q["metadata"]["name"]: q["spec"] for q in objects(run, "ResourceQuota", tenant.name)}
         hard = quotas["tenant-quota"]["hard"]
         assert {"requests.cpu", "requests.memory", "requests.nvidia.com/gpu", "requests.storage",
@@ -76,7 +77,7 @@ def test_quota_covers_compute_gpu_storage_and_objects(run):
 
 
 def test_default_deny_in_both_directions(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         deny = [p for p in objects(run, "NetworkPolicy", tenant.name) if p["metadata"]["name"] == "default-deny"]
         assert deny and deny[0]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
@@ -92,7 +93,7 @@ def peers(policy):
 def test_no_policy_admits_another_tenants_namespace(run):
     tenants = {t.name for t in run.spec.tenants}
     pods = ipaddress.ip_network(run.spec.env.network.pods_range)
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         for policy in objects(run, "NetworkPolicy", tenant.name):
             for direction, selected in peers(policy):
                 assert selected, f"{policy['metadata']['name']}: an empty '{direction}' admits everything"
@@ -130,7 +131,7 @@ def test_explicit_allows(fixture_run):
 
 
 def test_groups_bound_to_admin_and_view_in_their_namespace(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         bindings = {b["roleRef"]["name"]: b for b in objects(run, "RoleBinding", tenant.name)}
         assert "admin" not in bindings, "the built-in admin role lets a tenant undo its isolation"
         assert [s["name"] for s in bindings["ai-platform-tenant-admin"]["subjects"]] == tenant.owners
@@ -143,7 +144,7 @@ def test_groups_bound_to_admin_and_view_in_their_namespace(run):
 def test_workload_identity_per_workload(run):
     """GenBI's service account acts as the tenant's Google account; a serving endpoint's never does (it
     faces the internet: its own identity reads its model and nothing of the tenant's data)."""
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         gsa = f"aip-{run.spec.environment}-{tenant.name}@{run.spec.project}.iam.gserviceaccount.com"
         ksas = {k["metadata"]["name"]: k for k in objects(run, "ServiceAccount", tenant.name)}
         query = {f"{w.name}-query" for w in tenant.genbi}  # GenBI's engine and ibis: no Google account
@@ -213,7 +214,7 @@ def test_the_weights_check_finds_a_tenant_reading_another_tenants_model(fixture_
 
 
 def test_tenant_google_account_reaches_only_its_own_data(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         member = f"serviceAccount:aip-{run.spec.environment}-{tenant.name}@{run.spec.project}.iam.gserviceaccount.com"
         env, project = run.spec.environment, run.spec.project
         grants = [r for r in run.records if r.inputs.get("member") == member]
@@ -236,7 +237,7 @@ def test_tenant_google_account_reaches_only_its_own_data(run):
 
 
 def test_tenant_bucket_database_and_secret_mount(run):
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         bucket = run.get("gcp:storage/bucket:Bucket", f"tenant-{tenant.name}-bucket")
         assert bucket.inputs["labels"]["tenant"] == tenant.name
         database = run.get("gcp:sql/database:Database", f"tenant-{tenant.name}-db")
@@ -262,6 +263,6 @@ def test_a_budget_for_each_tenant_that_asks_where_billing_is_set(run):
     budgets = {r.inputs["budgetFilter"]["labels"]["tenant"]: r.inputs for r in run.by_type("gcp:billing/budget:Budget")}
     billing = run.spec.env.tenancy.billing_account
     assert set(budgets) == ({t.name for t in run.spec.tenants if t.budget} if billing else set())
-    for tenant in run.spec.tenants:
+    for tenant in examined(run.spec.tenants, "tenants"):
         if tenant.name in budgets:
             assert budgets[tenant.name]["amount"]["specifiedAmount"]["units"] == str(int(tenant.budget.monthly))
