@@ -1,0 +1,101 @@
+"""Config edge cases (issue 17): file names and empty files, accelerator suggestions, cron and time zones.
+
+Every mistake is one exact line on the fixture tree, as in tests/test_config.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from config import ConfigError, loader
+from config.loader import ROOT
+from tests.conftest import edit_yaml
+
+DEV = "config/environments/dev.yaml"
+CRON = "expected 5 fields like '0 8 * * 1-5'"
+
+
+def load(root, stack="dev"):
+    return loader.load(stack, loader.stack_config_from_file(stack, root), root)
+
+
+def error_of(root, stack="dev") -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(root, stack)
+    return str(caught.value)
+
+
+def working_hours(root, **fields) -> None:
+    edit_yaml(root / DEV, lambda d: d["inference"]["working_hours"].update(fields))
+
+
+# -- cron and time zones ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("99 99 * * 9", "minute 99 is out of range 0-59"),
+    ("0 24 * * 1-5", "hour 24 is out of range 0-23"),
+    ("0 8 0 * *", "day-of-month 0 is out of range 1-31"),
+    ("0 8 * 13 *", "month 13 is out of range 1-12"),
+    ("0 8 * * 7", "day-of-week 7 is out of range 0-6"),
+    ("0 8 * * 5-1", "day-of-week range 5-1 runs backwards (list both parts instead, like 5-6,0-1)"),
+    ("*/0 8 * * *", "minute step '/0' is not a positive number"),
+    ("0 8 * * MON-FRY", "day-of-week 'FRY' is not a number or one of SUN-SAT"),
+    ("0 8 L * *", "day-of-month 'L' is not a number: KEDA's cron has no L, W, # or H"),
+    ("0 8 * * 1#2", "day-of-week '1#2' is not a number or one of SUN-SAT: KEDA's cron has no L, W, # or H"),
+    ("0 8 30 2 *", "day-of-month 30 never occurs in month 2"),
+])
+def test_a_cron_field_out_of_its_range_is_refused(config_tree, value, problem):
+    working_hours(config_tree, start=value)
+    assert error_of(config_tree) == (
+        f"{DEV}: inference.working_hours.start: '{value}' is not a cron expression ({problem}; {CRON})")
+
+
+@pytest.mark.parametrize(("value", "count"), [("0 0 8 * * 1-5", "6 fields"), ("@daily", "1 field")])
+def test_a_cron_needs_exactly_five_fields(config_tree, value, count):
+    """KEDA's cron scaler parses minute, hour, day of month, month, day of week: no seconds, no @descriptors."""
+    working_hours(config_tree, end=value)
+    assert error_of(config_tree) == (
+        f"{DEV}: inference.working_hours.end: '{value}' is not a cron expression (it has {count}; {CRON}: "
+        "minute hour day-of-month month day-of-week)")
+
+
+def test_a_window_that_ends_when_it_starts_is_refused(config_tree):
+    working_hours(config_tree, start="0 8 * * 1-5", end="0 8 * * 1-5")
+    assert error_of(config_tree) == (
+        f"{DEV}: inference.working_hours.end: '0 8 * * 1-5' is the same as start: KEDA refuses a cron window that "
+        "ends when it starts (set end to when the endpoints may stop, like '0 20 * * 1-5')")
+
+
+def test_cron_syntax_keda_accepts_loads(config_tree):
+    working_hours(config_tree, start="*/30 7-9 ? * mon-fri", end="0 18,22 1-31/2 JAN-DEC SUN,SAT",
+                  timezone="America/New_York")
+    hours = load(config_tree).env.inference.working_hours
+    assert (hours.start, hours.end, hours.timezone) == ("*/30 7-9 ? * mon-fri", "0 18,22 1-31/2 JAN-DEC SUN,SAT",
+                                                       "America/New_York")
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("Mars/Olympus", ""),
+    ("Europe/Berln", "did you mean 'Europe/Berlin'? "),
+    ("Local", ""),
+    ("Europe", "did you mean 'Europe/Rome'? "),
+])
+def test_an_unknown_time_zone_is_refused(config_tree, value, hint):
+    working_hours(config_tree, timezone=value)
+    assert error_of(config_tree) == (
+        f"{DEV}: inference.working_hours.timezone: '{value}' is not an IANA time zone "
+        f"({hint}expected a name like 'Europe/Berlin' or 'Etc/UTC')")
+
+
+def test_time_zones_resolve_without_the_machines_zoneinfo():
+    """A machine without /usr/share/zoneinfo (slim images) still knows the zones: tzdata is a dependency."""
+    code = "from config.types import TimeZone; from pydantic import TypeAdapter; " \
+           "print(TypeAdapter(TimeZone).validate_python('Etc/UTC'))"
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONTZPATH": ""},
+                            cwd=ROOT, capture_output=True, text=True, check=False, timeout=60)
+    assert (result.returncode, result.stdout) == (0, "Etc/UTC\n"), result.stderr
