@@ -33,6 +33,52 @@ def working_hours(root, **fields) -> None:
     edit_yaml(root / DEV, lambda d: d["inference"]["working_hours"].update(fields))
 
 
+# -- file names -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".YAML", ".Yaml", ".yAml", ".YML", ".Yml"])
+def test_a_tenant_file_with_a_yaml_suffix_in_another_case_is_refused(config_tree, suffix):
+    """Once ignored without a word (the loader globbed *.y*ml, case-sensitively): the tenant vanished."""
+    (config_tree / "config/tenants/beta.yaml").rename(config_tree / f"config/tenants/beta{suffix}")
+    assert error_of(config_tree) == (
+        f"config/tenants/beta{suffix}: tenant files end in .yaml, not {suffix} (rename it to beta.yaml)")
+
+
+def test_a_tenant_file_beside_its_yaml_twin_is_not_renamed_over_it(config_tree):
+    tenants = config_tree / "config/tenants"
+    (tenants / "beta.yml").write_bytes((tenants / "beta.yaml").read_bytes())
+    assert error_of(config_tree) == (
+        "config/tenants/beta.yml: tenant files end in .yaml, not .yml "
+        "(beta.yaml exists too: merge this file into it and remove this one)")
+
+
+def test_other_files_in_the_tenants_folder_are_not_tenants(config_tree):
+    tenants = config_tree / "config/tenants"
+    for name in ("README.md", "beta.yaml~", "beta.yaml.orig", "notes.txt"):
+        (tenants / name).write_text("not a tenant\n")
+    assert [t.name for t in load(config_tree).all_tenants] == ["alpha", "beta", "delta", "gamma"]
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("dev.yml", "environment files end in .yaml, not .yml"),
+    ("dev.YAML", "environment files end in .yaml, not .YAML"),
+    ("Dev.yaml", "environment files are named in lowercase"),
+])
+def test_an_environment_file_under_another_name_is_named(config_tree, name, problem):
+    """The stack's environment is read from <environment>.yaml: a variant is found on a case-insensitive file
+    system and not on Linux (CI), so it is refused everywhere, instead of 'file not found' on one of them."""
+    (config_tree / DEV).rename(config_tree / "config/environments" / name)
+    assert error_of(config_tree) == f"config/environments/{name}: {problem} (rename it to dev.yaml)"
+
+
+def test_an_environment_file_beside_its_twin_is_refused(config_tree):
+    (config_tree / "config/environments/dev.yml").write_bytes((config_tree / DEV).read_bytes())
+    assert error_of(config_tree) == (
+        "config/environments/dev.yml: environment files end in .yaml, not .yml "
+        "(dev.yaml exists too: merge this file into it and remove this one)")
+    assert load(config_tree, "prod").stack == "prod", "another stack's environment is not concerned"
+
+
 # -- cron and time zones ---------------------------------------------------------------------------------------
 
 
