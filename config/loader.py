@@ -57,8 +57,9 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "") -> dict[str, Any]:
-    """Parse one YAML file into a mapping, or raise ConfigError naming it."""
+def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "", empty: str = "") -> dict[str, Any]:
+    """Parse one YAML file into a mapping, or raise ConfigError naming it. With ``empty`` (what the file
+    needs), a file with nothing in it (no bytes, only comments, ``null``) is refused as empty."""
     rel = _rel(path, root)
     if not path.is_file():
         raise ConfigError(rel, "", f"file not found{hint}")
@@ -70,6 +71,8 @@ def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "") -> dict[str, Any
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(rel, "", f"{where}invalid YAML: {problem}") from None
     if data is None:
+        if empty:
+            raise ConfigError(rel, "", f"file is empty ({empty})")
         return {}
     if not isinstance(data, dict):
         raise ConfigError(rel, "", f"expected a mapping of keys at the top level, got {type(data).__name__}")
@@ -82,6 +85,12 @@ def validate(model: type[BaseModel], data: Any, file: str):
         return model.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(file, exc, model) from None
+
+
+def needs(model: type[BaseModel]) -> str:
+    """``name, tier and sla``: the keys a file of ``model`` must have."""
+    keys = [field.alias or name for name, field in model.model_fields.items() if field.is_required()]
+    return f"{', '.join(keys[:-1])} and {keys[-1]}" if len(keys) > 1 else keys[0]
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -126,8 +135,10 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
                           f"{environment!r} is not a known environment (expected one of: {', '.join(ENVIRONMENTS)})")
 
     env_path = environment_file(root, environment)
-    env = validate(EnvironmentSpec, read_yaml(env_path, root, hint=" (every environment named by a stack needs one; "
-                                              "copy config/environments/dev.yaml to start)"), _rel(env_path, root))
+    env = validate(EnvironmentSpec, read_yaml(
+        env_path, root, hint=" (every environment named by a stack needs one; copy config/environments/dev.yaml to start)",
+        empty=f"an environment file needs at least {needs(EnvironmentSpec)}; start from a copy of another "
+              "environment's file"), _rel(env_path, root))
     allowed = [*STACK_KEYS, *secret_config_keys(env).values()]
     unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in allowed]
     if unknown:
@@ -186,7 +197,8 @@ def load_tenant_files(root: Path) -> list[TenantSpec]:
         file = _rel(path, root)
         if path.suffix != ".yaml":
             raise _misnamed(path, root, "tenant", f"{path.stem}.yaml", names)
-        tenant = validate(TenantSpec, read_yaml(path, root), file)
+        tenant = validate(TenantSpec, read_yaml(path, root, empty=f"a tenant file needs at least {needs(TenantSpec)}; "
+                                                "see docs/tenants.md"), file)
         if tenant.name in seen:
             raise ConfigError(file, "name", f"{tenant.name!r} is already the name of the tenant in {seen[tenant.name]} "
                               "(tenant names must be unique)")

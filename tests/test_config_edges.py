@@ -79,6 +79,35 @@ def test_an_environment_file_beside_its_twin_is_refused(config_tree):
     assert load(config_tree, "prod").stack == "prod", "another stack's environment is not concerned"
 
 
+# -- empty files ------------------------------------------------------------------------------------------------
+
+EMPTY = {"no bytes": "", "blank lines": "\n\n", "only comments": "# a new tenant, to fill in\n# later\n",
+         "null": "null\n", "tilde": "---\n~\n"}
+
+
+@pytest.mark.parametrize("text", EMPTY.values(), ids=EMPTY.keys())
+def test_an_empty_tenant_file_says_it_is_empty(config_tree, text):
+    (config_tree / "config/tenants/epsilon.yaml").write_text(text)
+    assert error_of(config_tree) == (
+        "config/tenants/epsilon.yaml: file is empty (a tenant file needs at least name, display_name, tier, "
+        "stacks, owners and sla; see docs/tenants.md)")
+
+
+@pytest.mark.parametrize("text", EMPTY.values(), ids=EMPTY.keys())
+def test_an_empty_environment_file_says_it_is_empty(config_tree, text):
+    (config_tree / DEV).write_text(text)
+    assert error_of(config_tree) == (
+        f"{DEV}: file is empty (an environment file needs at least protect, zones, network, cluster, cpu_pools, "
+        "data and tenancy; start from a copy of another environment's file)")
+
+
+def test_an_empty_mapping_is_not_an_empty_file(config_tree):
+    """`{}` was written on purpose: the missing keys are listed as for any other incomplete file."""
+    (config_tree / "config/tenants/epsilon.yaml").write_text("{}\n")
+    assert error_of(config_tree) == (
+        "config/tenants/epsilon.yaml: name: is required but missing (and 5 more problems in this file)")
+
+
 # -- cron and time zones ---------------------------------------------------------------------------------------
 
 
