@@ -108,6 +108,61 @@ def test_an_empty_mapping_is_not_an_empty_file(config_tree):
         "config/tenants/epsilon.yaml: name: is required but missing (and 5 more problems in this file)")
 
 
+# -- accelerator names ------------------------------------------------------------------------------------------
+
+KNOWN = "known: nvidia-l4, nvidia-tesla-a100, nvidia-a100-80gb, nvidia-h100-80gb"
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("nvidia-tesla-l4", "did you mean 'nvidia-l4'? "),  # difflib alone said nvidia-tesla-a100
+    ("NVIDIA-L4", "did you mean 'nvidia-l4'? "),
+    ("l4", "did you mean 'nvidia-l4'? "),
+    ("nvidia-l4-24gb", "did you mean 'nvidia-l4'? "),
+    ("tesla-a100", "did you mean 'nvidia-tesla-a100'? "),
+    ("a100", "did you mean 'nvidia-tesla-a100' or 'nvidia-a100-80gb'? "),
+    ("nvidia-a100-80", "did you mean 'nvidia-a100-80gb'? "),
+    ("A100 40GB", "did you mean 'nvidia-tesla-a100'? "),
+    ("h100", "did you mean 'nvidia-h100-80gb'? "),
+    ("nvidia-a100-80gbb", "did you mean 'nvidia-a100-80gb'? "),
+    ("l4-or-h100", ""),
+])
+def test_a_gpu_pool_accelerator_is_suggested_by_meaning(config_tree, value, hint):
+    edit_yaml(config_tree / DEV, lambda d: d["gpu_pools"][0].update(accelerator=value))
+    assert error_of(config_tree) == (
+        f"{DEV}: gpu_pools[0].accelerator: '{value}' is not in config/catalog/accelerators.yaml ({hint}{KNOWN})")
+
+
+def test_a_tenant_workloads_accelerator_is_suggested_by_meaning(config_tree):
+    edit_yaml(config_tree / "config/tenants/alpha.yaml", lambda d: d["workloads"][0].update(accelerators=["tesla-l4"]))
+    assert error_of(config_tree) == (
+        "config/tenants/alpha.yaml: workloads[0].accelerators[0]: 'tesla-l4' is not in "
+        f"config/catalog/accelerators.yaml (did you mean 'nvidia-l4'? {KNOWN})")
+
+
+def test_a_tenant_quota_for_an_unknown_accelerator_is_refused(config_tree):
+    """A GPU quota under a name no pool has would count against no capacity: refused like the other names."""
+    edit_yaml(config_tree / "config/tenants/alpha.yaml", lambda d: d.update(quota={"gpus": {"l4": 2}}))
+    assert error_of(config_tree) == (
+        "config/tenants/alpha.yaml: quota.gpus.l4: 'l4' is not in config/catalog/accelerators.yaml "
+        f"(did you mean 'nvidia-l4'? {KNOWN})")
+
+
+def test_a_shared_endpoints_accelerator_is_checked_against_the_catalog(config_tree):
+    """Before, sizing said 'has no GPU pool in stack dev' for a misspelling, as if the pool were missing."""
+    edit_yaml(config_tree / DEV, lambda d: d["inference"]["endpoints"][1].update(accelerators=["nvidia-l4", "a100"]))
+    assert error_of(config_tree) == (
+        f"{DEV}: inference.endpoints[1].accelerators[1]: 'a100' is not in config/catalog/accelerators.yaml "
+        f"(did you mean 'nvidia-tesla-a100' or 'nvidia-a100-80gb'? {KNOWN})")
+
+
+def test_an_alias_names_one_accelerator(config_tree):
+    edit_yaml(config_tree / "config/catalog/accelerators.yaml",
+              lambda d: d["accelerators"]["nvidia-h100-80gb"].update(aliases=["h100", "l4"]))
+    assert error_of(config_tree) == (
+        "config/catalog/accelerators.yaml: accelerators.nvidia-h100-80gb.aliases[1]: 'l4' already names nvidia-l4 "
+        "(an alias points at one accelerator)")
+
+
 # -- cron and time zones ---------------------------------------------------------------------------------------
 
 
