@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from config.errors import did_you_mean
 from config.genbi import GenBiCatalog
 from config.models import ModelCatalog
 from config.tenancy import TierCatalog
@@ -162,18 +164,54 @@ class MachineShape(Spec):
 class Accelerator(Spec):
     """One GPU model: the shapes that carry it and where it is offered."""
 
-    display_name: str
+    display_name: str = Field(description="NVIDIA <model> [memory]: the model word is its short name (l4, a100).")
+    aliases: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]] = Field(
+        default_factory=list, description="Other names people give it (l4, tesla-l4): never accepted, only "
+                                          "suggested when a config uses one.")
     quota_metric: str = Field(pattern=r"^[A-Z0-9_]+_GPUS$", description="Regional on-demand GPU quota metric.")
     gpu_memory_gb: int
     mig_partitions: list[str] = Field(default_factory=list, description="Empty: no MIG support.")
     machines: dict[str, MachineShape]
     zones: dict[str, list[str]] = Field(description="Region -> zones offering the accelerator.")
 
+    @property
+    def short_name(self) -> str:
+        """``NVIDIA A100 80GB`` -> ``a100``: the word people put in a name of their own for it."""
+        words = self.display_name.lower().split()
+        return words[1] if len(words) > 1 else words[0]
+
 
 class AcceleratorCatalog(Spec):
     source: str
     as_of: str
     accelerators: dict[str, Accelerator]
+
+    @model_validator(mode="after")
+    def _aliases_name_one_accelerator(self) -> AcceleratorCatalog:
+        owner: dict[str, str] = {name.lower(): name for name in self.accelerators}
+        for name, gpu in self.accelerators.items():
+            for i, alias in enumerate(gpu.aliases):
+                if alias in owner:
+                    raise FieldError(f"accelerators.{name}.aliases.{i}", alias,
+                                     f"already names {owner[alias]} (an alias points at one accelerator)")
+                owner[alias] = name
+        return self
+
+    def suggest(self, value: object) -> str:
+        """``"did you mean 'nvidia-l4'? "`` by meaning: the name in another case, an alias, or the one GPU
+        whose short name is a word of ``value`` (narrowed by a memory size in it); else the closest spelling."""
+        text, names = str(value).strip().lower(), list(self.accelerators)
+        found = [n for n in names if text in (n.lower(), *self.accelerators[n].aliases)]
+        if not found:
+            shorts = {gpu.short_name for gpu in self.accelerators.values()}
+            words = [s for s in shorts if re.search(rf"(?<![a-z0-9]){re.escape(s)}(?![0-9])", text)]
+            if len(words) == 1:
+                found = [n for n in names if self.accelerators[n].short_name == words[0]]
+                sized = [n for n in found if re.search(rf"(?<![0-9]){self.accelerators[n].gpu_memory_gb}(?![0-9])", text)]
+                found = sized or found
+        if not found:
+            return did_you_mean(value, names)
+        return f"did you mean {' or '.join(repr(n) for n in found)}? "
 
 
 class Price(Spec):

@@ -11,7 +11,7 @@ from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec
 from config.data import DataSpec
 from config.entry import EntrySpec
 from config.tenancy import EndpointSpec, TenancySpec
-from config.types import Cidr, DnsLabel, FieldError, Spec, network
+from config.types import Cidr, Cron, DnsLabel, FieldError, Spec, TimeZone, network
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 Environment = Literal["dev", "staging", "prod"]
@@ -90,9 +90,16 @@ class WorkingHours(Spec):
     """When endpoints with zero minimum replicas run anyway (KEDA cron): a server that is down
     reports no queue, so queue depth alone cannot bring it back (ADR 0008)."""
 
-    start: str = Field("0 8 * * 1-5", pattern=r"^(\S+ ){4}\S+$", description="Cron: scale to one replica.")
-    end: str = Field("0 20 * * 1-5", pattern=r"^(\S+ ){4}\S+$", description="Cron: back to zero (if idle).")
-    timezone: str = Field("Etc/UTC", pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", description="IANA zone.")
+    start: Cron = Field("0 8 * * 1-5", description="Cron: scale to one replica.")
+    end: Cron = Field("0 20 * * 1-5", description="Cron: back to zero (if idle).")
+    timezone: TimeZone = Field("Etc/UTC", description="IANA zone the crons are read in.")
+
+    @model_validator(mode="after")
+    def _a_window(self) -> WorkingHours:
+        if " ".join(self.start.split()) == " ".join(self.end.split()):
+            raise FieldError("end", self.end, "is the same as start: KEDA refuses a cron window that ends when it "
+                                              "starts (set end to when the endpoints may stop, like '0 20 * * 1-5')")
+        return self
 
 
 class InferenceSpec(Spec):

@@ -57,8 +57,9 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "") -> dict[str, Any]:
-    """Parse one YAML file into a mapping, or raise ConfigError naming it."""
+def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "", empty: str = "") -> dict[str, Any]:
+    """Parse one YAML file into a mapping, or raise ConfigError naming it. With ``empty`` (what the file
+    needs), a file with nothing in it (no bytes, only comments, ``null``) is refused as empty."""
     rel = _rel(path, root)
     if not path.is_file():
         raise ConfigError(rel, "", f"file not found{hint}")
@@ -70,6 +71,8 @@ def read_yaml(path: Path, root: Path = ROOT, *, hint: str = "") -> dict[str, Any
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(rel, "", f"{where}invalid YAML: {problem}") from None
     if data is None:
+        if empty:
+            raise ConfigError(rel, "", f"file is empty ({empty})")
         return {}
     if not isinstance(data, dict):
         raise ConfigError(rel, "", f"expected a mapping of keys at the top level, got {type(data).__name__}")
@@ -82,6 +85,12 @@ def validate(model: type[BaseModel], data: Any, file: str):
         return model.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(file, exc, model) from None
+
+
+def needs(model: type[BaseModel]) -> str:
+    """``name, tier and sla``: the keys a file of ``model`` must have."""
+    keys = [field.alias or name for name, field in model.model_fields.items() if field.is_required()]
+    return f"{', '.join(keys[:-1])} and {keys[-1]}" if len(keys) > 1 else keys[0]
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -125,9 +134,11 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
         raise ConfigError(stack_file, f"{PROJECT}:environment",
                           f"{environment!r} is not a known environment (expected one of: {', '.join(ENVIRONMENTS)})")
 
-    env_path = root / "config" / "environments" / f"{environment}.yaml"
-    env = validate(EnvironmentSpec, read_yaml(env_path, root, hint=" (every environment named by a stack needs one; "
-                                              "copy config/environments/dev.yaml to start)"), _rel(env_path, root))
+    env_path = environment_file(root, environment)
+    env = validate(EnvironmentSpec, read_yaml(
+        env_path, root, hint=" (every environment named by a stack needs one; copy config/environments/dev.yaml to start)",
+        empty=f"an environment file needs at least {needs(EnvironmentSpec)}; start from a copy of another "
+              "environment's file"), _rel(env_path, root))
     allowed = [*STACK_KEYS, *secret_config_keys(env).values()]
     unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in allowed]
     if unknown:
@@ -146,16 +157,48 @@ def project_stacks(root: Path) -> list[str]:
     return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
 
 
+YAML_SUFFIXES = (".yaml", ".yml")  # in any case: all of them look like YAML to a user
+
+
+def _names(directory: Path) -> set[str]:
+    """File names as stored (a case-insensitive file system finds dev.yaml for dev.YAML; a listing does not)."""
+    return {p.name for p in directory.iterdir()} if directory.is_dir() else set()
+
+
+def _misnamed(path: Path, root: Path, kind: str, expected: str, names: set[str]) -> ConfigError:
+    """A YAML-looking file under another name than the one the loader reads: it would be ignored."""
+    if path.suffix != ".yaml":
+        problem = f"{kind} files end in .yaml, not {path.suffix}"
+    else:
+        problem = f"{kind} files are named in lowercase"
+    fix = (f"{expected} exists too: merge this file into it and remove this one" if expected in names
+           else f"rename it to {expected}")
+    return ConfigError(_rel(path, root), "", f"{problem} ({fix})")
+
+
+def environment_file(root: Path, environment: str) -> Path:
+    """config/environments/<environment>.yaml, refusing a variant (dev.yml, dev.YAML) that would be ignored
+    on Linux and read on a case-insensitive file system."""
+    directory = root / "config" / "environments"
+    expected, names = f"{environment}.yaml", _names(directory)
+    variants = {f"{environment}{suffix}" for suffix in YAML_SUFFIXES}
+    for name in sorted(n for n in names if n.lower() in variants and n != expected):
+        raise _misnamed(directory / name, root, "environment", expected, names)
+    return directory / expected
+
+
 def load_tenant_files(root: Path) -> list[TenantSpec]:
     """Every tenant file, each validated on its own, sorted by name; names unique and equal to file names."""
     directory = root / "config" / "tenants"
+    names = _names(directory)
     seen: dict[str, str] = {}
     tenants = []
-    for path in sorted(directory.glob("*.y*ml")):
+    for path in sorted(directory / n for n in names if Path(n).suffix.lower() in YAML_SUFFIXES):
         file = _rel(path, root)
         if path.suffix != ".yaml":
-            raise ConfigError(file, "", f"tenant files end in .yaml, not {path.suffix} (rename it to {path.stem}.yaml)")
-        tenant = validate(TenantSpec, read_yaml(path, root), file)
+            raise _misnamed(path, root, "tenant", f"{path.stem}.yaml", names)
+        tenant = validate(TenantSpec, read_yaml(path, root, empty=f"a tenant file needs at least {needs(TenantSpec)}; "
+                                                "see docs/tenants.md"), file)
         if tenant.name in seen:
             raise ConfigError(file, "name", f"{tenant.name!r} is already the name of the tenant in {seen[tenant.name]} "
                               "(tenant names must be unique)")

@@ -23,10 +23,17 @@ def resources_json(run: StackRun) -> str:
     return json.dumps([r.as_json() for r in run.records], indent=2, sort_keys=True) + "\n"
 
 
+def discard_bundle(out: Path) -> None:
+    """Remove a stack's bundle, the previous run's or a partial one: a failed review leaves none behind."""
+    if out.is_dir() and not out.is_symlink():
+        shutil.rmtree(out)
+    elif out.exists() or out.is_symlink():
+        out.unlink()
+
+
 def write_bundle(run: StackRun, out: Path) -> Path:
     """Replace ``out`` with the review bundle of ``run``; returns the directory."""
-    if out.exists():
-        shutil.rmtree(out)
+    discard_bundle(out)
     (out / "k8s").mkdir(parents=True)
     (out / "resources.json").write_text(resources_json(run), encoding="utf-8")
     for manifest in manifests(run):

@@ -41,6 +41,55 @@ def test_user_mistake_is_one_line_and_exit_2(config_tree, tmp_path, file, change
     assert not (tmp_path / "out").exists(), "nothing may be written for a config error"
 
 
+def break_program(root: Path, stack: str) -> None:
+    """Make the tree's program (its own copy of __main__.py) fail on ``stack`` after registering everything."""
+    with (root / "__main__.py").open("a", encoding="utf-8") as program:
+        program.write(f"\nimport pulumi\n\nif pulumi.get_stack() == {stack!r}:\n"
+                      "    raise RuntimeError('a bug in the program')\n")
+
+
+@pytest.mark.parametrize(("breaks", "status"), [
+    (lambda root: edit_yaml(root / "config/environments/dev.yaml", lambda d: d.update(protect="sometimes")), 2),
+    (lambda root: break_program(root, "dev"), 1),
+], ids=["config-error", "program-error"])
+def test_a_failed_review_removes_the_previous_bundle(config_tree, tmp_path, breaks, status):
+    """CI posts build/review/<stack>/: after a failed run it must not find the last good run's bundle there."""
+    out = tmp_path / "out"
+    assert review("dev", "--root", str(config_tree), "--out", str(out)).returncode == 0
+    assert (out / "dev" / "resources.json").is_file()
+    breaks(config_tree)
+    result = review("dev", "--root", str(config_tree), "--out", str(out))
+    assert result.returncode == status, result.stderr
+    assert ("RuntimeError: a bug in the program" in result.stderr) == (status == 1)
+    assert not (out / "dev").exists()
+    assert out.is_dir(), "only the stack's own directory goes"
+
+
+def test_review_all_keeps_the_stacks_that_pass(config_tree, tmp_path):
+    """--all reviews every stack: each failing one loses its bundle, the others get a fresh one, and the exit
+    status is the worst (a program error before a config error)."""
+    out = tmp_path / "out"
+    for stack in ("dev", "prod", "staging"):  # the last run's bundles (a real one: the test above)
+        (out / stack).mkdir(parents=True)
+        (out / stack / "resources.json").write_text("[]\n")
+    break_program(config_tree, "dev")  # dev fails first: the runs after it must still work
+    edit_yaml(config_tree / "config/environments/staging.yaml", lambda d: d.update(protect="sometimes"))
+    result = review("--all", "--root", str(config_tree), "--out", str(out))
+    assert result.returncode == 1
+    assert "RuntimeError: a bug in the program" in result.stderr
+    assert "config/environments/staging.yaml: protect: 'sometimes' is not valid" in result.stderr
+    assert result.stdout.startswith("prod: ")
+    assert sorted(p.name for p in out.iterdir()) == ["prod"]
+    assert (out / "prod" / "resources.json").read_text() != "[]\n" and (out / "prod" / "summary.md").is_file()
+
+
+def test_diff_against_a_directory_that_is_no_bundle_is_a_usage_error(tmp_path):
+    result = review("dev", "--out", str(tmp_path / "out"), "--diff", str(tmp_path / "missing"))
+    assert result.returncode == 2
+    assert f"--diff {tmp_path / 'missing'}: not a review bundle (no resources.json)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_review_all_writes_a_bundle_per_stack(tmp_path):
     result = review("--all", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.catalog import Accelerator
-from config.checks.common import env_file, fail
+from config.checks.common import env_file, fail, unknown_accelerator
 from config.cluster import GpuPoolSpec
 from config.errors import ConfigError, did_you_mean
 from config.spec import PlatformSpec
@@ -45,10 +45,9 @@ def gpu_pools(spec: PlatformSpec) -> None:
         def at(*path, value, message, i=i):
             return fail(env_file(spec), ("gpu_pools", i, *path), value, message)
 
-        if pool.accelerator not in catalog:
-            hint = did_you_mean(pool.accelerator, catalog)
-            raise at("accelerator", value=pool.accelerator,
-                     message=f"is not in config/catalog/accelerators.yaml ({hint}known: {', '.join(catalog)})")
+        unknown = unknown_accelerator(spec, pool.accelerator)
+        if unknown:
+            raise at("accelerator", value=pool.accelerator, message=unknown)
         gpu = catalog[pool.accelerator]
         for check in (_shape, _partitioning, _provisioning, _zones):
             problem = check(pool, gpu, spec)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.checks.common import env_file, fail, tenant_file
+from config.checks.common import env_file, fail, tenant_file, unknown_accelerator
 from config.data import HF_TOKEN_SECRET
 from config.data import MODEL_LOADER as LOADER
 from config.spec import PlatformSpec
@@ -15,13 +15,17 @@ def _path(field: str) -> tuple:
 
 
 def shared_endpoints(spec: PlatformSpec) -> None:
-    """Shared endpoints have names of their own and a size in this stack."""
+    """Shared endpoints have names of their own, GPU types the catalog knows and a size in this stack."""
     file = env_file(spec)
     services = spec.env.tenancy.shared_endpoints
     for i, endpoint in enumerate(spec.env.inference.endpoints):
         if endpoint.name in services:
             raise fail(file, ("inference", "endpoints", i, "name"), endpoint.name,
                        "is already a name in tenancy.shared_endpoints: choose another")
+        for j, accelerator in enumerate(endpoint.accelerators or []):
+            unknown = unknown_accelerator(spec, accelerator)
+            if unknown:
+                raise fail(file, ("inference", "endpoints", i, "accelerators", j), accelerator, unknown)
         try:
             Plan.of(spec).shared_sizing(endpoint)
         except SizingError as error:

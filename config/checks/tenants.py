@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.checks.common import fail, tenant_file
+from config.checks.common import fail, tenant_file, unknown_accelerator
 from config.environment import ENVIRONMENTS
 from config.errors import ConfigError, did_you_mean
 from config.naming import InvalidNameError, Naming
@@ -59,12 +59,13 @@ def _tenant(spec: PlatformSpec, tenant: TenantSpec, file: str) -> None:
     if len(tenant.workloads) > limit:
         raise ConfigError(file, "workloads", f"declares {len(tenant.workloads)} workloads; tier {tenant.tier} allows "
                           f"{limit} (choose a larger tier or remove workloads)")
-    known = spec.catalog.accelerators.accelerators
-    for i, workload in enumerate(tenant.workloads):
-        for j, accelerator in enumerate(getattr(workload, "accelerators", None) or []):
-            if accelerator not in known:
-                raise ConfigError(file, f"workloads[{i}].accelerators[{j}]", f"{accelerator!r} is not in "
-                                  f"config/catalog/accelerators.yaml (known: {', '.join(known)})")
+    named = [(("workloads", i, "accelerators", j), accelerator) for i, workload in enumerate(tenant.workloads)
+             for j, accelerator in enumerate(getattr(workload, "accelerators", None) or [])]
+    named += [(("quota", "gpus", accelerator), accelerator) for accelerator in (tenant.quota and tenant.quota.gpus) or {}]
+    for path, accelerator in named:
+        unknown = unknown_accelerator(spec, accelerator)
+        if unknown:
+            raise fail(file, path, accelerator, unknown)
 
 
 def tenants_on_stack(spec: PlatformSpec) -> None:
