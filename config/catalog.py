@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from config.deployer import DeployerRoleCatalog
 from config.errors import did_you_mean
 from config.genbi import GenBiCatalog
 from config.models import ModelCatalog
@@ -288,6 +289,7 @@ class Catalog(Spec):
     serving: ServingCatalog
     genbi: GenBiCatalog
     apis: ApiCatalog
+    deployer_roles: DeployerRoleCatalog
     database_flags: DatabaseFlagCatalog
     machines: MachineCatalog
     versions: Versions

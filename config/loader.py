@@ -24,6 +24,7 @@ from config.catalog import (
     Versions,
 )
 from config.checks import run_checks
+from config.deployer import DeployerRoleCatalog
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, did_you_mean, from_validation_error
 from config.genbi import GenBiCatalog
@@ -103,7 +104,7 @@ def _rel(path: Path, root: Path) -> str:
 def load_catalog(root: Path = ROOT) -> Catalog:
     directory = root / "config" / "catalog"
     parts = {"regions": RegionCatalog, "models": ModelCatalog, "serving": ServingCatalog, "genbi": GenBiCatalog,
-             "apis": ApiCatalog,
+             "apis": ApiCatalog, "deployer_roles": DeployerRoleCatalog,
              "database_flags": DatabaseFlagCatalog, "machines": MachineCatalog, "versions": Versions,
              "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")

@@ -3,7 +3,8 @@
 ``config/`` holds what users write (schemas, the loader, the checks); this package computes what
 follows from it: endpoint sizing (``sizing``, ``endpoints``), node-pool capacity and cost
 (``capacity``), the Compute Engine quota a stack needs (``project_quota``), tenants' namespace
-quotas (``tenant_quota``), cold start (``coldstart``) and the GenBI wiring (``genbi``). ``Plan``
+quotas (``tenant_quota``), cold start (``coldstart``), the GenBI wiring (``genbi``) and the roles
+the deployer needs for the resource types a run registers (``deployer``). ``Plan``
 gathers the per-spec facts the checks, the program and the review share.
 """
 

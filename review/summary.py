@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from plan import capacity, project_quota
+from review.deployer import deployer_section
 from review.endpoints import endpoints_section
 from review.entry import entry_section
 from review.genbi import genbi_section
@@ -221,7 +222,7 @@ def _exports(run: StackRun) -> str:
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _data_cost, _quota, _data, _tenants, _capacity, endpoints_section, entry_section, genbi_section, _components, _types,
+    _settings, _compute_cost, _data_cost, _quota, deployer_section, _data, _tenants, _capacity, endpoints_section, entry_section, genbi_section, _components, _types,
     _protected, _diagram, _exports]
 
 
