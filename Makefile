@@ -7,7 +7,7 @@ STACK  ?= dev
 CHECKOV_VENV := venv-checkov
 STACKS := dev staging prod
 
-.PHONY: review review-all test lint checkov inventories bench clean
+.PHONY: review review-all test lint checkov inventories docs bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ checkov: review-all $(CHECKOV_VENV)/.installed ## checkov's Kubernetes checks on
 
 inventories: $(VENV)/.installed ## regenerate tests/inventories/ after an intended change
 	$(PY) -m tests.inventory --write
+
+docs: $(VENV)/.installed ## rewrite the README's generated blocks (deployer roles) from every stack's review
+	$(PY) -m review.docs
 
 bench: $(VENV)/.installed ## review of prod with 20 and 200 synthetic tenants vs a trivial baseline
 	$(PY) -m bench.tenants 20 200

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from plan.deployer import deployer_roles, needed_by, uncovered
 from review.harness import StackRun
 from review.markdown import table
 
 CATALOG_FILE = "config/catalog/deployer_roles.yaml"
+SCOPE_LABELS = {"project": "project", "billing_account": "billing account"}
 
 
 def registered_types(run: StackRun) -> set[str]:
@@ -31,3 +34,16 @@ def deployer_section(run: StackRun) -> str:
         text += (f"\n**Not covered** (no row in `{CATALOG_FILE}`, so the roles above are incomplete): "
                  + ", ".join(f"`{t}`" for t in missing) + ".\n")
     return text
+
+
+def readme_roles(runs: list[StackRun]) -> str:
+    """The README's list: every role any stack needs, by scope, from the union of their registered types."""
+    types = set().union(*(registered_types(run) for run in runs))
+    roles = deployer_roles(runs[0].spec.catalog.deployer_roles, types)
+    stacks = ", ".join(f"`{run.stack}`" for run in runs)
+    lines = [f"Every stack ({stacks}) together, as `make docs` writes it from their reviews:", ""]
+    for scope, names in roles.items():
+        if names:
+            lines += textwrap.wrap(f"- on the {SCOPE_LABELS[scope]}: " + ", ".join(f"`{n}`" for n in names),
+                                   width=96, subsequent_indent="  ", break_on_hyphens=False)
+    return "\n".join(lines) + "\n"

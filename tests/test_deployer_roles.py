@@ -10,11 +10,12 @@ import dataclasses
 
 import pytest
 
-from config.loader import load_catalog
+from config.loader import ROOT, load_catalog
 from plan.deployer import UncoveredTypeError, deployer_roles, needed_by, uncovered
+from review import docs
 from review.deployer import deployer_section, registered_types
 from review.harness import Record
-from tests.conftest import edit_yaml
+from tests.conftest import STACKS, edit_yaml
 from tests.helpers import load_error, table_rows
 from tests.vacuity import examined
 
@@ -98,6 +99,32 @@ def test_summary_names_an_uncovered_type(fixture_run):
     fake = dataclasses.replace(run.records[0], type="gcp:pubsub/subscription:Subscription", custom=True)
     text = deployer_section(dataclasses.replace(run, records=[*run.records, fake]))
     assert "**Not covered**" in text and "`gcp:pubsub/subscription:Subscription`" in text
+
+
+# The README's list is generated (python -m review.docs); it may not drift from the table.
+
+def test_readme_deployer_roles_are_what_the_generator_writes(stack_run):
+    runs = [stack_run(stack) for stack in STACKS]
+    assert docs.stale((ROOT / "README.md").read_text(), runs) == [], "run `make docs`"
+
+
+def test_a_readme_missing_a_role_is_stale(stack_run):
+    runs = [stack_run(stack) for stack in STACKS]
+    text = (ROOT / "README.md").read_text()
+    assert "`roles/iap.admin`, " in text
+    assert docs.stale(text.replace("`roles/iap.admin`, ", "", 1), runs) == ["deployer-roles"]
+
+
+def test_rewrite_keeps_the_markers_indentation_and_is_stable():
+    text = "1. step\n   <!-- b:start -->\n   old\n   <!-- b:end -->\n2. next\n"
+    new = docs.rewrite(text, {"b": "line one\n\n- item\n"})
+    assert new == "1. step\n   <!-- b:start -->\n   line one\n\n   - item\n   <!-- b:end -->\n2. next\n"
+    assert docs.rewrite(new, {"b": "line one\n\n- item\n"}) == new
+
+
+def test_rewrite_refuses_a_missing_block():
+    with pytest.raises(ValueError, match="<!-- b:start -->"):
+        docs.rewrite("no markers\n", {"b": "x"})
 
 
 # The table's own mistakes: one line naming the file, the field and the fix.

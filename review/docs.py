@@ -1,0 +1,90 @@
+"""python -m review.docs [--check]: rewrite the README's generated blocks from the review of every stack.
+
+A generated block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` on lines of their own; its
+text comes from ``BLOCKS[NAME]``, a function of every stack's run, and takes the start marker's indentation
+(so a block can sit inside a list item). A block is added by writing its function and naming it in
+``BLOCKS``. ``--check`` rewrites nothing and exits 1 when a block differs from what it would write
+(tests/test_deployer_roles.py runs the same comparison). Exit status 2 for a configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import config
+from config.loader import ROOT, project_stacks
+from review.deployer import readme_roles
+from review.harness import StackRun, run_stack
+
+# Block name -> its text from every stack's run (in stack order).
+BLOCKS: dict[str, Callable[[list[StackRun]], str]] = {
+    "deployer-roles": readme_roles,
+}
+
+
+def _block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?P<indent>[ \t]*)<!-- {re.escape(name)}:start -->\n(?P<body>.*?)"
+                      rf"^(?P=indent)<!-- {re.escape(name)}:end -->$", re.M | re.S)
+
+
+def _replace(text: str, name: str, body: str) -> str:
+    pattern = _block(name)
+    if len(pattern.findall(text)) != 1:
+        raise ValueError(f"README.md: needs exactly one <!-- {name}:start --> ... <!-- {name}:end --> block")
+
+    def replace(match: re.Match[str]) -> str:
+        indent = match["indent"]
+        lines = "".join(f"{indent}{line}\n" if line else "\n" for line in body.rstrip("\n").split("\n"))
+        return f"{indent}<!-- {name}:start -->\n{lines}{indent}<!-- {name}:end -->"
+
+    return pattern.sub(replace, text)
+
+
+def rewrite(text: str, generated: dict[str, str]) -> str:
+    """``text`` with each named block's body replaced by its generated text; a missing block is an error."""
+    for name, body in generated.items():
+        text = _replace(text, name, body)
+    return text
+
+
+def generate(runs: list[StackRun]) -> dict[str, str]:
+    return {name: produce(runs) for name, produce in BLOCKS.items()}
+
+
+def stale(text: str, runs: list[StackRun]) -> list[str]:
+    """The blocks of ``text`` that differ from what ``runs`` generate."""
+    generated = generate(runs)
+    return [name for name, body in generated.items() if rewrite(text, {name: body}) != text]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m review.docs", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is out of date")
+    parser.add_argument("--root", type=Path, default=ROOT, help="project tree (default: this one)")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    readme = root / "README.md"
+    try:
+        runs = [run_stack(stack, root) for stack in project_stacks(root)]
+    except config.ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    text = readme.read_text(encoding="utf-8")
+    if args.check:
+        names = stale(text, runs)
+        for name in names:
+            print(f"README.md: the {name} block is out of date (make docs)", file=sys.stderr)
+        return 1 if names else 0
+    new = rewrite(text, generate(runs))
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+        print("README.md: generated blocks rewritten")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
