@@ -232,3 +232,16 @@ def render_summary(run: StackRun) -> str:
             f"{custom} resources in {len(run.records) - custom} components. "
             "Produced offline under Pulumi mocks by `python -m review`; no cloud API was called.\n")
     return "\n".join([head] + [section(run) for section in SECTIONS])
+
+
+def readme_costs(runs: list[StackRun]) -> str:
+    """The README's monthly figures per stack: compute at rest and at maximum scale, and with data."""
+    totals = {}
+    for run in runs:
+        low, high = run.plan.compute_totals()
+        data = sum(item.monthly for item in data_items(run))
+        totals[run.stack] = (f"{money(low)} → {money(high)}", f"{money(low + data)} → {money(high + data)}")
+    order = sorted(totals, key=lambda s: ("dev", "staging", "prod").index(s) if s in ("dev", "staging", "prod") else 9)
+    return table(["per month", *order], [
+        ["compute, at rest → maximum scale", *(f"**{totals[s][0]}**" for s in order)],
+        ["stack (compute + data), at rest → maximum", *(f"**{totals[s][1]}**" for s in order)]])

@@ -32,23 +32,6 @@ def test_gpu_pool_example_in_readme_is_valid(real_tree):
     assert pool["name"] in {p.name for p in spec.env.gpu_pools}
 
 
-def test_readme_cost_lines_are_the_reviews_totals(stack_run):
-    """The README's figures come from the review; they may not drift from what it computes."""
-    from plan import capacity
-    from review.markdown import money
-    from review.summary import data_items
-
-    text = (ROOT / "README.md").read_text()
-    compute = re.search(r"\| \*\*compute per month, min → max scale\*\* \|(.*)\|\n", text).group(1)
-    stack = re.search(r"\| \*\*stack per month \(compute \+ data\), min → max\*\* \|(.*)\|\n", text).group(1)
-    for i, name in enumerate(("dev", "staging", "prod")):
-        run = stack_run(name)
-        low, high = capacity.compute_totals(run.spec)
-        data = sum(c.monthly for c in data_items(run))
-        assert compute.split("|")[i].strip() == f"**{money(low)} → {money(high)}**", name
-        assert stack.split("|")[i].strip() == f"**{money(low + data)} → {money(high + data)}**", name
-
-
 def test_inference_docs_example_model_and_endpoint_load_and_size(real_tree):
     """docs/inference.md: the model entry added to the catalog, the endpoint to a tenant on every stack."""
     blocks = yaml_blocks(ROOT / "docs/inference.md")

@@ -55,6 +55,18 @@ def test_inventories_regenerate_without_replacing_anything(onboarded):
     assert result.returncode == 0, result.stderr
 
 
+def test_readme_figures_regenerate_for_the_new_tenant(onboarded):
+    """The README's generated blocks (costs, deployer roles) follow the roster: `make docs` is one step of the
+    pull request (docs/tenants.md), and afterwards the check the suite runs passes on the new tree."""
+    root, _ = onboarded
+    shutil.copy(ROOT / "README.md", root / "README.md")
+    command = [sys.executable, "-m", "review.docs", "--root", str(root)]
+    for extra in ([], ["--check"]):
+        result = subprocess.run([*command, *extra], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
+        assert result.returncode == 0, result.stderr
+    assert "make docs" in (ROOT / "docs/tenants.md").read_text()
+
+
 def test_every_stack_check_passes_with_the_new_tenant(onboarded):
     root, data = onboarded
     checks = dict(stack_checks())
