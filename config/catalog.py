@@ -281,6 +281,43 @@ class ApiCatalog(Spec):
         return tuple(sorted((set(self.resources.values()) | set(self.features)) - set(self.bootstrap)))
 
 
+class Exporter(Spec):
+    version: str
+    source: str
+    metrics: dict[str, Literal["gauge", "counter", "histogram"]] = Field(min_length=1)
+
+
+class CloudMetrics(Spec):
+    source: str
+    metrics: dict[str, Literal["gauge", "delta", "cumulative", "distribution"]] = Field(min_length=1)
+
+
+def promql_name(metric_type: str) -> str:
+    """A Cloud Monitoring metric type as PromQL names it: the first / becomes :, every other . or / an _."""
+    domain, _, path = metric_type.partition("/")
+    return domain.replace(".", "_") + ":" + path.replace(".", "_").replace("/", "_")
+
+
+class MetricCatalog(Spec):
+    """config/catalog/metrics.yaml: every metric the program names, and where each was checked."""
+
+    source: str
+    as_of: str
+    exporters: dict[str, Exporter]
+    cloud: CloudMetrics
+
+    def promql_names(self) -> set[str]:
+        """Every series name PromQL may use: exporters' (histograms as _bucket, _sum, _count) and Google's."""
+        out: set[str] = set()
+        for exporter in self.exporters.values():
+            for name, kind in exporter.metrics.items():
+                out |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"} if kind == "histogram" else {name}
+        for metric_type, kind in self.cloud.metrics.items():
+            name = promql_name(metric_type)
+            out |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"} if kind == "distribution" else {name}
+        return out
+
+
 class Catalog(Spec):
     """Everything under config/catalog/, each file validated on its own."""
 
@@ -296,3 +333,4 @@ class Catalog(Spec):
     accelerators: AcceleratorCatalog
     prices: PriceCatalog
     tiers: TierCatalog
+    metrics: MetricCatalog

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from config.cluster import ClusterSpec, CpuPoolSpec, DrSpec, GpuPoolSpec
 from config.data import DataSpec
 from config.entry import EntrySpec
+from config.operations import OperationsSpec
 from config.tenancy import EndpointSpec, TenancySpec
 from config.types import Cidr, Cron, DnsLabel, FieldError, Spec, TimeZone, network
 
@@ -141,6 +142,7 @@ class EnvironmentSpec(Spec):
     tenancy: TenancySpec
     inference: InferenceSpec = InferenceSpec()
     entry: EntrySpec | None = Field(None, description="The platform gateway; required where a tenant exposes.")
+    operations: OperationsSpec
 
     @model_validator(mode="after")
     def _generation_only_where_unprotected(self) -> EnvironmentSpec:

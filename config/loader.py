@@ -17,6 +17,7 @@ from config.catalog import (
     Catalog,
     DatabaseFlagCatalog,
     MachineCatalog,
+    MetricCatalog,
     ModelCatalog,
     PriceCatalog,
     RegionCatalog,
@@ -28,6 +29,7 @@ from config.deployer import DeployerRoleCatalog
 from config.environment import ENVIRONMENTS, EnvironmentSpec
 from config.errors import ConfigError, did_you_mean, from_validation_error
 from config.genbi import GenBiCatalog
+from config.operations import tenant_webhook_secret
 from config.spec import PlatformSpec
 from config.tenancy import TenantSpec, TierCatalog
 
@@ -106,7 +108,8 @@ def load_catalog(root: Path = ROOT) -> Catalog:
     parts = {"regions": RegionCatalog, "models": ModelCatalog, "serving": ServingCatalog, "genbi": GenBiCatalog,
              "apis": ApiCatalog, "deployer_roles": DeployerRoleCatalog,
              "database_flags": DatabaseFlagCatalog, "machines": MachineCatalog, "versions": Versions,
-             "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog}
+             "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog,
+             "metrics": MetricCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
               for name, model in parts.items()}
     return Catalog(**loaded)
@@ -140,15 +143,17 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
         env_path, root, hint=" (every environment named by a stack needs one; copy config/environments/dev.yaml to start)",
         empty=f"an environment file needs at least {needs(EnvironmentSpec)}; start from a copy of another "
               "environment's file"), _rel(env_path, root))
-    allowed = [*STACK_KEYS, *secret_config_keys(env).values()]
+    tenants = load_tenant_files(root)
+    hosted = [t for t in tenants if stack in t.stacks]
+    allowed = [*STACK_KEYS, *secret_config_keys(env, hosted).values()]
     unknown = [k for k in stack_config if k.startswith(f"{PROJECT}:") and k not in allowed]
     if unknown:
         hint = did_you_mean(unknown[0], allowed)
         raise ConfigError(stack_file, unknown[0], f"unknown key ({hint}allowed: {', '.join(allowed)}; secrets are "
-                          f"declared under data.secrets.external in {_rel(env_path, root)})")
-    tenants = load_tenant_files(root)
+                          f"declared under data.secrets.external in {_rel(env_path, root)}, and a tenant's alert "
+                          "webhook under its alerts.webhook.config_key)")
     spec = validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog,
-                                   "tenants": [t for t in tenants if stack in t.stacks], "all_tenants": tenants,
+                                   "tenants": hosted, "all_tenants": tenants,
                                    "stacks": project_stacks(root)}, stack_file)
     run_checks(spec)
     return spec
@@ -210,9 +215,13 @@ def load_tenant_files(root: Path) -> list[TenantSpec]:
     return tenants
 
 
-def secret_config_keys(env: EnvironmentSpec) -> dict[str, str]:
-    """Secret name -> the stack config key that may hold its value."""
-    return {s.name: f"{PROJECT}:{s.config_key}" for s in env.data.secrets.external}
+def secret_config_keys(env: EnvironmentSpec, tenants: list[TenantSpec] = ()) -> dict[str, str]:
+    """Secret name -> the stack config key that may hold its value: the environment's supplied secrets and the
+    hosted tenants' alert webhooks."""
+    keys = {s.name: f"{PROJECT}:{s.config_key}" for s in env.data.secrets.external}
+    keys.update({tenant_webhook_secret(t.name): f"{PROJECT}:{t.alerts.webhook.config_key}"
+                 for t in tenants if t.alerts and t.alerts.webhook})
+    return keys
 
 
 def stack_config_from_file(stack: str, root: Path = ROOT) -> dict[str, Any]:
@@ -266,7 +275,7 @@ def secret_values_from_pulumi(spec: PlatformSpec) -> dict[str, Any]:
     import pulumi
 
     values = {}
-    for name, key in secret_config_keys(spec.env).items():
+    for name, key in secret_config_keys(spec.env, spec.tenants).items():
         namespace, config_key = key.split(":")
         values[name] = pulumi.Config(namespace).get_secret(config_key)
     return values

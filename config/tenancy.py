@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from config.genbi import DataSource
+from config.operations import Slo, TenantAlerts
 from config.types import DnsLabel, FieldError, Spec
 
 EMAIL = r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$"
@@ -98,6 +99,7 @@ class TenantSpec(Spec):
     workloads: list[Workload] = Field(default_factory=list)
     expose: list[DnsLabel] = Field(default_factory=list, description="Inference endpoints reachable through the "
                                    "platform gateway, at <name>.<tenant>.<entry.domain>, behind IAP.")
+    alerts: TenantAlerts | None = Field(None, description="Where its alerts go (docs/operations.md).")
     api_clients: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")]] = Field(
         default_factory=list, description="Service accounts that call the exposed endpoints with Google-signed "
                                           "ID tokens (besides the owners' and viewers' members).")
@@ -129,6 +131,7 @@ class Tier(Spec):
     pods: int = Field(ge=1)
     services: int = Field(ge=1)
     pvcs: int = Field(ge=0)
+    slo: Slo
 
 
 class TierCatalog(Spec):

@@ -9,6 +9,7 @@ import pulumi
 from components.conventions import SERVING_PORT, labels
 from components.entry.inference_routing import InferenceRouting, InferenceRoutingArgs
 from components.entry.platform_services import PlatformServices, PlatformServicesArgs
+from components.entry.router_metrics import RouterMetrics, RouterMetricsArgs
 from components.entry.tenant_entry import TenantEntry, TenantEntryArgs
 from components.workloads.inference import selector as endpoint_selector
 from config.spec import PlatformSpec
@@ -64,6 +65,10 @@ def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatf
                                                     *(workloads.endpoints[f"{t.name}/{n}"] for n in t.expose),
                                                     *workloads.genbis.get(t.name, {}).values()]))
         urls.update({f"{t.name}/{name}": url for name, url in sites[t.name].urls.items()})
+        if routing:
+            RouterMetrics(f"router-metrics-{t.name}", RouterMetricsArgs(
+                tenant=t.name, namespace=tenant.namespace, reader_role=gateway.metrics_reader_role,
+                provider=cluster.provider), opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant, *routing]))
     return Entry(gateway=gateway, sites=sites, urls=urls)
 
 

@@ -225,6 +225,7 @@ def test_the_post_renderer_makes_the_endpoint_picker_admissible():
 
 
 def test_only_the_platform_labels_routers_and_nobody_mounts_its_secrets(fixture_run):
+    """Nor runs as its scrapers: their tokens read every endpoint picker's metrics."""
     run = fixture_run("prod")
     policies = {p["metadata"]["name"]: p for p in objects(run, "ValidatingAdmissionPolicy")}
     router_pod = {"kind": "Pod", "metadata": {"name": "x", "labels": {ROUTER_LABEL: "true"}}, "spec": {"containers": []}}
@@ -241,7 +242,9 @@ def test_only_the_platform_labels_routers_and_nobody_mounts_its_secrets(fixture_
     env = pod(containers=[{"name": "c", "image": "x", "env": [
         {"name": "K", "valueFrom": {"secretKeyRef": {"name": "ai-platform-iap", "key": "key"}}}]}])
     env_from = pod(initContainers=[{"name": "i", "image": "x", "envFrom": [{"secretRef": {"name": "ai-platform-iap"}}]}])
-    for attempt in (volume, projected, env, env_from):
+    scraper = pod(serviceAccountName="ai-platform-metrics-scraper", automountServiceAccountToken=True)
+    alias = pod(serviceAccount="ai-platform-metrics-scraper")
+    for attempt in (volume, projected, env, env_from, scraper, alias):
         assert denials(secrets, Request(attempt, username=TENANT_ADMIN)), attempt["spec"]
     deployment = {"kind": "Deployment", "metadata": {"name": "d"},
                   "spec": {"template": {"metadata": {}, "spec": volume["spec"]}}}

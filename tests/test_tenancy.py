@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 
-from components.conventions import NAMESPACE_NAME
+from components.conventions import NAMESPACE_NAME, RESERVED_SECRET_PREFIX
 from tests.helpers import objects
 from tests.vacuity import examined
 
@@ -132,13 +132,20 @@ def test_explicit_allows(fixture_run):
 
 def test_groups_bound_to_admin_and_view_in_their_namespace(run):
     for tenant in examined(run.spec.tenants, "tenants"):
-        bindings = {b["roleRef"]["name"]: b for b in objects(run, "RoleBinding", tenant.name)}
+        bindings = {b["roleRef"]["name"]: b for b in objects(run, "RoleBinding", tenant.name)
+                    if not b["roleRef"]["name"].startswith(RESERVED_SECRET_PREFIX + "metrics")
+                    and not b["roleRef"]["name"].endswith("-qdrant-metrics-reader")}  # the collector's: test_isolation
         assert "admin" not in bindings, "the built-in admin role lets a tenant undo its isolation"
         assert [s["name"] for s in bindings["ai-platform-tenant-admin"]["subjects"]] == tenant.owners
         assert bindings["ai-platform-tenant-admin"]["roleRef"]["kind"] == "ClusterRole"
         assert all(s["kind"] == "Group" for b in bindings.values() for s in b["subjects"])
         assert ("view" in bindings) is bool(tenant.viewers)
-        assert not objects(run, "ClusterRoleBinding")
+        # cluster-wide, a tenant's only binding is its metrics scraper's (GET /metrics; pods cannot run as it)
+        for binding in objects(run, "ClusterRoleBinding"):
+            if binding["metadata"].get("labels", {}).get("ai-platform/tenant") == tenant.name:
+                assert binding["roleRef"]["name"] == "ai-platform-metrics-reader"
+                assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ai-platform-metrics-scraper",
+                                                "namespace": tenant.name}]
 
 
 def test_workload_identity_per_workload(run):
@@ -149,8 +156,13 @@ def test_workload_identity_per_workload(run):
         ksas = {k["metadata"]["name"]: k for k in objects(run, "ServiceAccount", tenant.name)}
         query = {f"{w.name}-query" for w in tenant.genbi}  # GenBI's engine and ibis: no Google account
         serving = {w.name for w in tenant.workloads if w.kind == "inference"}
-        assert set(ksas) == {w.name for w in tenant.workloads} | query
+        pickers = [m for m in objects(run, "PodMonitoring", tenant.name) if m["metadata"]["name"] == "endpoint-pickers"]
+        scraper = {"ai-platform-metrics-scraper"} if pickers else set()  # no Google account either
+        assert set(ksas) == {w.name for w in tenant.workloads} | query | scraper
         for name, ksa in ksas.items():
+            if name in scraper:
+                assert ksa["automountServiceAccountToken"] is False and "annotations" not in ksa["metadata"]
+                continue
             assert ksa["automountServiceAccountToken"] is False
             if name in query or name in serving:
                 assert "iam.gke.io/gcp-service-account" not in (ksa["metadata"].get("annotations") or {}), name
@@ -224,7 +236,7 @@ def test_tenant_google_account_reaches_only_its_own_data(run):
                   for s in run.spec.shared_secrets(tenant)}
         # GenBI's generated secrets (encryption password and salt, Qdrant's API key)
         genbi = {("SecretIamMember", f"aip-{env}-{tenant.name}-{w.name}-{thing}", "roles/secretmanager.secretAccessor")
-                 for w in tenant.genbi for thing in ("encryption-password", "encryption-salt", "qdrant-api-key")}
+                 for w in tenant.genbi for thing in ("encryption-password", "encryption-salt", "qdrant-api-key", "qdrant-read-key")}
         assert where == {
             ("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"), *genbi,
             ("SecretIamMember", f"aip-{env}-{tenant.name}-db-password", "roles/secretmanager.secretAccessor"),

@@ -21,6 +21,7 @@ import pulumi_kubernetes as k8s
 
 from components.conventions import TENANT_LABEL, component_type, pod_security
 from components.conventions import labels as platform_labels
+from components.entry.router_metrics import METRICS_READER, metrics_reader_rules
 from config.entry import EntrySpec
 from config.naming import Naming
 
@@ -129,11 +130,16 @@ class PlatformServices(pulumi.ComponentResource):
         self.inference_pool_crd: pulumi.Resource | None = k8s.apiextensions.v1.CustomResourceDefinition.get(
             f"{name}-inferencepool-crd", INFERENCE_POOL_CRD,
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider)) if args.inference_pools else None
+        # the endpoint pickers serve their metrics only to a caller allowed GET /metrics (components/entry/router_metrics.py)
+        self.metrics_reader_role: pulumi.Output[str] | None = k8s.rbac.v1.ClusterRole(
+            f"{name}-metrics-reader", metadata=meta.ObjectMetaArgs(name=METRICS_READER, labels=labels()),
+            rules=metrics_reader_rules(), opts=k8s_opts).metadata.name if args.inference_pools else None
         self.gateway: str = GATEWAY_NAME
         self.gateway_namespace: pulumi.Output[str] = namespace.metadata.name
         self.security_policy: pulumi.Output[str] = security_policy.name
         self.address: pulumi.Output[str] = address.address
         self.register_outputs({"gateway": self.gateway, "inference_pool_crd": self.inference_pool_crd,
+                               "metrics_reader_role": self.metrics_reader_role,
                                "gateway_namespace": self.gateway_namespace, "security_policy": self.security_policy,
                                "address": self.address})
 

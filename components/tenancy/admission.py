@@ -24,6 +24,7 @@ from components.conventions import (
     KEDA_OPERATOR,
     MANAGED_LABEL,
     POOL_LABEL,
+    RESERVED_SECRET_PREFIX,
     ROUTER_LABEL,
 )
 
@@ -38,7 +39,6 @@ PLACEMENT_KEYS = ("topology.kubernetes.io/zone", "topology.kubernetes.io/region"
 # policy) call an address or read a secret the tenant chose.
 MONITORING_FORBIDDEN = ("proxyUrl", "oauth2", "authorization", "basicAuth", "tls")
 KEDA_OPERATOR_USER = f"{KEDA_NAMESPACE}:{KEDA_OPERATOR}"  # its Kubernetes username, after system:serviceaccount:
-RESERVED_SECRET_PREFIX = "ai-platform-"  # noqa: S105 - Secrets the platform keeps in tenant namespaces
 KEDA_GROUPS = ("keda.sh", "autoscaling")
 WORKLOADS = ("deployments", "statefulsets", "replicasets", "daemonsets")
 
@@ -74,7 +74,8 @@ POD_SPEC_PATHS = (("object.kind != 'Pod'", "object.spec"),
 
 
 def _no_reserved_secret(pod: str) -> str:
-    """No volume, projected source, env or envFrom of the pod spec at ``pod`` names a reserved Secret."""
+    """No volume, projected source, env or envFrom of the pod spec at ``pod`` names a reserved Secret, and
+    the pod does not run as a reserved service account (the platform's scrapers: their tokens read metrics)."""
     prefix = f"'{RESERVED_SECRET_PREFIX}'"
     containers = (f"({pod}.containers + (has({pod}.initContainers) ? {pod}.initContainers : []))")
     volumes = (f"(!has({pod}.volumes) || {pod}.volumes.all(v, "
@@ -84,7 +85,9 @@ def _no_reserved_secret(pod: str) -> str:
     env = (f"{containers}.all(c, (!has(c.env) || c.env.all(e, !has(e.valueFrom) || !has(e.valueFrom.secretKeyRef) "
            f"|| !has(e.valueFrom.secretKeyRef.name) || !e.valueFrom.secretKeyRef.name.startsWith({prefix}))) && (!has(c.envFrom) || c.envFrom.all(e, "
            f"!has(e.secretRef) || !has(e.secretRef.name) || !e.secretRef.name.startsWith({prefix}))))")
-    return f"({volumes} && {env})"
+    account = " && ".join(f"(!has({pod}.{field}) || !{pod}.{field}.startsWith({prefix}))"
+                          for field in ("serviceAccountName", "serviceAccount"))  # the second: its deprecated alias
+    return f"({volumes} && {env} && {account})"
 
 
 def _affinity_keys_within(allowed: str) -> str:
@@ -166,16 +169,20 @@ def policies(identities: list[str], groups: list[str],
             validations=[ar.ValidationArgs(
                 expression=f"{skip} || !has({spec}) || {_no_reserved_secret(spec)} || {platform}",
                 reason="Forbidden",
-                message=f"Secrets named {RESERVED_SECRET_PREFIX}* hold the platform's credentials (the IAP OAuth "
-                        "client): tenant pods do not mount or read them")
+                message=f"Secrets and service accounts named {RESERVED_SECRET_PREFIX}* hold the platform's credentials "
+                        "(the IAP OAuth client, metrics scrapers): tenant pods do not mount, read or run as them")
                 for skip, spec in POD_SPEC_PATHS]),
         "ai-platform-tenant-monitoring": ar.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
             match_constraints=ar.MatchResourcesArgs(resource_rules=[
                 _rule(["monitoring.googleapis.com"], ["podmonitorings"], ["CREATE", "UPDATE"])]),
+            # the platform's own (Qdrant and the endpoint pickers need a credential) carry the managed label,
+            # which only the platform may set (ai-platform-managed-objects)
             validations=[ar.ValidationArgs(
                 expression="!has(object.spec.endpoints) || object.spec.endpoints.all(e, "
-                           + " && ".join(f"!has(e.{f})" for f in MONITORING_FORBIDDEN) + ")",
+                           + " && ".join(f"!has(e.{f})" for f in MONITORING_FORBIDDEN) + ") || "
+                           f"(has(object.metadata.labels) && '{MANAGED_LABEL}' in object.metadata.labels && "
+                           f"({platform}))",
                 reason="Forbidden",
                 message="PodMonitoring endpoints scrape the tenant's own pods directly: no "
                         + ", ".join(MONITORING_FORBIDDEN) + " (the collector would fetch any URL or secret)")]),

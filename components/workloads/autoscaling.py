@@ -26,6 +26,7 @@ from config.catalog import Chart
 from config.naming import Naming
 
 TRIGGER_AUTHENTICATION = "managed-prometheus"
+METRICS_PORT = 8080  # the operator's Prometheus endpoint (chart value prometheus.operator.port; port name "metrics")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,12 @@ class Autoscaling(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(name=TRIGGER_AUTHENTICATION, labels=labels),
             spec={"podIdentity": {"provider": "gcp"}},
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[release]))
+        k8s.apiextensions.CustomResource(
+            f"{name}-podmonitoring", api_version="monitoring.googleapis.com/v1", kind="PodMonitoring",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="keda-operator", namespace=NAMESPACE, labels=labels),
+            spec={"selector": {"matchLabels": {"app": OPERATOR}},  # the chart's operator pods
+                  "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[release]))
         self.status: pulumi.Output = release.status  # the KEDA release as Helm reports it
         self.register_outputs({"status": self.status})
 
@@ -102,4 +109,6 @@ def keda_values(registry: str, tag: str, operator_replicas: int) -> dict:
             "webhooks": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "512Mi"}},
         },
         "logging": {"operator": {"format": "json"}},
+        # the operator's own metrics (scaler errors, values it read): scraped by managed Prometheus
+        "prometheus": {"operator": {"enabled": True, "port": METRICS_PORT}},
     }

@@ -25,7 +25,9 @@ import pulumi_kubernetes as k8s
 from components.conventions import (
     EXPOSE_LABEL,
     MANAGED_LABEL,
+    MANAGED_PROMETHEUS_NAMESPACE,
     POOL_LABEL,
+    RESERVED_SECRET_PREFIX,
     UID,
     checkov_skips,
     component_type,
@@ -86,9 +88,9 @@ class GenBi(pulumi.ComponentResource):
         self._args, self._prefix = args, name
         self._k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         w = args.workload
-        secrets = {}
-        for thing in ("encryption-password", "encryption-salt", "qdrant-api-key"):
-            _, secret = generated_secret(f"{name}-{thing}", args.store, f"{args.tenant}-{w}-{thing}", component="genbi",
+        secrets, values = {}, {}
+        for thing in ("encryption-password", "encryption-salt", "qdrant-api-key", "qdrant-read-key"):
+            values[thing], secret = generated_secret(f"{name}-{thing}", args.store, f"{args.tenant}-{w}-{thing}", component="genbi",
                                          parent=self, tenant=args.tenant)
             grant_access(f"{name}-{thing}-reader", project=secret.project, secret_id=secret.secret_id,
                          member=args.google_member, parent=self)
@@ -99,7 +101,7 @@ class GenBi(pulumi.ComponentResource):
             files={k: v for k, v in secrets.items() if k.startswith("encryption-")})
         key_spc = secret_provider_class(
             f"{name}-qdrant-spc", name=f"{w}-genbi-qdrant", namespace=args.namespace, labels_=args.labels,
-            opts=self._k8s_opts, files={"qdrant-api-key": secrets["qdrant-api-key"]})
+            opts=self._k8s_opts, files={key: secrets[key] for key in ("qdrant-api-key", "qdrant-read-key")})
         # The engine and the ibis server run the SQL and connection details users give them: an identity
         # of their own with no Google account behind it (no Workload Identity annotation, no grant).
         k8s.core.v1.ServiceAccount(f"{name}-query-ksa", metadata=self.meta(f"{w}-query"),
@@ -117,6 +119,7 @@ class GenBi(pulumi.ComponentResource):
         self.deployment("engine", self.engine_pod(), after)
         self.deployment("ibis", self.ibis_pod(), after)
         self.qdrant(after)
+        self.qdrant_metrics(values["qdrant-read-key"].result)
         for policy, spec in genbi_policies(w, args.model_pods, args.data_sources).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy}-netpol", metadata=self.meta(policy), spec=spec,
                                             opts=self._k8s_opts)
@@ -294,10 +297,36 @@ class GenBi(pulumi.ComponentResource):
             mounts=[("tmp", "/tmp", False)], ready=self.http("/health", 10), live=self.http("/health", 20))  # noqa: S108
         return self.pod("ibis", [ibis], [self.empty("tmp", "2Gi")])
 
+    def qdrant_metrics(self, read_key: pulumi.Input[str]) -> None:
+        """Qdrant answers /metrics only with a key: managed Prometheus scrapes with the read-only one, kept in a
+        platform Secret (tenant pods may not mount ai-platform-* Secrets, tenant admins may not read Secrets)
+        that only GMP's collector may read."""
+        w, secret_name = self._args.workload, f"{RESERVED_SECRET_PREFIX}{self._args.workload}-qdrant-metrics"
+        secret = core.Secret(f"{self._prefix}-qdrant-metrics", metadata=self.meta(secret_name), type="Opaque",
+                             string_data={"key": pulumi.Output.secret(read_key)}, opts=self._k8s_opts)
+        rbac = k8s.rbac.v1
+        reader = f"{RESERVED_SECRET_PREFIX}{w}-qdrant-metrics-reader"
+        role = rbac.Role(f"{self._prefix}-metrics-reader", metadata=self.meta(reader), rules=[
+            rbac.PolicyRuleArgs(api_groups=[""], resources=["secrets"], verbs=["get"], resource_names=[secret_name])],
+            opts=self._k8s_opts)
+        rbac.RoleBinding(f"{self._prefix}-metrics-reader", metadata=self.meta(reader),
+                         role_ref=rbac.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=reader),
+                         subjects=[rbac.SubjectArgs(kind="ServiceAccount", name="collector",
+                                                    namespace=MANAGED_PROMETHEUS_NAMESPACE)],
+                         opts=pulumi.ResourceOptions(parent=self, provider=self._args.provider, depends_on=[role]))
+        k8s.apiextensions.CustomResource(
+            f"{self._prefix}-qdrant-podmonitoring", api_version="monitoring.googleapis.com/v1", kind="PodMonitoring",
+            metadata=self.meta(f"{w}-qdrant"), spec={
+                "selector": {"matchLabels": part_selector(w, "qdrant")},
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s", "authorization": {
+                    "type": "Bearer", "credentials": {"secret": {"name": secret_name, "key": "key"}}}}]},
+            opts=pulumi.ResourceOptions(parent=self, provider=self._args.provider, depends_on=[secret]))
+
     def qdrant(self, opts: pulumi.ResourceOptions) -> None:
         """Qdrant: one replica, its collections on a CMEK volume that outlives the pod (Retain outside dev)."""
         w = self._args.workload
-        start = (f'export QDRANT__SERVICE__API_KEY="$(cat {SECRETS_DIR}/qdrant-api-key)" && exec ./entrypoint.sh')
+        start = (f'export QDRANT__SERVICE__API_KEY="$(cat {SECRETS_DIR}/qdrant-api-key)" '
+                 f'QDRANT__SERVICE__READ_ONLY_API_KEY="$(cat {SECRETS_DIR}/qdrant-read-key)" && exec ./entrypoint.sh')
         qdrant = self.container("qdrant", "qdrant", command=["sh", "-c", start], env={
             "QDRANT__TELEMETRY_DISABLED": "true", "QDRANT_INIT_FILE_PATH": "/qdrant/init/.qdrant-initialized"},
             mounts=[("storage", "/qdrant/storage", False), ("snapshots", "/qdrant/snapshots", False),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pulumi_kubernetes as k8s
 
-from components.conventions import GENBI_LABEL, SERVING_PORT
+from components.conventions import GENBI_LABEL, MANAGED_PROMETHEUS_NAMESPACE, NAMESPACE_NAME, SERVING_PORT
 from config.genbi import DataSource
 from plan.genbi import PORTS
 
@@ -68,5 +68,8 @@ def genbi_policies(workload: str, model_pods: tuple[dict[str, str], ...],
         f"{workload}-ai": policy("ai", [ingress("ai", "ui")], [*to("ui", "qdrant", "engine", "ibis"), *models]),
         f"{workload}-engine": policy("engine", [ingress("engine", "ui", "ai", "ibis")], sources),
         f"{workload}-ibis": policy("ibis", [ingress("ibis", "ui", "ai")], [*to("engine"), *sources]),
-        f"{workload}-qdrant": policy("qdrant", [ingress("qdrant", "ai")], []),
+        # managed Prometheus scrapes Qdrant's /metrics (with its read-only key)
+        f"{workload}-qdrant": policy("qdrant", [ingress("qdrant", "ai"), net.NetworkPolicyIngressRuleArgs(
+            from_=[net.NetworkPolicyPeerArgs(namespace_selector=meta.LabelSelectorArgs(
+                match_labels={NAMESPACE_NAME: MANAGED_PROMETHEUS_NAMESPACE}))], ports=_port(PORTS["qdrant"]))], []),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from config.checks import capacity, entry, environment, genbi, inference, tenants, versions
+from config.checks import capacity, entry, environment, genbi, inference, operations, tenants, versions
 from config.spec import PlatformSpec
 
 Check = Callable[[PlatformSpec], None]
@@ -32,6 +32,7 @@ CHECKS: list[Check] = [
     inference.gated_weights,
     genbi.genbi,
     entry.entry,
+    operations.receivers,
     capacity.check_capacity,
 ]
 
