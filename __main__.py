@@ -1,15 +1,16 @@
 """The AI platform, one stack: load the validated spec, assemble it layer by layer, export.
 
 project -> regional platform (network, keys, image caches, cluster and pools, storage, secrets,
-database) -> tenancy (guardrails, tenants) -> workloads (KEDA, inference, model weights, GenBI)
--> entry (gateway, tenants' routes). Each layer is a function in layers/ (docs/architecture.md).
+database) -> who is paged (notification channels) -> tenancy (guardrails, tenants) -> workloads (KEDA,
+inference, model weights, GenBI) -> entry (gateway, tenants' routes) -> operations (alerts, SLOs,
+dashboards, logs, audit, traces). Each layer is a function in layers/ (docs/architecture.md).
 """
 
 import sys
 
 from config import ConfigError
 from config.loader import load_from_pulumi
-from layers import entry, outputs, platform, tenancy, workloads
+from layers import entry, operations, outputs, paging, platform, tenancy, workloads
 from plan import Plan
 
 try:
@@ -21,7 +22,9 @@ except ConfigError as error:
 plan = Plan.of(spec)
 base = platform.project(spec)
 primary = platform.regional_platform(spec, plan, base, spec.region)
-tenants = tenancy.tenancy(spec, plan, base, primary)
+paged = paging.channels(spec, base, primary)
+tenants = tenancy.tenancy(spec, plan, base, primary, paged)
 served = workloads.workloads(spec, plan, base, primary, tenants)
 ways_in = entry.entry(spec, plan, base, primary, tenants, served)
-outputs.export(spec, base, primary, tenants, served, ways_in)
+watched = operations.operations(spec, plan, base, primary, tenants, served, ways_in, paged)
+outputs.export(spec, base, primary, tenants, served, ways_in, watched)

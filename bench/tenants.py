@@ -40,6 +40,7 @@ def synthetic_tree(target: Path, tenants: int) -> Path:
         (root / "config/tenants" / f"{name}.yaml").write_text(yaml.safe_dump({
             "name": name, "display_name": f"Benchmark {i}", "tier": "basic", "stacks": ["prod"],
             "owners": [f"{name}@example.com"], "sla": 99.0, "budget": {"monthly": 100},
+            "alerts": {"emails": [f"{name}-oncall@example.com"]},
             "workloads": [{"kind": "genbi", "name": "bi"}]}))
     # Room for the synthetic tenants: the benchmark measures the program, not the capacity check.
     edit_yaml(root / "config/environments/prod.yaml", lambda d: d["tenancy"].update(

@@ -40,6 +40,7 @@ SERVING_PORT = ENDPOINT_PORT  # every vLLM endpoint serves its API and /metrics 
 
 # --- users -----------------------------------------------------------------------------------------
 UID = 10001  # the fixed non-root user of our own pods (images that default to root never run as root)
+SCOPE_LABEL = "scope"  # on alerts: "tenant" (routed to the namespace's tenant) or "platform" (plan/alertmanager.py)
 RESERVED_SECRET_PREFIX = "ai-platform-"  # noqa: S105 - Secrets the platform keeps in tenant namespaces
 
 PART_OF = "ai-platform"

@@ -68,10 +68,12 @@ def tenant_webhook_secret(tenant: str) -> str:
 
 
 class TenantAlerts(Spec):
-    """Where a tenant's alerts go: mail and a webhook (either or both). Without it, its alerts reach the
-    platform's on-call only."""
+    """Where a tenant's alerts go: mail and a webhook (either or both). Alerts about its namespace reach
+    these receivers, never the platform's on-call (until its webhook URL is set, its webhook-only alerts
+    do, so that none is lost)."""
 
-    emails: list[Email] = Field(default_factory=list)
+    emails: list[Email] = Field(default_factory=list, max_length=4,
+                                description="At most four: a budget notifies five channels, the webhook one of them.")
     webhook: TenantWebhook | None = None
 
     @model_validator(mode="after")

@@ -99,7 +99,7 @@ class TenantSpec(Spec):
     workloads: list[Workload] = Field(default_factory=list)
     expose: list[DnsLabel] = Field(default_factory=list, description="Inference endpoints reachable through the "
                                    "platform gateway, at <name>.<tenant>.<entry.domain>, behind IAP.")
-    alerts: TenantAlerts | None = Field(None, description="Where its alerts go (docs/operations.md).")
+    alerts: TenantAlerts = Field(description="Where its alerts go: its own receivers (docs/operations.md).")
     api_clients: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")]] = Field(
         default_factory=list, description="Service accounts that call the exposed endpoints with Google-signed "
                                           "ID tokens (besides the owners' and viewers' members).")

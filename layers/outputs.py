@@ -6,13 +6,14 @@ import pulumi
 
 from config.spec import PlatformSpec
 from layers.entry import Entry
+from layers.operations import Operations
 from layers.platform import Project, RegionalPlatform
 from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 
 
 def export(spec: PlatformSpec, base: Project, platform: RegionalPlatform, tenancy: Tenancy, workloads: Workloads,
-           entry: Entry) -> None:
+           entry: Entry, operations: Operations) -> None:
     pulumi.export("environment", spec.environment)
     pulumi.export("region", platform.region)
     pulumi.export("vpc", platform.network.vpc_id)
@@ -24,3 +25,6 @@ def export(spec: PlatformSpec, base: Project, platform: RegionalPlatform, tenanc
     pulumi.export("tenants", {name: t.google_account for name, t in tenancy.tenants.items()})
     pulumi.export("inference_endpoints", {name: e.url for name, e in workloads.endpoints.items()})
     pulumi.export("public_urls", entry.urls)
+    pulumi.export("dashboards", operations.dashboards.ids)
+    pulumi.export("tenant_log_views", {name: logs.view for name, logs in operations.logs.items()})
+    pulumi.export("slos", {name: levels.slos for name, levels in operations.service_levels.items()})

@@ -10,6 +10,7 @@ from components.tenancy.tenant import Billing, Tenant, TenantArgs
 from components.tenancy.tenant_network import Endpoint, TenantNetworkArgs
 from config.google import kube_dns_ip
 from config.spec import PlatformSpec
+from layers.paging import Channels
 from layers.platform import Project, RegionalPlatform
 from plan import Plan
 
@@ -20,7 +21,7 @@ class Tenancy:
     tenants: dict[str, Tenant]  # by tenant name
 
 
-def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform) -> Tenancy:
+def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, paged: Channels) -> Tenancy:
     env, cluster = spec.env, platform.cluster
     guardrails = TenantGuardrails("guardrails", TenantGuardrailsArgs(
         platform_identities=tuple(env.tenancy.identities(spec.project)),
@@ -47,7 +48,8 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
             shared_secrets={s.name: platform.secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing,
             models_bucket=platform.storage.bucket_names["models"], project_number=base.number,
             model_folders={w.name: platform.storage.model_folders[plans[f"{t.name}/{w.name}"].model_path]
-                           for w in t.workloads if w.kind == "inference"}),
+                           for w in t.workloads if w.kind == "inference"},
+            budget_channels=paged.tenants[t.name].emails),
             opts=base.after_apis)
         for t in spec.tenants
     }

@@ -204,6 +204,13 @@ def tenant_capacity(spec: PlatformSpec) -> Capacity:
                     {k: " + ".join(v) for k, v in explain.items()})
 
 
+def replica_hourly(spec: PlatformSpec, pool_name: str, units: int) -> float:
+    """What one serving replica costs an hour: its share of its GPU pool's node (``units`` of its
+    ``nvidia.com/gpu``), at the pool's prices (spot where the pool is)."""
+    (pool,) = [p for p in spec.env.gpu_pools if p.name == pool_name]
+    return _hourly(spec, pool) / gpu_units_per_node(pool) * units
+
+
 def tenant_monthly(spec: PlatformSpec, quota: Quota) -> float:
     """Showback: the quota priced at the cheapest pool per GPU unit and per vCPU, plus storage."""
     hours = spec.catalog.prices.hours_per_month

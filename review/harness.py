@@ -164,6 +164,32 @@ def _mock_id(typ: str, i: dict[str, Any], name: str) -> tuple[str, dict[str, Any
         kind = "securityPolicies" if "Security" in typ else "sslPolicies"
         path = f"projects/{p}/regions/{region}/{kind}/{n}"
         return path, {"selfLink": compute + path}
+    if typ == "gcp:logging/projectBucketConfig:ProjectBucketConfig":
+        path = f"projects/{p}/locations/{loc}/buckets/{i['bucketId']}"
+        return path, {"name": path}
+    if typ == "gcp:logging/projectSink:ProjectSink":  # unique_writer_identity: Logging's per-project account
+        return f"projects/{p}/sinks/{n}", {
+            "writerIdentity": f"serviceAccount:service-{PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com"}
+    if typ == "gcp:logging/metric:Metric":
+        return n, {}
+    if typ == "gcp:monitoring/notificationChannel:NotificationChannel":
+        return f"projects/{p}/notificationChannels/{_hash(p, name)[:19]}", {
+            "name": f"projects/{p}/notificationChannels/{int(_hash(p, name)[:15], 16)}"}
+    if typ == "gcp:monitoring/alertPolicy:AlertPolicy":
+        path = f"projects/{p}/alertPolicies/{int(_hash(p, name)[:15], 16)}"
+        return path, {"name": path}
+    if typ == "gcp:monitoring/customService:CustomService":
+        path = f"projects/{p}/services/{i['serviceId']}"
+        return path, {"name": path}
+    if typ == "gcp:monitoring/slo:Slo":
+        path = f"projects/{p}/services/{i['service']}/serviceLevelObjectives/{i['sloId']}"
+        return path, {"name": path}
+    if typ == "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+        check = f"{i.get('displayName', name).lower().replace(' ', '-').replace('/', '-')}-{_hash(p, name)[:8]}"
+        return f"projects/{p}/uptimeCheckConfigs/{check}", {"uptimeCheckId": check,
+                                                           "name": f"projects/{p}/uptimeCheckConfigs/{check}"}
+    if typ == "gcp:monitoring/dashboard:Dashboard":
+        return f"projects/{p}/dashboards/{_hash(p, name)[:32]}", {}
     return f"{name}-id", {}
 
 
@@ -186,6 +212,9 @@ class PlatformMocks(pulumi_mocks.Mocks):
         if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":  # noqa: S105
             email = f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
             return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": args.args.get("project")}
+        if args.token == "gcp:logging/getProjectCmekSettings:getProjectCmekSettings":  # noqa: S105
+            return {"project": args.args.get("project"), "name": f"projects/{args.args.get('project')}/cmekSettings",
+                    "serviceAccountId": f"service-{PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com"}
         raise NotImplementedError(f"the review's mocks do not know the invoke {args.token}: add what it returns "
                                   "to review/harness.py PlatformMocks.call")
 

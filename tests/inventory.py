@@ -29,6 +29,7 @@ STATEFUL_TYPES = (
     "gcp:filestore/instance:Instance",
     "gcp:kms/cryptoKey:CryptoKey",
     "gcp:kms/keyRing:KeyRing",
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig",  # a tenant's logs
     "gcp:secretmanager/secret:Secret",
     "gcp:sql/database:Database",
     "gcp:sql/databaseInstance:DatabaseInstance",

@@ -90,7 +90,7 @@ def test_an_empty_tenant_file_says_it_is_empty(config_tree, text):
     (config_tree / "config/tenants/epsilon.yaml").write_text(text)
     assert error_of(config_tree) == (
         "config/tenants/epsilon.yaml: file is empty (a tenant file needs at least name, display_name, tier, "
-        "stacks, owners and sla; see docs/tenants.md)")
+        "stacks, owners, sla and alerts; see docs/tenants.md)")
 
 
 @pytest.mark.parametrize("text", EMPTY.values(), ids=EMPTY.keys())
@@ -105,7 +105,7 @@ def test_an_empty_mapping_is_not_an_empty_file(config_tree):
     """`{}` was written on purpose: the missing keys are listed as for any other incomplete file."""
     (config_tree / "config/tenants/epsilon.yaml").write_text("{}\n")
     assert error_of(config_tree) == (
-        "config/tenants/epsilon.yaml: name: is required but missing (and 5 more problems in this file)")
+        "config/tenants/epsilon.yaml: name: is required but missing (and 6 more problems in this file)")
 
 
 # -- accelerator names ------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ EXPECTED_GRANTS = {
     f"service-{N}@gcp-sa-secretmanager.iam.gserviceaccount.com": {"secrets"},
     f"service-{N}@cloud-filer.iam.gserviceaccount.com": {"filestore"},
     f"service-{N}@gcp-sa-artifactregistry.iam.gserviceaccount.com": {"artifacts"},
+    f"service-{N}@gcp-sa-logging.iam.gserviceaccount.com": {"logs"},
 }
 
 
@@ -48,7 +49,7 @@ def test_one_key_per_purpose_per_region_rotated_within_90_days(keys):
     names = sorted((r.inputs["name"], r.inputs["keyRing"]) for r in keys.by_type(KEY))
     rings = {f"projects/{keys.spec.project}/locations/{r.inputs['location']}/keyRings/{r.inputs['name']}"
              for r in keys.by_type(RING)}
-    purposes = {"gke-secrets", "disks", "storage", "database", "backups", "secrets", "filestore", "artifacts"}
+    purposes = {"gke-secrets", "disks", "storage", "database", "backups", "secrets", "filestore", "artifacts", "logs"}
     assert names == sorted((p, ring) for p in purposes for ring in rings)
     for key in keys.by_type(KEY):
         assert int(key.inputs["rotationPeriod"].rstrip("s")) <= 90 * 86400

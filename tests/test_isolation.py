@@ -319,7 +319,7 @@ def test_reserved_namespaces_cannot_be_tenants(config_tree, name):
     import config
     from config import loader
     (config_tree / f"config/tenants/{name}.yaml").write_text(yaml.safe_dump({
-        "name": name, "display_name": name, "tier": "basic", "stacks": ["dev"], "owners": ["a@example.com"],
+        "name": name, "display_name": name, "tier": "basic", "stacks": ["dev"], "owners": ["a@example.com"], "alerts": {"emails": ["oncall@example.com"]},
         "sla": 99.0}))
     with pytest.raises(config.ConfigError) as caught:
         loader.load("dev", loader.stack_config_from_file("dev", config_tree), config_tree)

@@ -23,6 +23,8 @@ CRD_SCHEMAS = {("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): "secret
                ("keda.sh/v1alpha1", "ScaledObject"): "scaledobject.json",
                ("keda.sh/v1alpha1", "ClusterTriggerAuthentication"): "clustertriggerauthentication.json",
                ("monitoring.googleapis.com/v1", "PodMonitoring"): "podmonitoring.json",
+               ("monitoring.googleapis.com/v1", "Rules"): "rules.json",
+               ("monitoring.googleapis.com/v1", "ClusterRules"): "clusterrules.json",
                ("gateway.networking.k8s.io/v1", "Gateway"): "gateway.json",
                ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproute.json",
                ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"): "referencegrant.json",

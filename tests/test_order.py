@@ -71,7 +71,9 @@ def test_the_api_check_fails_when_a_component_stops_waiting_for_the_apis(fixture
     tenant = next(r for r in run.records if r.type == "ai-platform:tenancy:Tenant")
     problems = missing_apis(without_dependencies(run.records, tenant.key))
     assert f"gcp:serviceaccount/account:Account::{tenant.name}-gsa does not wait for iam.googleapis.com" in problems
-    assert any("gcp:billing/budget:Budget" in p and "billingbudgets.googleapis.com" in p for p in problems)
+    alerting = run.get("ai-platform:operations:CloudAlerting", "cloud-alerting")
+    problems = missing_apis(without_dependencies(run.records, alerting.key))
+    assert "gcp:logging/metric:Metric::cloud-alerting-gpu-xid does not wait for logging.googleapis.com" in problems
 
 
 def test_the_pool_check_fails_when_a_binding_stops_waiting_for_the_cluster(fixture_run):

@@ -44,7 +44,7 @@ def test_renaming_any_pinned_resource_is_refused(stack):
     old = saved(stack)
     for item in old["stateful"]:
         identity = next((p for p in ("name", "secretId", "accountId", "length", "metadata.name", "cryptoKeyId",
-                                     "network") if p in item["pins"]), None)
+                                     "network", "bucketId") if p in item["pins"]), None)
         assert identity, f"{item['type']}::{item['name']} pins no physical identity"
         changed = copy.deepcopy(old)
         entry(changed, item["type"], item["name"])["pins"][identity] = "renamed"

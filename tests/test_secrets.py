@@ -16,7 +16,10 @@ SECRET = "gcp:secretmanager/secret:Secret"
 VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
 READER = "gcp:secretmanager/secretIamMember:SecretIamMember"
 SUPPLIED = {"ai-platform:openaiApiKey": "sk-test-0123456789abcdef", "ai-platform:slackWebhookUrl":
-            "https://hooks.example.com/services/T000/B000/XXXXSECRET"}
+            "https://hooks.example.com/services/T000/B000/XXXXSECRET",
+            "ai-platform:alertSmtpPassword": "smtp-pass-XXXXSECRET",
+            "ai-platform:alphaAlertWebhook": "https://hooks.example.com/services/T001/B001/ALPHASECRET",
+            "ai-platform:deltaAlertWebhook": "https://alerts.example.com/delta?token=DELTASECRET"}
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])

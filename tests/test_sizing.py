@@ -183,6 +183,7 @@ def error_for(config_tree, **endpoint) -> str:
                 "peak_concurrency": 2, **endpoint}
     (config_tree / "config/tenants/zeta.yaml").write_text(yaml.safe_dump({
         "name": "zeta", "display_name": "Zeta", "tier": "standard", "stacks": ["staging"], "owners": ["a@example.com"],
+        "alerts": {"emails": ["oncall@example.com"]},
         "sla": 99.5, "workloads": [workload]}))
     with pytest.raises(config.ConfigError) as caught:
         loader.load("staging", loader.stack_config_from_file("staging", config_tree), config_tree)

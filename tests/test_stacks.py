@@ -69,11 +69,17 @@ NESTED_LABELS = {"gcp:sql/databaseInstance:DatabaseInstance": "settings.userLabe
                  "gcp:container/nodePool:NodePool": "nodeConfig.resourceLabels"}
 
 
+CONFIG_LABELS = ("gcp:monitoring/notificationChannel:NotificationChannel",)
+
+
 def label_paths(type_: str) -> list[str]:
     """Where a GCP resource type takes labels, read off the provider SDK's own constructor."""
     module, name = type_.split(":")[1].split("/")[0], type_.split(":")[2]
     params = inspect.signature(getattr(importlib.import_module(f"pulumi_gcp.{module}"), name)._internal_init).parameters
-    paths = [wire for python, wire in (("labels", "labels"), ("resource_labels", "resourceLabels")) if python in params]
+    paths = [wire for python, wire in (("labels", "labels"), ("resource_labels", "resourceLabels"),
+                                       ("user_labels", "userLabels")) if python in params]
+    if type_ in CONFIG_LABELS:  # `labels` configures it (a channel's address); `user_labels` are its labels
+        paths.remove("labels")
     return paths + ([NESTED_LABELS[type_]] if type_ in NESTED_LABELS else [])
 
 

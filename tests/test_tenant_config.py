@@ -15,7 +15,7 @@ TIERS = load_catalog().tiers  # basic 1/2/10/0 ... premium 4/8/50/2 gpus, headro
 
 
 def tenant(**fields) -> TenantSpec:
-    base = {"name": "t", "display_name": "T", "tier": "premium", "stacks": ["dev"], "owners": ["a@example.com"],
+    base = {"name": "t", "display_name": "T", "tier": "premium", "stacks": ["dev"], "owners": ["a@example.com"], "alerts": {"emails": ["oncall@example.com"]},
             "sla": 99.9}
     return TenantSpec.model_validate({**base, **fields})
 
@@ -63,7 +63,7 @@ def load_error(root, stack="dev") -> str:
 
 
 def write_tenant(root, name, **fields):
-    data = {"name": name, "display_name": name, "tier": "basic", "stacks": ["dev"], "owners": ["a@example.com"],
+    data = {"name": name, "display_name": name, "tier": "basic", "stacks": ["dev"], "owners": ["a@example.com"], "alerts": {"emails": ["oncall@example.com"]},
             "sla": 99.0, **fields}
     (root / f"config/tenants/{name}.yaml").write_text(yaml.safe_dump(data))
 

@@ -39,6 +39,7 @@ SECRET_MANAGER = Agent("gcp-sa-secretmanager", "secretmanager.googleapis.com")
 FILESTORE = Agent("cloud-filer", "file.googleapis.com")
 GKE_BACKUP = Agent("gcp-sa-gkebackup", "gkebackup.googleapis.com")
 ARTIFACT_REGISTRY = Agent("gcp-sa-artifactregistry", "artifactregistry.googleapis.com")
+LOGGING = Agent("gcp-sa-logging")  # Cloud Logging's CMEK service account: looked up (getCmekSettings creates it)
 
 # Purpose -> the service agents that encrypt with that key.
 PURPOSES: dict[str, tuple[Agent, ...]] = {
@@ -51,6 +52,7 @@ PURPOSES: dict[str, tuple[Agent, ...]] = {
     "secrets": (SECRET_MANAGER,),
     "filestore": (FILESTORE,),
     "artifacts": (ARTIFACT_REGISTRY,),  # the image cache (Artifact Registry remote repositories)
+    "logs": (LOGGING,),  # tenants' log buckets
 }
 
 
@@ -75,8 +77,11 @@ class Encryption(pulumi.ComponentResource):
         cfg, naming, project = args.settings, args.naming, args.naming.project
         keep = pulumi.ResourceOptions(parent=self, protect=args.protect)
         number = pulumi.Output.from_input(args.project_number)
-        # The Cloud Storage agent exists only once asked for; this lookup creates it.
-        storage_agent = gcp.storage.get_project_service_account_output(project=project).email_address
+        # The Cloud Storage agent and Logging's CMEK account exist only once asked for; these lookups create them.
+        looked_up = {
+            STORAGE: gcp.storage.get_project_service_account_output(project=project).email_address,
+            LOGGING: gcp.logging.get_project_cmek_settings_output(project=project).service_account_id,
+        }
         identities = {
             agent.api: gcp.projects.ServiceIdentity(
                 f"{name}-agent-{agent.domain}", project=project, service=agent.api,
@@ -109,7 +114,7 @@ class Encryption(pulumi.ComponentResource):
                         f"{name}-{purpose}{suffix}-{agent.domain}",
                         crypto_key_id=key.id,
                         role=ENCRYPTER_DECRYPTER,
-                        member=storage_agent.apply(lambda e: f"serviceAccount:{e}") if agent is STORAGE
+                        member=looked_up[agent].apply(lambda e: f"serviceAccount:{e}") if agent in looked_up
                         else number.apply(lambda n, a=agent: f"serviceAccount:{a.email(n)}"),
                         opts=pulumi.ResourceOptions(
                             parent=self, depends_on=[identities[agent.api]] if agent.api else None),

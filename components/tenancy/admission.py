@@ -26,6 +26,7 @@ from components.conventions import (
     POOL_LABEL,
     RESERVED_SECRET_PREFIX,
     ROUTER_LABEL,
+    SCOPE_LABEL,
 )
 
 ar = k8s.admissionregistration.v1
@@ -186,6 +187,17 @@ def policies(identities: list[str], groups: list[str],
                 reason="Forbidden",
                 message="PodMonitoring endpoints scrape the tenant's own pods directly: no "
                         + ", ".join(MONITORING_FORBIDDEN) + " (the collector would fetch any URL or secret)")]),
+        "ai-platform-tenant-rules": ar.ValidatingAdmissionPolicySpecArgs(
+            failure_policy="Fail",
+            match_constraints=ar.MatchResourcesArgs(resource_rules=[
+                _rule(["monitoring.googleapis.com"], ["rules"], ["CREATE", "UPDATE"])]),
+            # Alertmanager routes a namespace's alerts to its tenant unless they say scope="platform"
+            # (plan/alertmanager.py): a tenant's own rules may not, or they would page the platform's on-call
+            validations=[ar.ValidationArgs(
+                expression="!has(object.spec.groups) || object.spec.groups.all(g, !has(g.rules) || g.rules.all(r, "
+                           f"!has(r.labels) || !('{SCOPE_LABEL}' in r.labels) || r.labels['{SCOPE_LABEL}'] == 'tenant'))",
+                reason="Forbidden",
+                message=f"a tenant's alert rules go to its own receivers: label {SCOPE_LABEL} may only be 'tenant'")]),
         "ai-platform-accelerators": ar.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
             match_constraints=ar.MatchResourcesArgs(resource_rules=[_rule([""], ["pods"], ["CREATE"])]),

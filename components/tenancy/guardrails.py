@@ -36,6 +36,7 @@ TENANT_ADMIN_RULES = [
     ("autoscaling", ["horizontalpodautoscalers"], WRITE),
     ("policy", ["poddisruptionbudgets"], WRITE),
     ("monitoring.googleapis.com", ["podmonitorings"], WRITE),  # managed Prometheus scraping of their apps
+    ("monitoring.googleapis.com", ["rules"], WRITE),  # their own alerts, to their own receivers
     ("events.k8s.io", ["events"], READ),
     ("networking.k8s.io", ["networkpolicies"], READ),
     ("rbac.authorization.k8s.io", ["roles", "rolebindings"], READ),

@@ -98,6 +98,7 @@ class TenantArgs:
     billing: Billing | None = None  # None: no budget
     models_bucket: pulumi.Input[str] | None = None  # read by the tenant's inference endpoints
     model_folders: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # endpoint -> its model's folder
+    budget_channels: list[pulumi.Input[str]] = field(default_factory=list)  # the tenant's mail channels (<= 5)
     project_number: pulumi.Input[str] = ""  # for the endpoints' Workload Identity principals
 
 
@@ -220,7 +221,7 @@ class Tenant(pulumi.ComponentResource):
                               files={"db-password": database.password_secret_id},
                               labels_=labels("database", ns), opts=in_ns)
         if tenant.budget and args.billing:
-            self._budget(name, tenant, naming, args.billing)
+            self._budget(name, tenant, naming, args.billing, args.budget_channels)
         self.namespace: pulumi.Output[str] = namespace.metadata.name  # resolves once the namespace exists
         self.google_account: pulumi.Output[str] = google_account.email
         self.google_member: pulumi.Output[str] = google_account.member
@@ -229,8 +230,10 @@ class Tenant(pulumi.ComponentResource):
                                "google_member": self.google_member,
                                "bucket": self.bucket})
 
-    def _budget(self, name: str, tenant: TenantSpec, naming: Naming, billing: Billing) -> None:
-        """A monthly budget on the tenant's labelled resources, alerting at each threshold."""
+    def _budget(self, name: str, tenant: TenantSpec, naming: Naming, billing: Billing,
+                channels: list[pulumi.Input[str]]) -> None:
+        """A monthly budget on the tenant's labelled resources, alerting at each threshold: the billing
+        account's administrators, and the tenant's own mail channels."""
         b = gcp.billing
         b.Budget(
             f"{name}-budget",
@@ -242,4 +245,5 @@ class Tenant(pulumi.ComponentResource):
             amount=b.BudgetAmountArgs(specified_amount=b.BudgetAmountSpecifiedAmountArgs(
                 currency_code=billing.currency, units=str(int(tenant.budget.monthly)))),
             threshold_rules=[b.BudgetThresholdRuleArgs(threshold_percent=t) for t in tenant.budget.thresholds],
+            all_updates_rule=b.BudgetAllUpdatesRuleArgs(monitoring_notification_channels=channels) if channels else None,
             opts=pulumi.ResourceOptions(parent=self))

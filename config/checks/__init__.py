@@ -33,6 +33,7 @@ CHECKS: list[Check] = [
     genbi.genbi,
     entry.entry,
     operations.receivers,
+    operations.traces,
     capacity.check_capacity,
 ]
 

@@ -22,8 +22,6 @@ def receivers(spec: PlatformSpec) -> None:
                    "(managed Alertmanager has no mail service); configure smtp, or a webhook")
     config_keys = {s.config_key: f"data.secrets.external '{s.name}' in {file}" for s in external.values()}
     for tenant in spec.tenants:
-        if tenant.alerts is None:
-            continue
         if tenant.alerts.emails and alerts.smtp is None:
             raise fail(tenant_file(tenant.name), ("alerts", "emails"), tenant.alerts.emails,
                        f"need a mail relay in stack {spec.stack}: configure operations.alerts.smtp in {file}, or "
@@ -34,3 +32,18 @@ def receivers(spec: PlatformSpec) -> None:
                 raise fail(tenant_file(tenant.name), ("alerts", "webhook", "config_key"), webhook.config_key,
                            f"is already the config key of {config_keys[webhook.config_key]}: choose another")
             config_keys[webhook.config_key] = f"{tenant.name}'s alert webhook"
+
+
+TRACES = "otel-collector"  # the shared endpoint the trace collector serves (layers/operations.py)
+
+
+def traces(spec: PlatformSpec) -> None:
+    """The trace collector and the shared endpoint tenants reach it by exist together."""
+    file, shared = env_file(spec), spec.env.tenancy.shared_endpoints
+    if spec.env.operations.traces and TRACES not in shared:
+        raise fail(file, ("operations", "traces"), True,
+                   f"needs tenancy.shared_endpoints.{TRACES} (namespace and OTLP gRPC port) so tenants can reach "
+                   "the collector: add it, or set traces: false")
+    if not spec.env.operations.traces and TRACES in shared:
+        raise fail(file, ("tenancy", "shared_endpoints", TRACES), shared[TRACES].namespace,
+                   "is served by nothing (operations.traces is false): remove it, or set traces: true")

@@ -1,0 +1,112 @@
+"""Operations, the last layer: what pages whom (docs/operations.md, ADR 0010).
+
+Who is paged comes earlier (layers/paging.py: a tenant's budget mails its own channels). Here: alert
+rules and the managed Alertmanager's routing in the cluster, what Cloud Monitoring must watch from
+outside it, each tenant's service levels at the gateway, its own log bucket, dashboards, audit logging
+and the trace collector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.operations.alert_rules import AlertRules, AlertRulesArgs
+from components.operations.audit_logging import AuditLogging, AuditLoggingArgs
+from components.operations.cloud_alerting import CloudAlerting, CloudAlertingArgs
+from components.operations.dashboards import Dashboards, DashboardsArgs
+from components.operations.service_levels import ServiceLevels, ServiceLevelsArgs
+from components.operations.tenant_logs import TenantLogs, TenantLogsArgs
+from components.operations.trace_collector import TraceCollector, TraceCollectorArgs
+from config.spec import PlatformSpec
+from layers.entry import Entry
+from layers.paging import Channels
+from layers.platform import Project, RegionalPlatform
+from layers.tenancy import Tenancy
+from layers.workloads import Workloads
+from plan import Plan, alertmanager, alerts, dashboards
+
+TRACES = "otel-collector"  # the shared endpoint (tenancy.shared_endpoints) the trace collector serves
+# The load balancer's request counts per gateway class: (metric, monitored resource).
+REQUEST_METRICS = {
+    False: ("loadbalancing.googleapis.com/https/external/regional/request_count", "http_external_regional_lb_rule"),
+    True: ("loadbalancing.googleapis.com/https/internal/request_count", "internal_http_lb_rule"),
+}
+
+
+@dataclass(frozen=True)
+class Operations:
+    rules: AlertRules
+    cloud: CloudAlerting
+    service_levels: dict[str, ServiceLevels]  # by tenant (those that expose sites)
+    logs: dict[str, TenantLogs]  # by tenant
+    audit: AuditLogging
+    dashboards: Dashboards
+    traces: TraceCollector | None
+
+
+def _alertmanager_config(spec: PlatformSpec, platform: RegionalPlatform) -> pulumi.Output[str]:
+    """The configuration with the receivers' secret values in it (a secret Output)."""
+    names = alertmanager.secrets_needed(spec)
+    values = [pulumi.Output.from_input(platform.supplied.get(n)) for n in names]
+    return pulumi.Output.secret(pulumi.Output.all(*values).apply(
+        lambda resolved: alertmanager.render(spec, dict(zip(names, resolved, strict=True)))))
+
+
+def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, tenancy: Tenancy,
+               served: Workloads, ways_in: Entry, paged: Channels) -> Operations:
+    env, cluster, naming = spec.env, platform.cluster, platform.naming
+    settings, plans = env.operations, plan.endpoint_plans()
+    inference = env.inference.namespace
+    namespaces: dict[str, pulumi.Input[str]] = {t: tenancy.tenants[t].namespace for t in tenancy.tenants}
+    namespaces[inference] = served.shared.namespace
+    groups = {t.name: alerts.tenant_groups(spec, plans, t.name) for t in spec.tenants}
+    groups[inference] = alerts.shared_groups(spec, plans)
+    # everything that scrapes must exist before the rules reading its series matter; the rules wait for
+    # the namespaces they live in and for the workloads they watch
+    watched = [*served.endpoints.values(), served.autoscaling]
+    rules = AlertRules("alerting", AlertRulesArgs(
+        project=spec.project, project_number=base.number, workload_pool=cluster.workload_pool,
+        namespaced=namespaces, groups={ns: g for ns, g in groups.items() if g}, tenants=tuple(tenancy.tenants),
+        cluster_groups=alerts.platform_groups(spec), alertmanager_config=_alertmanager_config(spec, platform),
+        provider=cluster.provider), opts=pulumi.ResourceOptions(depends_on=[base.apis, *tenancy.tenants.values(),
+                                                                            served.shared, *watched]))
+    cloud = CloudAlerting("cloud-alerting", CloudAlertingArgs(
+        naming=naming, cluster=cluster.name, database_instance=platform.database.instance_name,
+        channels=paged.platform.names), opts=base.after_apis)
+    levels = {}
+    internal = bool(env.entry and env.entry.internal)
+    metric, resource = REQUEST_METRICS[internal]
+    for tenant in spec.tenants:
+        sites = plan.exposures(tenant)
+        if sites and tenant.name in ways_in.sites:
+            levels[tenant.name] = ServiceLevels(f"service-levels-{tenant.name}", ServiceLevelsArgs(
+                naming=naming, tenant=tenant.name, namespace=tenant.name, sites=sites, sla=tenant.sla,
+                request_metric=metric, lb_resource=resource, uptime_period=settings.uptime_period,
+                internal=internal, channels=paged.for_tenant(tenant.name)),
+                opts=pulumi.ResourceOptions(depends_on=[base.apis, ways_in.sites[tenant.name]]))
+    logs = {t.name: TenantLogs(f"logs-{t.name}", TenantLogsArgs(
+        naming=naming, tenant=t.name, region=platform.region, cluster=cluster.name,
+        retention_days=settings.log_retention_days, key=platform.keys.key_id("logs"),
+        readers=tuple(f"group:{g}" for g in (*t.owners, *t.viewers)), protect=env.protect),
+        opts=base.after_apis) for t in spec.tenants}
+    audit = AuditLogging("audit-logging", AuditLoggingArgs(
+        naming=naming, audit_bucket=platform.storage.bucket_names["audit-logs"]), opts=base.after_apis)
+    boards = {"platform": cluster.name.apply(lambda c: dashboards.platform_dashboard(spec, c, plans))}
+    for tenant in spec.tenants:
+        boards[tenant.name] = cluster.name.apply(lambda c, t=tenant.name: dashboards.tenant_dashboard(spec, c, t, plans))
+    board = Dashboards("dashboards", DashboardsArgs(project=spec.project, dashboards=boards), opts=base.after_apis)
+    traces = None
+    if settings.traces:
+        endpoint = spec.shared_endpoints[TRACES]
+        versions = spec.catalog.versions
+        traces = TraceCollector("traces", TraceCollectorArgs(
+            project=spec.project, project_number=base.number, workload_pool=cluster.workload_pool,
+            namespace=endpoint.namespace, chart=versions.charts["opentelemetry-collector"],
+            image_prefix=platform.images.prefixes["docker.io"], image_tag=versions.images["otel-collector"].tag,
+            port=endpoint.port, replicas=2 if env.protect else 1,
+            senders=tuple(sorted(t.name for t in spec.tenants if TRACES in t.uses)), provider=cluster.provider),
+            opts=base.after_apis)
+    return Operations(rules=rules, cloud=cloud, service_levels=levels, logs=logs, audit=audit, dashboards=board,
+                      traces=traces)
