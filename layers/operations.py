@@ -19,6 +19,7 @@ from components.operations.dashboards import Dashboards, DashboardsArgs
 from components.operations.service_levels import ServiceLevels, ServiceLevelsArgs
 from components.operations.tenant_logs import TenantLogs, TenantLogsArgs
 from components.operations.trace_collector import TraceCollector, TraceCollectorArgs
+from config.operations import tenant_webhook_secret
 from config.spec import PlatformSpec
 from layers.entry import Entry
 from layers.paging import Channels
@@ -49,6 +50,11 @@ class Operations:
 def _alertmanager_config(spec: PlatformSpec, platform: RegionalPlatform) -> pulumi.Output[str]:
     """The configuration with the receivers' secret values in it (a secret Output)."""
     names = alertmanager.secrets_needed(spec)
+    for tenant in spec.tenants:
+        hook = tenant.alerts.webhook
+        if hook and platform.supplied.get(tenant_webhook_secret(tenant.name)) is None:
+            pulumi.log.warn(f"tenant {tenant.name}'s alert webhook is not set: until `pulumi config set --secret "
+                            f"ai-platform:{hook.config_key} https://...`, its webhook alerts go to the platform's on-call")
     values = [pulumi.Output.from_input(platform.supplied.get(n)) for n in names]
     return pulumi.Output.secret(pulumi.Output.all(*values).apply(
         lambda resolved: alertmanager.render(spec, dict(zip(names, resolved, strict=True)))))

@@ -102,9 +102,25 @@ def tenant_groups(spec: PlatformSpec, plans: dict[str, EndpointPlan], tenant_nam
     slo = spec.catalog.tiers.tiers[tenant.tier].slo
     own = {key: serving for key, serving in sorted(plans.items()) if key.startswith(f"{tenant.name}/")}
     groups = [group for serving in own.values() for group in endpoint_groups(serving, slo, tenant.sla, "tenant")]
+    if tenant.genbi:
+        groups.append(genbi_group())
     if own and tenant.budget:
         groups.append(spend_group(spec, list(own.values()), tenant.budget.monthly))
     return groups
+
+
+VECTOR_STORE_ERROR_CEILING = 0.05  # the seeds' error-rate threshold
+
+
+def genbi_group() -> dict:
+    """GenBI's vector store (WrenAI's own services export no metrics: the uptime check and the pod alerts cover
+    them): Qdrant failing requests. Its PodMonitoring's job is ``<workload>-qdrant``."""
+    ratio = ('sum by (job) (rate(rest_responses_fail_total{job=~".+-qdrant"}[10m])) / '
+             'sum by (job) (rate(rest_responses_total{job=~".+-qdrant"}[10m]))')
+    return {"name": "genbi", "interval": "60s", "rules": [_alert(
+        "GenBiVectorStoreErrors", f"{ratio} > {VECTOR_STORE_ERROR_CEILING:g}", "15m", "ticket", "tenant", "errors",
+        f"GenBI's vector store fails more than {VECTOR_STORE_ERROR_CEILING:.0%} of requests",
+        "Qdrant answers with errors: questions lose their schema context. Check its pod, its volume and its log.")]}
 
 
 SPEND = "tenant:gpu_spend:dollars_per_hour"

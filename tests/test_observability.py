@@ -239,3 +239,18 @@ def test_the_stack_reads_the_tenants_webhook_config_key(fixture_spec):
     spec = fixture_spec("prod")
     keys = secret_config_keys(spec.env, spec.tenants)
     assert keys["delta-alert-webhook"] == "ai-platform:deltaAlertWebhook"
+
+
+def test_review_shows_each_tenants_monitoring(run):
+    from review.monitoring import monitoring_section
+    from tests.helpers import table_rows
+
+    text = monitoring_section(run)
+    tenants_table = text.split("\n\n")[2]
+    rows = {row[0].strip("`"): row for row in table_rows(tenants_table)}
+    for tenant in examined(run.spec.tenants, "tenants"):
+        row = rows[tenant.name]
+        assert f"{tenant.sla:g} % available" in row[2]
+        for address in tenant.alerts.emails:
+            assert address in row[4]
+    assert "Cloud Monitoring" in text and "cluster (managed Prometheus)" in text
