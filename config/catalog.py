@@ -20,6 +20,18 @@ class Figure(Spec):
     source: str
 
 
+class RecoveryCatalog(Spec):
+    """config/catalog/recovery.yaml: the durations behind the review's RTO and RPO, each with its source."""
+
+    as_of: str
+    sql_promotion_seconds: Figure
+    sql_replication_lag_seconds: Figure
+    bucket_replication_seconds: Figure
+    cluster_create_seconds: Figure
+    restore_seconds: Figure
+    dns_detection_seconds: Figure
+
+
 class ServingCatalog(Spec):
     """config/catalog/serving.yaml: the figures behind cold-start estimates, each with its source."""
 
@@ -324,6 +336,7 @@ class Catalog(Spec):
     regions: RegionCatalog
     models: ModelCatalog
     serving: ServingCatalog
+    recovery: RecoveryCatalog
     genbi: GenBiCatalog
     apis: ApiCatalog
     deployer_roles: DeployerRoleCatalog

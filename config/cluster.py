@@ -126,16 +126,3 @@ class GpuPoolSpec(NodePoolSpec):
     compact_placement: bool = False
     local_ssds: int = Field(0, ge=0, description="Local SSDs for ephemeral storage (model cache, scratch).")
     disk_size_gb: int = Field(200, ge=50, le=65536)
-
-
-class DrSpec(Spec):
-    """Disaster recovery posture (the DisasterRecovery component reads the rest)."""
-
-    mode: Literal["none", "pilot_light", "warm_standby", "active_active"] = "none"
-    secondary_region: str | None = None
-
-    @model_validator(mode="after")
-    def _region_when_needed(self) -> DrSpec:
-        if self.mode != "none" and not self.secondary_region:
-            raise FieldError("secondary_region", None, f"is required when mode is {self.mode}")
-        return self

@@ -20,6 +20,7 @@ from config.catalog import (
     MetricCatalog,
     ModelCatalog,
     PriceCatalog,
+    RecoveryCatalog,
     RegionCatalog,
     ServingCatalog,
     Versions,
@@ -109,7 +110,7 @@ def load_catalog(root: Path = ROOT) -> Catalog:
              "apis": ApiCatalog, "deployer_roles": DeployerRoleCatalog,
              "database_flags": DatabaseFlagCatalog, "machines": MachineCatalog, "versions": Versions,
              "accelerators": AcceleratorCatalog, "prices": PriceCatalog, "tiers": TierCatalog,
-             "metrics": MetricCatalog}
+             "metrics": MetricCatalog, "recovery": RecoveryCatalog}
     loaded = {name: validate(model, read_yaml(directory / f"{name}.yaml", root), f"config/catalog/{name}.yaml")
               for name, model in parts.items()}
     return Catalog(**loaded)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, replace
 
 # GCP limits for the kinds of names this program builds (minimum, maximum length).
-NAME_LIMITS: dict[str, tuple[int, int]] = {"default": (1, 63), "service_account": (6, 30), "bucket": (3, 63)}
+NAME_LIMITS: dict[str, tuple[int, int]] = {"default": (1, 63), "service_account": (6, 30), "bucket": (3, 63),
+                                           "secret": (1, 255)}
 _NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 

@@ -212,6 +212,10 @@ class PlatformMocks(pulumi_mocks.Mocks):
         if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":  # noqa: S105
             email = f"service-{PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
             return {"emailAddress": email, "member": f"serviceAccount:{email}", "project": args.args.get("project")}
+        if args.token == "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount":  # noqa: S105
+            email = f"project-{PROJECT_NUMBER}@storage-transfer-service.iam.gserviceaccount.com"
+            return {"email": email, "member": f"serviceAccount:{email}", "project": args.args.get("project"),
+                    "subjectId": "109876543210987654321"}
         if args.token == "gcp:logging/getProjectCmekSettings:getProjectCmekSettings":  # noqa: S105
             return {"project": args.args.get("project"), "name": f"projects/{args.args.get('project')}/cmekSettings",
                     "serviceAccountId": f"service-{PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com"}

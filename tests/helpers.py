@@ -9,7 +9,7 @@ import pytest
 
 import config
 from config import loader
-from review.harness import Record, StackRun, manifests, run_program
+from review.harness import Record, StackRun, is_manifest, run_program
 
 
 def run_component(spec: config.PlatformSpec, build: Callable[[], Any]) -> StackRun:
@@ -23,17 +23,22 @@ def only(records: list[Record]) -> Record:
     return records[0]
 
 
-def key_name(run: StackRun, purpose: str) -> str:
-    """The full name of the stack's KMS key for ``purpose`` in its primary region, as GCP returns it."""
-    (ring,) = [r for r in run.records if r.type == "gcp:kms/keyRing:KeyRing" and r.inputs["location"] == run.spec.region]
-    return (f"projects/{run.spec.project}/locations/{run.spec.region}/keyRings/{ring.inputs['name']}"
-            f"/cryptoKeys/{purpose}")
+def key_name(run: StackRun, purpose: str, region: str | None = None) -> str:
+    """The full name of the stack's KMS key for ``purpose`` in ``region`` (default: its primary region)."""
+    region = region or run.spec.region
+    (ring,) = [r for r in run.records if r.type == "gcp:kms/keyRing:KeyRing" and r.inputs["location"] == region]
+    return f"projects/{run.spec.project}/locations/{region}/keyRings/{ring.inputs['name']}/cryptoKeys/{purpose}"
 
 
-def objects(run: StackRun, kind: str, namespace: str | None = None) -> list[dict]:
-    """The rendered Kubernetes objects of ``kind`` (in ``namespace``)."""
-    return [m for m in manifests(run) if m["kind"] == kind
-            and (namespace is None or m["metadata"].get("namespace") == namespace)]
+SERVING_CLUSTER = "pulumi:providers:kubernetes::cluster-k8s"
+
+
+def objects(run: StackRun, kind: str, namespace: str | None = None, cluster: str | None = SERVING_CLUSTER) -> list[dict]:
+    """The rendered Kubernetes objects of ``kind`` (in ``namespace``) in the serving cluster (``cluster``: the
+    provider's key; None: every cluster's, a warm standby's too)."""
+    return [r.inputs for r in run.records if is_manifest(r) and r.inputs["kind"] == kind
+            and (cluster is None or r.provider == cluster)
+            and (namespace is None or r.inputs["metadata"].get("namespace") == namespace)]
 
 
 def named(run: StackRun, kind: str, namespace: str, name: str) -> dict:

@@ -27,6 +27,7 @@ STATEFUL_TYPES = (
     "gcp:compute/subnetwork:Subnetwork",
     "gcp:container/cluster:Cluster",
     "gcp:filestore/instance:Instance",
+    "gcp:gkebackup/backupPlan:BackupPlan",  # its backups go with it
     "gcp:kms/cryptoKey:CryptoKey",
     "gcp:kms/keyRing:KeyRing",
     "gcp:logging/projectBucketConfig:ProjectBucketConfig",  # a tenant's logs
@@ -53,11 +54,18 @@ def inventory(run: StackRun) -> dict[str, Any]:
         if record.custom:
             counts[record.type] = counts.get(record.type, 0) + 1
     stateful = [
-        {"type": r.type, "name": r.name, "parent": r.parent, "protect": r.protect, "pins": pins(r.type, r.inputs)}
+        {"type": r.type, "name": r.name, "parent": r.parent, "protect": r.protect, "pins": pins(r.type, r.inputs),
+         **({"formerly": moved} if (moved := resource_aliases(r)) else {})}
         for r in run.records if r.type in PINNED_TYPES
     ]
     return {"stack": run.stack, "resources": sum(counts.values()), "counts": dict(sorted(counts.items())),
             "stateful": stateful, "aliases": former_keys(run)}
+
+
+def resource_aliases(record) -> list[str]:
+    """``<parent key>|<name>`` a resource was registered under before (its own aliases with a parent): a
+    resource moved to another component keeps its URN through them."""
+    return sorted(f"{a['parent']}|{a.get('name', record.name)}" for a in record.aliases if "parent" in a)
 
 
 def former_keys(run: StackRun) -> dict[str, list[str]]:
@@ -86,9 +94,16 @@ def dump(data: dict[str, Any]) -> str:
 def replaced_stateful(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Why pinned stateful resources of ``old`` would be replaced by ``new``: gone, or a pinned input changed."""
     current = {(s["type"], s["name"]): s for s in new["stateful"]}
+    # resources that moved by their own alias: (type, old parent|old name) -> where they are now
+    aliased = {(s["type"], old): s for s in new["stateful"] for old in s.get("formerly", [])}
     reasons = []
     for item in old["stateful"]:
         key = f"{item['type']}::{item['name']}"
+        now = aliased.get((item["type"], f"{item['parent']}|{item['name']}"))
+        if now is not None:  # moved with an alias: the same URN, compare its pins
+            changed = replaced_by(item["type"], item.get("pins", {}), now["pins"]) if "pins" in item else []
+            reasons += [f"{key} would be replaced: " + ", ".join(changed)] if changed else []
+            continue
         now = current.get((item["type"], item["name"]))
         moved = now is not None and item["parent"] in new.get("aliases", {}).get(now["parent"], [])
         if now is None or (now["parent"] != item["parent"] and not moved):

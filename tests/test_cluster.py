@@ -13,8 +13,12 @@ ACCOUNT = "gcp:serviceaccount/account:Account"
 
 
 def cluster_of(run) -> dict:
-    (cluster,) = run.by_type(CLUSTER)
-    return cluster.inputs
+    """The serving cluster's inputs (a warm standby's are compared with it: test_the_standby_is_built_the_same)."""
+    return run.get(CLUSTER, "cluster-gke").inputs
+
+
+def region_of(location: str) -> str:
+    return location if location.count("-") == 1 else location.rsplit("-", 1)[0]
 
 
 def test_zonal_with_one_zone_regional_with_several(fixture_run):
@@ -122,18 +126,21 @@ def test_observability(run):
 
 
 def node_configs(run):
-    """Every node config the stack sends: the bootstrap pool's and each node pool's."""
-    yield CLUSTER, cluster_of(run)["nodeConfig"]
+    """Every node config the stack sends (a warm standby's too): each cluster's bootstrap pool and node pools,
+    with the region they run in."""
+    for cluster in run.by_type(CLUSTER):
+        yield cluster.name, region_of(cluster.inputs["location"]), cluster.inputs["nodeConfig"]
     for pool in run.by_type(POOL):
-        yield pool.name, pool.inputs["nodeConfig"]
+        yield pool.name, region_of(pool.inputs["location"]), pool.inputs["nodeConfig"]
 
 
 def test_every_node_runs_as_the_platforms_node_account(run):
     """No node may fall back to the default compute service account (it has Editor on the project)."""
     (node_account,) = [r for r in run.by_type(ACCOUNT) if r.parent == "ai-platform:platform:NodeIdentity::nodes"]
     email = f"{node_account.inputs['accountId']}@{run.spec.project}.iam.gserviceaccount.com"
-    configs = dict(node_configs(run))
-    assert len(configs) == 1 + len(run.spec.env.cpu_pools) + len(run.spec.env.gpu_pools)
+    configs = {name: cfg for name, _, cfg in node_configs(run)}
+    clusters = len(run.by_type(CLUSTER))
+    assert len(configs) == clusters * (1 + len(run.spec.env.cpu_pools) + len(run.spec.env.gpu_pools))
     for name, cfg in configs.items():
         assert cfg["serviceAccount"] == email, name
         assert cfg["oauthScopes"] == ["https://www.googleapis.com/auth/cloud-platform"], name
@@ -154,16 +161,18 @@ def test_no_primitive_or_admin_roles_anywhere(run):
 
 
 def test_every_pool_is_hardened(run):
-    for name, cfg in node_configs(run):
-        if name == CLUSTER:
+    bootstrap = {c.name for c in run.by_type(CLUSTER)}
+    for name, region, cfg in node_configs(run):
+        if name in bootstrap:
             continue
         assert cfg["imageType"] == "COS_CONTAINERD", name
         assert cfg["shieldedInstanceConfig"] == {"enableSecureBoot": True, "enableIntegrityMonitoring": True}, name
         assert cfg["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}, name
-        assert cfg["bootDiskKmsKey"] == key_name(run, "disks"), name
+        assert cfg["bootDiskKmsKey"] == key_name(run, "disks", region), name
         assert cfg["gcfsConfig"] == {"enabled": True}, name
         assert cfg["metadata"] == {"disable-legacy-endpoints": "true"}, name
-        assert cfg["tags"] == [f"aip-{run.spec.environment}-gke-node"], name
+        here = "" if region == run.spec.region else f"-{region}"  # each region's VPC tags its own nodes
+        assert cfg["tags"] == [f"aip-{run.spec.environment}{here}-gke-node"], name
     for pool in run.by_type(POOL):
         repair = "queuedProvisioning" not in pool.inputs
         assert pool.inputs["management"] == {"autoRepair": repair, "autoUpgrade": True}, pool.name
@@ -178,7 +187,7 @@ def test_system_pool_always_has_a_node(run):
 
 def test_provider_talks_to_the_dns_endpoint_with_only_exec_auth(run):
     """Reachable from CI without VPC access, IAM-gated; a public CA, so no cluster CA in the kubeconfig."""
-    (provider,) = run.by_type("pulumi:providers:kubernetes")
+    provider = run.get("pulumi:providers:kubernetes", "cluster-k8s")
     kubeconfig = json.loads(provider.inputs["kubeconfig"])
     cluster = kubeconfig["clusters"][0]
     assert cluster["name"] == cluster_of(run)["name"]
@@ -193,3 +202,21 @@ def test_node_pools_are_deleted_before_they_are_replaced(run):
     """A pool keeps its name: creating the replacement first would fail with 409 already exists."""
     pools = run.by_type(POOL)
     assert pools and all(p.delete_before_replace for p in pools)
+
+
+STANDBY_DIFFERS = {"name", "location", "nodeLocations", "network", "subnetwork", "privateClusterConfig",
+                   "databaseEncryption", "nodeConfig", "resourceLabels", "ipAllocationPolicy",
+                   "masterAuthorizedNetworksConfig", "controlPlaneEndpointsConfig"}
+
+
+def test_the_standby_is_built_the_same(fixture_run):
+    """A warm standby is the same cluster in another region: every setting equal but where it is and its
+    region's keys, network and name."""
+    run = fixture_run("prod")
+    primary, standby = cluster_of(run), run.get(CLUSTER, "cluster-us-east4-gke").inputs
+    assert standby["location"] == "us-east4" and standby["nodeLocations"] == run.spec.env.dr.zones
+    for field in sorted(set(primary) | set(standby)):
+        if field not in STANDBY_DIFFERS:
+            assert primary.get(field) == standby.get(field), field
+    assert standby["databaseEncryption"]["keyName"] == key_name(run, "gke-secrets", "us-east4")
+    assert standby["privateClusterConfig"]["enablePrivateNodes"] is True

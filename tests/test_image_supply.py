@@ -16,14 +16,17 @@ POLICY = "gcp:binaryauthorization/policy:Policy"
 
 
 def test_a_cmek_cache_with_cleanup_per_upstream_registry(run):
-    repos = {r.inputs["repositoryId"]: r.inputs for r in run.by_type(REPO)}
+    """In every region in use (a DR region's workloads pull from its own caches), with that region's key."""
     registries = {u: r for u, r in run.spec.catalog.versions.registries.items() if not r.direct}
-    assert set(repos) == {r.repository for r in registries.values()}
+    for region in run.spec.regions_in_use:
+        repos = {r.inputs["repositoryId"]: r.inputs for r in run.by_type(REPO) if r.inputs["location"] == region}
+        assert set(repos) == {r.repository for r in registries.values()}, region
+        for registry in registries.values():
+            assert repos[registry.repository]["kmsKeyName"] == key_name(run, "artifacts", region)
+    repos = {r.inputs["repositoryId"]: r.inputs for r in run.by_type(REPO) if r.inputs["location"] == run.spec.region}
     for upstream, registry in registries.items():
         repo = repos[registry.repository]
         assert repo["mode"] == "REMOTE_REPOSITORY" and repo["format"] == "DOCKER"
-        assert repo["location"] == run.spec.region
-        assert repo["kmsKeyName"] == key_name(run, "artifacts")
         remote = repo["remoteRepositoryConfig"]
         if registry.preset:
             assert remote["dockerRepository"] == {"publicRepository": registry.preset}, upstream
@@ -46,10 +49,10 @@ def test_binary_authorization_denies_all_but_the_caches_and_system_images(run):
     assert policy["defaultAdmissionRule"] == {
         "evaluationMode": "ALWAYS_DENY",
         "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG" if mode == "enforce" else "DRYRUN_AUDIT_LOG_ONLY"}
-    host = f"{run.spec.region}-docker.pkg.dev/{run.spec.project}"
+    hosts = [f"{region}-docker.pkg.dev/{run.spec.project}" for region in run.spec.regions_in_use]
     versions = run.spec.catalog.versions
     assert sorted(p["namePattern"] for p in policy["admissionWhitelistPatterns"]) == sorted(
-        [f"{host}/{r.repository}/**" for r in versions.registries.values() if not r.direct]
+        [f"{host}/{r.repository}/**" for host in hosts for r in versions.registries.values() if not r.direct]
         + [f"{i.image}*" for i in versions.images.values() if versions.registries[i.registry].direct])
 
 

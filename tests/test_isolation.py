@@ -152,8 +152,8 @@ def test_every_tenant_has_a_baseline_and_the_cluster_enforces_them(run):
     routers = {t.name for t in run.spec.tenants if entry and entry.inference_gateway and t.expose}
     assert names == ({f"tenant-{t.name}-baseline" for t in run.spec.tenants}
                      | {f"tenant-{name}-router" for name in routers})
-    (cluster,) = run.by_type("gcp:container/cluster:Cluster")
-    assert cluster.inputs["enableCiliumClusterwideNetworkPolicy"] is True
+    for cluster in run.by_type("gcp:container/cluster:Cluster"):  # a warm standby too
+        assert cluster.inputs["enableCiliumClusterwideNetworkPolicy"] is True
 
 
 def test_ingresses_external_ips_load_balancers_and_node_ports_are_refused(prod):
@@ -165,8 +165,8 @@ def test_ingresses_external_ips_load_balancers_and_node_ports_are_refused(prod):
         service = {"kind": "Service", "metadata": {"name": "s"}, "spec": spec}
         assert denials(services, Request(service, username=TENANT_ADMIN)), spec
     assert quota_refuses(quotas, {"kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "LoadBalancer"}})
-    (cluster,) = prod.by_type("gcp:container/cluster:Cluster")
-    assert cluster.inputs["serviceExternalIpsConfig"] == {"enabled": False}
+    for cluster in prod.by_type("gcp:container/cluster:Cluster"):
+        assert cluster.inputs["serviceExternalIpsConfig"] == {"enabled": False}
     assert not denials(services, Request({"kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "ClusterIP"}}))
 
 

@@ -37,10 +37,17 @@ def principal(project: str, identity: str) -> str:
 
 
 def test_user_managed_replication_with_cmek(supplied):
+    """Each secret in one region with that region's key; where there is a DR region, each has a twin there."""
+    by_region: dict[str, set[str]] = {}
     for secret in supplied.by_type(SECRET):
-        replicas = secret.inputs["replication"]["userManaged"]["replicas"]
-        assert replicas == [{"location": supplied.spec.region,
-                             "customerManagedEncryption": {"kmsKeyName": key_name(supplied, "secrets")}}]
+        (replica,) = secret.inputs["replication"]["userManaged"]["replicas"]
+        region = replica["location"]
+        assert replica == {"location": region,
+                           "customerManagedEncryption": {"kmsKeyName": key_name(supplied, "secrets", region)}}
+        here = "" if region == supplied.spec.region else f"-{region}"
+        by_region.setdefault(region, set()).add(secret.inputs["secretId"].replace(here, "", 1))
+    assert set(by_region) == set(supplied.spec.regions_in_use)
+    assert len({frozenset(ids) for ids in by_region.values()}) == 1, "every secret has its twin"
 
 
 def test_supplied_values_become_versions(supplied, fixture_run):

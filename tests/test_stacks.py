@@ -122,14 +122,23 @@ def test_components_follow_the_documented_order(stack_run):
     assert any(d.startswith("gcp:projects/service:Service::") for d in component.dependencies)
 
 
+def physical_name_in_cluster(record) -> str:
+    meta = record.inputs.get("metadata") or {}
+    return f"{meta.get('namespace', '')}/{meta.get('name')}"
+
+
 def physical_name(record) -> str | None:
     """What a resource is called in GCP or the cluster; None for grants, which name what they grant on."""
     if "iammember" in record.type.lower():
         return None
     inputs = record.inputs
-    for key in ("accountId", "secretId", "repositoryId"):
+    if "repositoryId" in inputs:  # an Artifact Registry repository is named within its location
+        return f"{inputs.get('location')}/{inputs['repositoryId']}"
+    for key in ("accountId", "secretId"):
         if key in inputs:
             return inputs[key]
+    if record.provider not in ("", "pulumi:providers:kubernetes::cluster-k8s") and record.type.startswith("kubernetes:"):
+        return f"{record.provider}:{physical_name_in_cluster(record)}"  # a warm standby's objects: another cluster
     if record.type == "kubernetes:helm.sh/v3:Release":
         return f"{inputs.get('namespace')}/{inputs.get('name')}"
     if record.type == "gcp:dns/recordSet:RecordSet":

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from review.harness import manifests
-from tests.helpers import key_name
+from tests.helpers import key_name, objects
 
 BUCKET = "gcp:storage/bucket:Bucket"
 FILESTORE = "gcp:filestore/instance:Instance"
@@ -81,16 +80,18 @@ def test_audit_log_retention_locked_only_in_prod(fixture_run):
 def test_only_an_unprotected_stack_can_remove_the_peering(run):
     """Cloud SQL holds the connection for days after its instance is gone: a protected stack never deletes it,
     an unprotected one removes the peering so the VPC can go, and a later up updates a leftover connection."""
-    (connection,) = run.by_type("gcp:servicenetworking/connection:Connection")
-    assert connection.inputs["deletionPolicy"] == ("ABANDON" if run.spec.env.protect else "REMOVE_PEERING")
-    assert connection.inputs["updateOnCreationFail"] is True
+    connections = run.by_type("gcp:servicenetworking/connection:Connection")
+    assert len(connections) == len(run.spec.regions_in_use)  # each region's VPC (a DR replica's too)
+    for connection in connections:
+        assert connection.inputs["deletionPolicy"] == ("ABANDON" if run.spec.env.protect else "REMOVE_PEERING")
+        assert connection.inputs["updateOnCreationFail"] is True
 
 
 def test_filestore_only_where_configured_with_its_nfs_callbacks(run):
     cfg = run.spec.env.data.filestore
     filestores = run.by_type(FILESTORE)
     callbacks = [r for r in run.by_type("gcp:compute/firewall:Firewall") if r.name == "storage-nfs-callbacks"]
-    classes = {m["metadata"]["name"] for m in manifests(run) if m["kind"] == "StorageClass"}
+    classes = {m["metadata"]["name"] for m in objects(run, "StorageClass")}
     assert len(filestores) == len(callbacks) == int(cfg is not None)
     assert ("filestore" in classes) is (cfg is not None)
     if callbacks:
@@ -123,7 +124,7 @@ def test_filestore_cmek_where_the_tier_supports_it(fixture_run):
 
 
 def test_storage_classes(run):
-    classes = {m["metadata"]["name"]: m for m in manifests(run) if m["kind"] == "StorageClass"}
+    classes = {m["metadata"]["name"]: m for m in objects(run, "StorageClass")}
     assert set(classes) - {"filestore"} == {"balanced-cmek", "ssd-cmek", "hyperdisk-ml"}
     defaults = [n for n, m in classes.items()
                 if m["metadata"].get("annotations", {}).get("storageclass.kubernetes.io/is-default-class") == "true"]

@@ -198,10 +198,12 @@ def foreign_weights(run, records=None) -> list[str]:
     served = {f"{ns}/{e.name}": run.plan.endpoint_plans()[f"{ns}/{e.name}"].model_path
               for ns, e, _ in run.spec.inference_endpoints()}
     loader = f"{run.spec.env.inference.namespace}/model-loader"
+    # Storage Transfer's service agent copies the bucket to its DR twin (tenants cannot create transfer jobs)
+    replication = "serviceAccount:project-123456789012@storage-transfer-service.iam.gserviceaccount.com"
     problems = []
     for member, folders in model_readers(run).items():
         identity = "/".join(member.split("/subject/ns/")[-1].split("/sa/")) if "/subject/ns/" in member else member
-        if identity == loader:
+        if identity in (loader, replication):
             continue
         if identity not in served or folders != {served[identity] + "/"}:
             problems.append(f"{identity} reads {sorted(folders)}")

@@ -33,6 +33,7 @@ class DatabaseArgs:
     key: pulumi.Input[str]  # the `database` key
     secrets: SecretStore  # where the admin password goes
     protect: bool
+    backup_region: str | None = None  # where backups are stored: the DR region where there is one
 
 
 class Database(pulumi.ComponentResource):
@@ -70,7 +71,7 @@ class Database(pulumi.ComponentResource):
                 backup_configuration=sql.DatabaseInstanceSettingsBackupConfigurationArgs(
                     enabled=True,
                     start_time="02:00",
-                    location=args.region,
+                    location=args.backup_region or args.region,
                     point_in_time_recovery_enabled=True,
                     transaction_log_retention_days=cfg.pitr_days,
                     backup_retention_settings=sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(

@@ -25,12 +25,26 @@ ACCESSOR = "roles/secretmanager.secretAccessor"
 
 @dataclass(frozen=True)
 class SecretStore:
-    """Where this stack keeps secrets: its region only, encrypted with the ``secrets`` key."""
+    """Where this stack keeps secrets: its region only, encrypted with the ``secrets`` key. With a ``twin``
+    (the DR region's store) every secret gets a twin there holding the same value: a secret's replicas
+    cannot change once it exists, and a secret in the primary region only is out of reach with it."""
 
     naming: Naming
     region: str
     key: pulumi.Input[str]
     protect: bool
+    twin: SecretStore | None = None
+
+
+def twin_secret(resource_name: str, store: SecretStore, thing: str, value: pulumi.Input[str] | None, *,
+                component: str, parent: pulumi.Resource, tenant: str | None = None) -> None:
+    """The DR region's copy of secret ``thing`` with ``value`` (where the store has a twin)."""
+    if store.twin is None:
+        return
+    twin = managed_secret(f"{resource_name}-{store.twin.region}", store.twin, thing, component=component,
+                          parent=parent, tenant=tenant)
+    if value is not None:
+        secret_version(f"{resource_name}-{store.twin.region}-v", twin, value, parent)
 
 
 def managed_secret(resource_name: str, store: SecretStore, thing: str, *, component: str,
@@ -39,7 +53,7 @@ def managed_secret(resource_name: str, store: SecretStore, thing: str, *, compon
     sm = gcp.secretmanager
     return sm.Secret(
         resource_name,
-        secret_id=store.naming.name(thing),
+        secret_id=store.naming.name(thing, kind="secret"),
         project=store.naming.project,
         replication=sm.SecretReplicationArgs(user_managed=sm.SecretReplicationUserManagedArgs(replicas=[
             sm.SecretReplicationUserManagedReplicaArgs(
@@ -68,6 +82,7 @@ def generated_secret(resource_name: str, store: SecretStore, thing: str, *, comp
         opts=pulumi.ResourceOptions(parent=parent, protect=store.protect))
     secret = managed_secret(resource_name, store, thing, component=component, parent=parent, tenant=tenant)
     secret_version(f"{resource_name}-v", secret, password.result, parent)
+    twin_secret(resource_name, store, thing, password.result, component=component, parent=parent, tenant=tenant)
     return password, secret
 
 
@@ -141,6 +156,8 @@ class Secrets(pulumi.ComponentResource):
                 grant_access(f"{name}-{supplied.name}-{reader.replace('/', '-')}", project=secret.project,
                              secret_id=secret.secret_id, parent=self,
                              member=workload_principal(args.project_number, args.workload_pool, reader))
+            twin_secret(f"{name}-{supplied.name}", args.store, supplied.name, supplied.value, component="secrets",
+                        parent=self)
             ids[supplied.name] = secret.secret_id
             paths[supplied.name] = secret.id  # projects/<p>/secrets/<id>: what a SecretProviderClass names
         self.ids = ids

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -107,6 +108,45 @@ def secure_bucket(resource_name: str, policy: BucketPolicy, thing: str, *, key: 
     )
 
 
+def disk_classes(name: str, disk_key: pulumi.Input[str], protect: bool, provider: pulumi.ProviderResource,
+                 parent: pulumi.Resource) -> Callable[..., None]:
+    """A cluster's CMEK disk classes (pd-balanced the default, pd-ssd, Hyperdisk ML for read-only-many
+    weights) in place of GKE's own, which stop being the default. Returns the maker of further classes.
+    The same in every cluster of the stack, each with its own region's disk key (a DR standby's too)."""
+    opts = pulumi.ResourceOptions(parent=parent, provider=provider)
+    reclaim = "Retain" if protect else "Delete"
+    # Only one default: GKE's own classes stop being the default.
+    for gke_class in GKE_DEFAULT_CLASSES:
+        # GKE's addon manager owns the annotation too: force the field conflict it would raise.
+        k8s.storage.v1.StorageClassPatch(
+            f"{name}-{gke_class}-not-default",
+            metadata=k8s.meta.v1.ObjectMetaPatchArgs(
+                name=gke_class, annotations={DEFAULT_CLASS: "false", "pulumi.com/patchForce": "true"}),
+            opts=opts)
+
+    def storage_class(thing: str, provisioner: str, parameters: dict, default: bool = False,
+                      expandable: bool = True) -> None:
+        k8s.storage.v1.StorageClass(
+            f"{name}-{thing}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=thing, annotations={DEFAULT_CLASS: "true"} if default else None,
+                labels=platform_labels("storage")),
+            provisioner=provisioner,
+            parameters=parameters,
+            reclaim_policy=reclaim,
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=expandable,
+            opts=opts,
+        )
+
+    pd = "pd.csi.storage.gke.io"
+    storage_class(DEFAULT_STORAGE_CLASS, pd, {"type": "pd-balanced", "disk-encryption-kms-key": disk_key}, True)
+    storage_class("ssd-cmek", pd, {"type": "pd-ssd", "disk-encryption-kms-key": disk_key})
+    # Hyperdisk ML: one volume attached read-only to many inference pods (model weights).
+    storage_class("hyperdisk-ml", pd, {"type": "hyperdisk-ml", "disk-encryption-kms-key": disk_key})
+    return storage_class
+
+
 @dataclass(frozen=True)
 class StorageKeys:
     storage: pulumi.Input[str]
@@ -199,38 +239,7 @@ class Storage(pulumi.ComponentResource):
 
     def _storage_classes(self, name: str, args: StorageArgs) -> None:
         """CMEK PD classes (balanced is the default), Hyperdisk ML for read-only-many weights, Filestore."""
-        opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
-        disk_key = args.keys.disks
-        reclaim = "Retain" if args.buckets.protect else "Delete"
-        # Only one default: GKE's own classes stop being the default.
-        for gke_class in GKE_DEFAULT_CLASSES:
-            # GKE's addon manager owns the annotation too: force the field conflict it would raise.
-            k8s.storage.v1.StorageClassPatch(
-                f"{name}-{gke_class}-not-default",
-                metadata=k8s.meta.v1.ObjectMetaPatchArgs(
-                    name=gke_class, annotations={DEFAULT_CLASS: "false", "pulumi.com/patchForce": "true"}),
-                opts=opts)
-
-        def storage_class(thing: str, provisioner: str, parameters: dict, default: bool = False,
-                          expandable: bool = True) -> None:
-            k8s.storage.v1.StorageClass(
-                f"{name}-{thing}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=thing, annotations={DEFAULT_CLASS: "true"} if default else None,
-                    labels=platform_labels("storage")),
-                provisioner=provisioner,
-                parameters=parameters,
-                reclaim_policy=reclaim,
-                volume_binding_mode="WaitForFirstConsumer",
-                allow_volume_expansion=expandable,
-                opts=opts,
-            )
-
-        pd = "pd.csi.storage.gke.io"
-        storage_class(DEFAULT_STORAGE_CLASS, pd, {"type": "pd-balanced", "disk-encryption-kms-key": disk_key}, True)
-        storage_class("ssd-cmek", pd, {"type": "pd-ssd", "disk-encryption-kms-key": disk_key})
-        # Hyperdisk ML: one volume attached read-only to many inference pods (model weights).
-        storage_class("hyperdisk-ml", pd, {"type": "hyperdisk-ml", "disk-encryption-kms-key": disk_key})
+        storage_class = disk_classes(name, args.keys.disks, args.buckets.protect, args.provider, self)
         fs = args.filestore
         if fs is not None:
             filestore_params = pulumi.Output.all(args.vpc_name, args.psa_range_name).apply(lambda a: {

@@ -57,12 +57,30 @@ PURPOSES: dict[str, tuple[Agent, ...]] = {
 
 
 @dataclass(frozen=True)
+class Formerly:
+    """Where this component's keys were registered before: under ``parent`` (another Encryption, named
+    ``name``) as its ring for ``region``. Key rings and keys are never deleted: they move by alias."""
+
+    name: str
+    parent: pulumi.Resource
+    region: str
+
+    def child(self, thing: str) -> pulumi.Alias:
+        """The alias of a child the old component named ``<name>-<thing>-<region>`` (its ring:
+        ``<name>-ring-<region>``; a key: ``<name>-<purpose>-<region>``; a grant: ``...-<region>-<agent>``)."""
+        head, _, agent = thing.partition("/")
+        return pulumi.Alias(name=f"{self.name}-{head}-{self.region}" + (f"-{agent}" if agent else ""),
+                            parent=self.parent)
+
+
+@dataclass(frozen=True)
 class EncryptionArgs:
     naming: Naming
     regions: tuple[str, ...]  # the stack's region first, then any other region in use (DR)
     settings: EncryptionSpec
     project_number: pulumi.Input[str]
     protect: bool
+    formerly: Formerly | None = None  # keys that moved here from another Encryption component
 
 
 class Encryption(pulumi.ComponentResource):
@@ -93,9 +111,17 @@ class Encryption(pulumi.ComponentResource):
         for region in args.regions:
             # The DR ring keeps the name it was created with (`keys-<region>`): rings are never deleted.
             suffix = "" if region == self._primary else f"-{region}"
+            moved = args.formerly if args.formerly and args.formerly.region == region else None
+
+            def aliased(thing: str, opts: pulumi.ResourceOptions, moved=moved) -> pulumi.ResourceOptions:
+                return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[moved.child(thing)])) \
+                    if moved else opts
+
+            # a ring outside the stack's region keeps the name it was created with (`keys-<region>`)
+            ring_name = naming.held(f"keys{suffix}") if not moved else naming.in_region("").held(f"keys-{region}")
             ring = gcp.kms.KeyRing(
-                f"{name}-ring{suffix}", name=naming.held(f"keys{suffix}"), project=project,
-                location=region, opts=keep)
+                f"{name}-ring{suffix}", name=ring_name, project=project, location=region,
+                opts=aliased("ring", keep))
             for purpose, agents in PURPOSES.items():
                 key = gcp.kms.CryptoKey(
                     f"{name}-{purpose}{suffix}",
@@ -107,7 +133,7 @@ class Encryption(pulumi.ComponentResource):
                     version_template=gcp.kms.CryptoKeyVersionTemplateArgs(
                         algorithm="GOOGLE_SYMMETRIC_ENCRYPTION", protection_level=cfg.protection_level),
                     labels=naming.labels("encryption"),
-                    opts=keep,
+                    opts=aliased(purpose, keep),
                 )
                 grants = [
                     gcp.kms.CryptoKeyIAMMember(
@@ -116,8 +142,8 @@ class Encryption(pulumi.ComponentResource):
                         role=ENCRYPTER_DECRYPTER,
                         member=looked_up[agent].apply(lambda e: f"serviceAccount:{e}") if agent in looked_up
                         else number.apply(lambda n, a=agent: f"serviceAccount:{a.email(n)}"),
-                        opts=pulumi.ResourceOptions(
-                            parent=self, depends_on=[identities[agent.api]] if agent.api else None),
+                        opts=aliased(f"{purpose}/{agent.domain}", pulumi.ResourceOptions(
+                            parent=self, depends_on=[identities[agent.api]] if agent.api else None)),
                     )
                     for agent in agents
                 ]

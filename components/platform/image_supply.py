@@ -32,6 +32,10 @@ class ImageSupplyArgs:
     key: pulumi.Input[str]  # the `artifacts` key
     settings: ImageSupplySpec
     binary_authorization: str  # enforce | dryrun | disabled
+    # The project's one Binary Authorization policy is the primary region's: it admits the caches of these
+    # other regions too (DR). A DR region's ImageSupply makes no policy and waits for ``admission``.
+    admitted_regions: tuple[str, ...] = ()
+    admission: pulumi.Resource | None = None
 
 
 def repository_host(region: str) -> str:
@@ -90,15 +94,22 @@ class ImageSupply(pulumi.ComponentResource):
             )
         # Google-hosted images pulled as is: exactly these images, any tag (`*` stays in the last segment).
         direct = sorted(f"{image.image}*" for image in args.images.values() if args.registries[image.registry].direct)
-        policy = self._policy(name, args, [*(f"{host}/{naming.project}/{r.repository}/**" for r in cached.values()),
-                                           *direct])
-        waits = [policy] if policy else []
+        hosts = [host, *(repository_host(r) for r in args.admitted_regions)]
+        policy = None if args.admission else self._policy(
+            name, args, [*(f"{h}/{naming.project}/{r.repository}/**" for h in hosts for r in cached.values()), *direct])
+        self._admission = policy
+        waits = [policy] if policy else [args.admission] if args.admission else []
         self.prefixes: dict[str, pulumi.Output[str]] = {
             upstream: after(pulumi.Output.concat(host, "/", naming.project, "/", repo.repository_id), *waits)
             for upstream, repo in repositories.items()}
         self.prefixes.update({upstream: after(pulumi.Output.from_input(upstream), *waits)
                               for upstream, r in args.registries.items() if r.direct})
         self.register_outputs({"prefixes": self.prefixes})
+
+    @property
+    def admission(self) -> pulumi.Resource | None:
+        """The project's Binary Authorization policy, which this region's pulls wait for (None: disabled)."""
+        return self._admission
 
     def _policy(self, name: str, args: ImageSupplyArgs, patterns: list[str]) -> gcp.binaryauthorization.Policy | None:
         """Deny by default; admit the caches and Google's system images. Dry run logs instead of blocking."""

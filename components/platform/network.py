@@ -9,9 +9,9 @@ import pulumi_gcp as gcp
 
 from components.conventions import component_type, formerly
 from components.platform.outputs import after
-from config.environment import NetworkSpec
 from config.google import HEALTH_CHECK_RANGES, IAP_RANGE, PRIVATE_GOOGLE_ACCESS_IPS
 from config.naming import Naming
+from config.network import NetworkSpec
 from config.types import network as ipnet
 
 PODS, SERVICES = "pods", "services"

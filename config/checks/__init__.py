@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from config.checks import capacity, entry, environment, genbi, inference, operations, tenants, versions
+from config.checks import capacity, entry, environment, genbi, inference, operations, recovery, tenants, versions
 from config.spec import PlatformSpec
 
 Check = Callable[[PlatformSpec], None]
@@ -22,7 +22,7 @@ CHECKS: list[Check] = [
     environment.initial_nodes,
     environment.data_in_region,
     environment.binary_authorization_in_prod,
-    environment.dr_region,
+    recovery.dr_region,
     environment.prices,
     versions.cuda_runs_on_the_driver,
     tenants.tenant_files,

@@ -168,18 +168,6 @@ def binary_authorization_in_prod(spec: PlatformSpec) -> None:
                    "must be 'enforce' in prod (only attested images run there)")
 
 
-def dr_region(spec: PlatformSpec) -> None:
-    region = spec.env.dr.secondary_region
-    if region is None:
-        return
-    if region not in spec.catalog.regions.regions:
-        raise fail(env_file(spec), ("dr", "secondary_region"), region,
-                   "is not a GCP region (see config/catalog/regions.yaml)")
-    if region == spec.region:
-        raise fail(env_file(spec), ("dr", "secondary_region"), region,
-                   "is the stack's own region (a DR region must be another one)")
-
-
 def prices(spec: PlatformSpec) -> None:
     """Every pool's machine and GPU, and the database tier, must have a price, or the cost tables would lie."""
     region, env = spec.region, spec.env

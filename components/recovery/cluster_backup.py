@@ -1,0 +1,104 @@
+"""Backup for GKE: the tenants' namespaces backed up into the DR region, and the plans that restore them.
+
+The backup plan lives in the DR region (its backups are stored where the plan is: a plan in the primary
+region would fail with it) and is encrypted with that region's `backups` key. It takes each tenant's
+namespace with its Secrets and volume data on the schedule the RPO asks for, keeps backups
+``retain_days`` and locks them against deletion for ``delete_lock_days``.
+
+Restore plans are made ahead, so a restore is one command (docs/dr.md):
+- per tenant, into the primary cluster: a tenant that deleted its namespace gets it back (objects the
+  platform has already re-created are kept; everything else, volumes included, comes from the backup);
+- with a standby cluster, every tenant namespace into it: the tenants' objects and volumes, restored onto
+  the standby's own StorageClasses (its region's disk key) and guardrails, which the platform applies
+  there and which the restore keeps.
+Backup for GKE skips managed namespaces (kube-system, gmp-public, ...): nothing of the platform's lives
+in a tenant namespace that the restore cannot bring back, and the platform re-applies its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.conventions import component_type
+from config.naming import Naming
+from config.recovery import BackupSchedule
+
+gb = gcp.gkebackup
+KEEP_WHAT_EXISTS = "MERGE_SKIP_ON_CONFLICT"  # the platform's objects win; the rest comes from the backup
+FROM_BACKUP = "RESTORE_VOLUME_DATA_FROM_BACKUP"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A cluster restores can go to: its id (projects/<p>/locations/<l>/clusters/<c>) and region."""
+
+    cluster: pulumi.Input[str]
+    region: str
+
+
+@dataclass(frozen=True)
+class ClusterBackupArgs:
+    naming: Naming  # the DR region's
+    region: str  # the DR region: where the plan and its backups are
+    cluster: pulumi.Input[str]  # the serving cluster's id
+    primary: Target  # the serving cluster, for a tenant's undelete
+    namespaces: tuple[str, ...]  # the tenants' namespaces
+    schedule: BackupSchedule
+    key: pulumi.Input[str]  # the DR region's `backups` key
+    standby: Target | None  # the warm standby's cluster, if any
+    protect: bool
+
+
+def restore_config(namespaces: list[str], cluster_scoped: bool) -> gb.RestorePlanRestoreConfigArgs:
+    """Namespaced objects and volumes from the backup, keeping what exists; cluster-scoped ones (the tenants'
+    cluster-wide network policies) only where the target lacks them."""
+    scope = (gb.RestorePlanRestoreConfigClusterResourceRestoreScopeArgs(all_group_kinds=True) if cluster_scoped
+             else gb.RestorePlanRestoreConfigClusterResourceRestoreScopeArgs(no_group_kinds=True))
+    return gb.RestorePlanRestoreConfigArgs(
+        selected_namespaces=gb.RestorePlanRestoreConfigSelectedNamespacesArgs(namespaces=namespaces),
+        namespaced_resource_restore_mode=KEEP_WHAT_EXISTS, volume_data_restore_policy=FROM_BACKUP,
+        cluster_resource_restore_scope=scope,
+        cluster_resource_conflict_policy="USE_EXISTING_VERSION" if cluster_scoped else None)
+
+
+class ClusterBackup(pulumi.ComponentResource):
+    """Outputs: ``plan`` (the backup plan's id), ``restore_plans`` (key -> restore plan id: ``<tenant>`` for
+    an undelete in the serving cluster, ``standby`` for the warm standby)."""
+
+    def __init__(self, name: str, args: ClusterBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(component_type("recovery", "ClusterBackup"), name, None, opts)
+        naming, sched, child = args.naming, args.schedule, pulumi.ResourceOptions(parent=self)
+        plan = gb.BackupPlan(
+            f"{name}-plan", name=naming.name("tenants"), project=naming.project, location=args.region,
+            cluster=args.cluster, description="Tenants' namespaces: objects, Secrets and volumes",
+            backup_config=gb.BackupPlanBackupConfigArgs(
+                selected_namespaces=gb.BackupPlanBackupConfigSelectedNamespacesArgs(
+                    namespaces=sorted(args.namespaces)),
+                include_secrets=True, include_volume_data=True,
+                encryption_key=gb.BackupPlanBackupConfigEncryptionKeyArgs(gcp_kms_encryption_key=args.key)),
+            backup_schedule=gb.BackupPlanBackupScheduleArgs(
+                rpo_config=gb.BackupPlanBackupScheduleRpoConfigArgs(target_rpo_minutes=sched.rpo_minutes)),
+            retention_policy=gb.BackupPlanRetentionPolicyArgs(
+                backup_retain_days=sched.retain_days, backup_delete_lock_days=sched.delete_lock_days),
+            labels=naming.labels("recovery"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        self.plan: pulumi.Output[str] = plan.id
+        self.restore_plans: dict[str, pulumi.Output[str]] = {}
+        for tenant in sorted(args.namespaces):
+            self.restore_plans[tenant] = gb.RestorePlan(
+                f"{name}-undelete-{tenant}", name=naming.name(f"undelete-{tenant}"), project=naming.project,
+                location=args.primary.region, backup_plan=plan.id, cluster=args.primary.cluster,
+                description=f"Tenant {tenant}'s namespace back into the serving cluster",
+                restore_config=restore_config([tenant], cluster_scoped=False),
+                labels=naming.labels("recovery", tenant), opts=child).id
+        if args.standby is not None:
+            self.restore_plans["standby"] = gb.RestorePlan(
+                f"{name}-standby", name=naming.name("tenants-to-standby"), project=naming.project,
+                location=args.standby.region, backup_plan=plan.id, cluster=args.standby.cluster,
+                description="Every tenant namespace into the warm standby cluster (failover)",
+                restore_config=restore_config(sorted(args.namespaces), cluster_scoped=True),
+                labels=naming.labels("recovery"), opts=child).id
+        self.register_outputs({"plan": self.plan, "restore_plans": self.restore_plans})

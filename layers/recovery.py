@@ -1,0 +1,95 @@
+"""Disaster recovery: the DR region, built by the same components as the primary one (docs/dr.md, ADR 0011).
+
+Per mode, in the DR region:
+- ``pilot_light``: the network, keys and image caches; a read replica of the database; a twin of every
+  bucket that holds what cannot be re-created, kept current by replication; Backup for GKE's plan (its
+  backups stored there) with restore plans ready;
+- ``warm_standby``: also a cluster with its system pool up and its other pools at zero, the platform's
+  guardrails and disk classes applied, and a restore plan of every tenant namespace into it.
+``serving_region: secondary`` is the failover: the replica is promoted in place and the standby's pools
+go to their minimums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.data.storage import TENANT_CLASSES, BucketPolicy
+from components.platform.gpu_pools import PlacedGpuPool
+from components.recovery.bucket_replicas import BucketReplicas, BucketReplicasArgs, ReplicatedBucket
+from components.recovery.cluster_backup import ClusterBackup, ClusterBackupArgs, Target
+from components.recovery.database_replica import DatabaseReplica, DatabaseReplicaArgs
+from components.recovery.standby_platform import StandbyPlatform, StandbyPlatformArgs
+from components.tenancy.guardrails import TenantGuardrails, TenantGuardrailsArgs
+from config.spec import PlatformSpec
+from layers.platform import Compute, Foundation, Project, RegionalPlatform, compute
+from layers.tenancy import Tenancy
+from plan import Plan
+from plan.recovery import REPLICATED_BUCKETS, standby_pools
+
+SYSTEM_POOL = "system"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    region: str
+    at: Foundation
+    database: DatabaseReplica
+    buckets: BucketReplicas
+    backup: ClusterBackup
+    standby: Compute | None
+
+
+def cluster_id(project: str, cluster: Compute | RegionalPlatform) -> pulumi.Output[str]:
+    c = cluster.cluster
+    return pulumi.Output.all(c.location, c.name).apply(lambda v: f"projects/{project}/locations/{v[0]}/clusters/{v[1]}")
+
+
+def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPlatform,
+             tenancy: Tenancy) -> Recovery | None:
+    dr, env = spec.env.dr, spec.env
+    if not dr.active:
+        return None
+    region, at = dr.secondary_region, primary.dr
+    naming, keys = at.naming, at.keys
+    database = DatabaseReplica(f"database-{region}", DatabaseReplicaArgs(
+        naming=naming, region=region, primary=primary.database.instance_name, settings=env.data.database,
+        version=spec.catalog.versions.postgres,
+        flags={name: flag.value for name, flag in spec.catalog.database_flags.flags.items()},
+        vpc_id=at.network.vpc_id, psa_range_name=at.network.psa_range_name, key=keys.key_id("database"),
+        promoted=dr.failed_over, protect=env.protect), opts=base.after_apis)
+    storage = env.data.storage
+    twins = BucketPolicy(naming=naming, settings=storage.model_copy(update={"location": region.upper()}),
+                         protect=env.protect)
+    replicated = [ReplicatedBucket(thing, primary.storage.bucket_names[thing],
+                                   storage_class=storage.buckets[thing].storage_class)
+                  for thing in REPLICATED_BUCKETS if thing in primary.storage.bucket_names]
+    replicated += [ReplicatedBucket(f"t-{name}", tenant.bucket, tenant=name) for name, tenant in tenancy.tenants.items()]
+    buckets = BucketReplicas(f"buckets-{region}", BucketReplicasArgs(
+        buckets=twins, key=keys.key_id("storage"), replicated=tuple(replicated), project_number=base.number),
+        opts=base.after_apis)
+    standby = None
+    if dr.standby_cluster:
+        cpu, gpu = standby_pools(spec)
+        standby = compute(spec, base, at, location=region, zones=tuple(dr.zones), regional=True,
+                          control_plane_range=dr.network.control_plane_range, cpu_pools=cpu,
+                          gpu_pools=tuple(PlacedGpuPool(pool, zones) for pool, zones in gpu))
+        TenantGuardrails(f"guardrails-{region}", TenantGuardrailsArgs(
+            platform_identities=tuple(env.tenancy.identities(spec.project)),
+            platform_groups=tuple(env.tenancy.platform_groups),
+            accelerators=tuple(sorted({p.accelerator for p in env.gpu_pools})), storage_classes=TENANT_CLASSES,
+            provider=standby.cluster.provider), opts=base.after_apis)
+        routers = bool(env.entry and env.entry.inference_gateway)
+        StandbyPlatform(f"standby-{region}", StandbyPlatformArgs(
+            disk_key=keys.key_id("disks"), protect=env.protect,
+            tenants=tuple((t.name, routers and bool(t.expose)) for t in spec.tenants),
+            provider=standby.cluster.provider), opts=base.after_apis)
+    backup = ClusterBackup(f"backup-{region}", ClusterBackupArgs(
+        naming=naming, region=region, cluster=cluster_id(spec.project, primary),
+        primary=Target(cluster_id(spec.project, primary), spec.region),
+        namespaces=tuple(t.name for t in spec.tenants), schedule=dr.backup, key=keys.key_id("backups"),
+        standby=Target(cluster_id(spec.project, standby), region) if standby else None, protect=env.protect),
+        opts=pulumi.ResourceOptions(depends_on=[base.apis, *tenancy.tenants.values()]))
+    return Recovery(region=region, at=at, database=database, buckets=buckets, backup=backup, standby=standby)
