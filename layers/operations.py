@@ -24,6 +24,7 @@ from config.spec import PlatformSpec
 from layers.entry import Entry
 from layers.paging import Channels
 from layers.platform import Project, RegionalPlatform
+from layers.recovery import Recovery
 from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 from plan import Plan, alertmanager, alerts, dashboards
@@ -61,7 +62,7 @@ def _alertmanager_config(spec: PlatformSpec, platform: RegionalPlatform) -> pulu
 
 
 def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, tenancy: Tenancy,
-               served: Workloads, ways_in: Entry, paged: Channels) -> Operations:
+               served: Workloads, ways_in: Entry, paged: Channels, standby: Recovery | None = None) -> Operations:
     env, cluster, naming = spec.env, platform.cluster, platform.naming
     settings, plans = env.operations, plan.endpoint_plans()
     inference = env.inference.namespace
@@ -80,7 +81,9 @@ def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: Regional
                                                                             served.shared, *watched]))
     cloud = CloudAlerting("cloud-alerting", CloudAlertingArgs(
         naming=naming, cluster=cluster.name, database_instance=platform.database.instance_name,
-        channels=paged.platform.names), opts=base.after_apis)
+        channels=paged.platform.names,
+        replica=standby.database.instance_name if standby and not spec.env.dr.failed_over else None,
+        lag_ceiling_seconds=spec.catalog.recovery.sql_replication_lag_seconds.value), opts=base.after_apis)
     levels = {}
     internal = bool(env.entry and env.entry.internal)
     metric, resource = REQUEST_METRICS[internal]

@@ -80,6 +80,8 @@ def failover_steps(spec: PlatformSpec) -> list[Step]:
     steps.append(Step(f"{longer[1]} (in parallel with the "
                       f"{'restore' if longer[0] is promote else 'promotion'})", longer[0].value, longer[0].source))
     steps.append(slowest_replica(spec))
+    steps.append(_step("re-point the restored workloads and the hostnames at the standby (by hand)",
+                       figures.repoint_seconds))
     steps.append(Step("clients follow the hostnames' new records", dr.dns_ttl_seconds, "dr.dns_ttl_seconds"))
     return steps
 

@@ -38,6 +38,8 @@ CONDITIONS: dict[str, Callable[[Any, Any], bool]] = {
     "not_an_expansion": _not_an_expansion,
     "unlocked": lambda old, new: old is True and new is not True,  # a locked retention policy cannot unlock
     "unset": lambda old, new: old not in (None, ABSENT) and new in (None, ABSENT),
+    # a replica re-pointed to another primary is made again; one whose primary is removed is promoted in place
+    "repointed": lambda old, new: new not in (None, ABSENT),
 }
 
 

@@ -28,6 +28,8 @@ class CloudAlertingArgs:
     cluster: pulumi.Input[str]
     database_instance: pulumi.Input[str]
     channels: list[pulumi.Input[str]]  # the platform's notification channels
+    replica: pulumi.Input[str] | None = None  # the DR region's database replica, where there is one
+    lag_ceiling_seconds: float = 60  # its RPO (config/catalog/recovery.yaml)
 
 
 def docs(text: str) -> m.AlertPolicyDocumentationArgs:
@@ -131,6 +133,16 @@ class CloudAlerting(pulumi.ComponentResource):
                          "quota is exhausted. Read the cluster-autoscaler-visibility log; raise max_nodes, add a zone "
                          "or a reservation (docs/operations.md)."),
         }
+        if args.replica is not None:
+            replica = pulumi.Output.all(project, args.replica).apply(lambda v: f"{v[0]}:{v[1]}")
+            policies["database-replica-lag"] = (
+                f"The DR database replica lags more than {args.lag_ceiling_seconds:g} s", [m.AlertPolicyConditionArgs(
+                    display_name="replica lag", condition_threshold=threshold(replica.apply(
+                        lambda d: 'metric.type="cloudsql.googleapis.com/database/replication/replica_lag" AND '
+                                  f'resource.type="cloudsql_database" AND resource.labels.database_id="{d}"'),
+                        "COMPARISON_GT", args.lag_ceiling_seconds, "600s", "ALIGN_MAX"))],
+                "ERROR", "A failover now would lose more than the promised RPO (docs/dr.md). Check the primary's write "
+                         "load and the replica's size; a replica that cannot catch up is re-created by Cloud SQL.")
         self.policies: dict[str, pulumi.Output[str]] = {}
         for key, (title, conditions, severity, text) in policies.items():
             self.policies[key] = m.AlertPolicy(

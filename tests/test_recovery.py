@@ -1,0 +1,254 @@
+"""Disaster recovery: each mode builds exactly its resources in the DR region, with that region's keys and
+caches; the failover switch replaces nothing stateful; RPO and RTO follow the schedules and figures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config import loader
+from plan import recovery
+from review.harness import run_stack
+from tests import inventory
+from tests.conftest import edit_yaml
+from tests.helpers import key_name, load_error, objects
+from tests.vacuity import examined
+
+DR = "us-east4"
+CLUSTER = "gcp:container/cluster:Cluster"
+# What each mode adds in the DR region (resource types): pilot light, then what warm standby adds to it.
+PILOT_LIGHT = {"gcp:compute/network:Network", "gcp:kms/keyRing:KeyRing", "gcp:artifactregistry/repository:Repository",
+               "gcp:sql/databaseInstance:DatabaseInstance", "gcp:storage/bucket:Bucket",
+               "gcp:storage/transferJob:TransferJob", "gcp:gkebackup/backupPlan:BackupPlan",
+               "gcp:gkebackup/restorePlan:RestorePlan", "gcp:secretmanager/secret:Secret"}
+WARM_STANDBY = {CLUSTER, "gcp:container/nodePool:NodePool"}
+
+
+def in_dr(record) -> bool:
+    """Built for the DR region: its components and their children carry the region in their names."""
+    return f"-{DR}" in record.name or f"-{DR}" in record.parent
+
+
+def dr_types(run) -> set[str]:
+    return {r.type for r in run.records if r.custom and r.type.startswith("gcp:") and in_dr(r)}
+
+
+@pytest.mark.parametrize(("stack", "mode"), [("dev", "none"), ("staging", "pilot_light"), ("prod", "warm_standby")])
+def test_each_mode_builds_exactly_its_resources(fixture_run, stack, mode):
+    run = fixture_run(stack)
+    assert run.spec.env.dr.mode == mode
+    types = dr_types(run)
+    if mode == "none":
+        assert types == set()
+        return
+    assert PILOT_LIGHT <= types
+    assert (WARM_STANDBY <= types) is (mode == "warm_standby")
+    assert not types & WARM_STANDBY if mode == "pilot_light" else True
+    assert len(run.by_type(CLUSTER)) == (2 if mode == "warm_standby" else 1)
+
+
+def test_every_dr_resource_uses_the_dr_regions_key_and_caches(run):
+    if not run.spec.env.dr.active:
+        assert len(run.spec.regions_in_use) == 1
+        return
+    region = run.spec.env.dr.secondary_region
+    ring = key_name(run, "x", region).rsplit("/cryptoKeys/", 1)[0]
+    keyed = 0
+    for record in run.records:
+        if not (record.custom and in_dr(record)):
+            continue
+        text = json.dumps(record.inputs)
+        for key in ("kmsKeyName", "encryptionKeyName", "defaultKmsKeyName", "bootDiskKmsKey", "keyName",
+                    "gcpKmsEncryptionKey", "disk-encryption-kms-key"):
+            if f'"{key}": "' in text:
+                value = text.split(f'"{key}": "', 1)[1].split('"', 1)[0]
+                assert value.startswith(ring + "/"), (record.key, key, value)
+                keyed += 1
+    assert keyed >= 5
+    standby = [r for r in run.records if r.provider == "pulumi:providers:kubernetes::cluster-us-east4-k8s"]
+    for record in standby:
+        for image in _images(record.inputs):
+            assert image.startswith(f"{region}-docker.pkg.dev/"), (record.key, image)
+
+
+def _images(node) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "image" and isinstance(v, str)] + [
+            i for v in node.values() for i in _images(v)]
+    if isinstance(node, list):
+        return [i for v in node for i in _images(v)]
+    return []
+
+
+def test_the_standby_carries_the_primarys_guardrails_and_isolation(fixture_run):
+    run = fixture_run("prod")
+    standby = "pulumi:providers:kubernetes::cluster-us-east4-k8s"
+    guarded = {"guardrails", "network-policy", "storage"}  # what the tenancy layer applies cluster-wide
+    for kind in ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ClusterRole", "PriorityClass",
+                 "CiliumClusterwideNetworkPolicy", "StorageClass"):
+        primary = {o["metadata"]["name"]: o for o in objects(run, kind)
+                   if o["metadata"].get("labels", {}).get("app.kubernetes.io/component") in guarded
+                   and o["metadata"]["name"] != "filestore"}  # the platform's model cache: not a tenant class
+        assert primary, kind
+        there = {o["metadata"]["name"]: o for o in objects(run, kind, cluster=standby)}
+        assert set(there) == set(primary), kind
+        for name, obj in primary.items():
+            if kind == "StorageClass":  # the same classes, with the DR region's disk key
+                params = dict(obj.get("parameters", {}))
+                params.pop("disk-encryption-kms-key", None)
+                theirs = dict(there[name].get("parameters", {}))
+                assert theirs.pop("disk-encryption-kms-key", key_name(run, "disks", DR)) == key_name(run, "disks", DR)
+                assert theirs == params, name
+            else:
+                assert there[name].get("spec") == obj.get("spec") and there[name].get("rules") == obj.get("rules"), name
+
+
+def test_the_backup_plan_is_stored_in_the_dr_region_and_restores_are_ready(fixture_run):
+    run = fixture_run("prod")
+    (plan,) = run.by_type("gcp:gkebackup/backupPlan:BackupPlan")
+    dr = run.spec.env.dr
+    assert plan.inputs["location"] == DR and plan.inputs["cluster"].endswith("/clusters/aip-prod-gke")
+    config = plan.inputs["backupConfig"]
+    assert config["selectedNamespaces"]["namespaces"] == sorted(t.name for t in run.spec.tenants)
+    assert config["includeSecrets"] and config["includeVolumeData"]
+    assert config["encryptionKey"]["gcpKmsEncryptionKey"] == key_name(run, "backups", DR)
+    assert plan.inputs["backupSchedule"] == {"rpoConfig": {"targetRpoMinutes": dr.backup.rpo_minutes}}
+    assert plan.inputs["retentionPolicy"] == {"backupRetainDays": dr.backup.retain_days,
+                                              "backupDeleteLockDays": dr.backup.delete_lock_days}
+    restores = {r.name: r.inputs for r in run.by_type("gcp:gkebackup/restorePlan:RestorePlan")}
+    for tenant in examined(run.spec.tenants, "tenants"):
+        undelete = restores[f"backup-{DR}-undelete-{tenant.name}"]
+        assert undelete["location"] == run.spec.region and undelete["cluster"].endswith("/clusters/aip-prod-gke")
+        assert undelete["restoreConfig"]["selectedNamespaces"] == {"namespaces": [tenant.name]}
+    standby = restores[f"backup-{DR}-standby"]
+    assert standby["location"] == DR and standby["cluster"].endswith("/clusters/aip-prod-us-east4-gke")
+    assert standby["restoreConfig"]["namespacedResourceRestoreMode"] == "MERGE_SKIP_ON_CONFLICT"
+    assert standby["restoreConfig"]["volumeDataRestorePolicy"] == "RESTORE_VOLUME_DATA_FROM_BACKUP"
+    assert standby["restoreConfig"]["clusterResourceConflictPolicy"] == "USE_EXISTING_VERSION"
+
+
+def test_the_replica_follows_the_primary(fixture_run):
+    run = fixture_run("prod")
+    primary = run.get("gcp:sql/databaseInstance:DatabaseInstance", "database-pg").inputs
+    replica = run.get("gcp:sql/databaseInstance:DatabaseInstance", f"database-{DR}-pg").inputs
+    assert replica["instanceType"] == "READ_REPLICA_INSTANCE" and replica["masterInstanceName"] == primary["name"]
+    assert replica["region"] == DR and replica["databaseVersion"] == primary["databaseVersion"]
+    assert replica["encryptionKeyName"] == key_name(run, "database", DR)
+    assert replica["settings"]["tier"] == primary["settings"]["tier"]
+    assert replica["settings"]["databaseFlags"] == primary["settings"]["databaseFlags"]
+    assert replica["settings"]["ipConfiguration"]["ipv4Enabled"] is False
+    assert primary["settings"]["backupConfiguration"]["location"] == DR  # its backups outlive the region
+
+
+def test_bucket_twins_replicate_what_cannot_be_recreated(fixture_run):
+    run = fixture_run("staging")
+    jobs = {r.inputs["replicationSpec"]["gcsDataSource"]["bucketName"]: r.inputs["replicationSpec"]
+            for r in run.by_type("gcp:storage/transferJob:TransferJob")}
+    project = run.spec.project
+    sources = {f"{project}-{b}" for b in recovery.REPLICATED_BUCKETS} | {f"{project}-t-{t.name}" for t in run.spec.tenants}
+    assert set(jobs) == sources
+    for source, spec in jobs.items():
+        sink = spec["gcsDataSink"]["bucketName"]
+        assert sink == source.replace(project, f"{project}-{DR}", 1)
+        (twin,) = [b.inputs for b in run.by_type("gcp:storage/bucket:Bucket") if b.inputs["name"] == sink]
+        assert twin["location"] == DR.upper()
+        assert twin["encryption"]["defaultKmsKeyName"] == key_name(run, "storage", DR)
+
+
+# --- the switch ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def failed_over(tmp_path_factory):
+    from tests.conftest import fixture_tree
+
+    root = fixture_tree(tmp_path_factory.mktemp("failover"))
+    edit_yaml(root / "config/environments/prod.yaml", lambda d: d["dr"].update(serving_region="secondary"))
+    return run_stack("prod", root)
+
+
+def test_failing_over_replaces_nothing_stateful(fixture_run, failed_over):
+    before, after = inventory.inventory(fixture_run("prod")), inventory.inventory(failed_over)
+    assert inventory.replaced_stateful(before, after) == []
+
+
+def test_failing_over_promotes_the_replica_and_raises_the_standby(fixture_run, failed_over):
+    replica = failed_over.get("gcp:sql/databaseInstance:DatabaseInstance", f"database-{DR}-pg").inputs
+    assert replica["instanceType"] == "CLOUD_SQL_INSTANCE" and "masterInstanceName" not in replica
+    assert replica["settings"]["backupConfiguration"]["enabled"] is True
+    assert replica["settings"]["availabilityType"] == failed_over.spec.env.data.database.availability
+    pools = {p.name: p.inputs for p in failed_over.by_type("gcp:container/nodePool:NodePool")}
+    for pool in examined(failed_over.spec.env.gpu_pools, "GPU pools"):
+        standby = pools[f"gpu-{DR}-{pool.name}"]
+        assert standby["autoscaling"]["totalMinNodeCount"] == pool.min_nodes
+        resting = fixture_run("prod").get("gcp:container/nodePool:NodePool", f"gpu-{DR}-{pool.name}").inputs
+        assert resting["autoscaling"]["totalMinNodeCount"] == 0
+
+
+# --- RPO and RTO ---------------------------------------------------------------------------------------
+
+def test_only_re_pointing_a_replica_replaces_it():
+    from review.replacements import replaced_by
+
+    instance = "gcp:sql/databaseInstance:DatabaseInstance"
+    assert replaced_by(instance, {"masterInstanceName": "a"}, {"masterInstanceName": "b"}) == ["masterInstanceName"]
+    assert replaced_by(instance, {"masterInstanceName": "a"}, {}) == []  # promoted
+
+
+def test_rto_is_the_sum_of_its_steps_and_follows_the_figures(fixture_spec):
+    spec = fixture_spec("prod")
+    steps = recovery.failover_steps(spec)
+    figures = spec.catalog.recovery
+    assert recovery.rto_seconds(spec) == sum(s.seconds for s in steps)
+    assert steps[0].seconds == max(figures.sql_promotion_seconds.value, figures.restore_seconds.value)
+    assert steps[-1].seconds == spec.env.dr.dns_ttl_seconds
+    pilot = fixture_spec("staging")
+    assert recovery.failover_steps(pilot)[0].seconds == figures.cluster_create_seconds.value
+    assert recovery.rto_seconds(pilot) > recovery.rto_seconds(spec) - recovery.slowest_replica(spec).seconds
+
+
+def test_rpo_of_namespaces_is_the_backup_schedule(fixture_spec):
+    for stack in ("staging", "prod"):
+        spec = fixture_spec(stack)
+        (namespaces,) = [o for o in recovery.objectives(spec) if "volumes" in o.data]
+        assert namespaces.rpo_seconds == spec.env.dr.backup.rpo_minutes * 60
+    (nothing,) = recovery.objectives(fixture_spec("dev"))
+    assert nothing.rpo_seconds == float("inf")
+
+
+# --- mistakes: one line each ---------------------------------------------------------------------------
+
+def test_a_dr_network_overlapping_the_primary(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml",
+              lambda d: d["dr"]["network"].update(primary_range=d["network"]["primary_range"]))
+    assert load_error(config_tree) == (
+        "config/environments/prod.yaml: dr.network.primary_range: '10.50.0.0/20' overlaps network.primary_range "
+        "'10.50.0.0/20': keep the DR region's ranges apart from the primary's")
+
+
+def test_failing_over_from_pilot_light(config_tree):
+    edit_yaml(config_tree / "config/environments/staging.yaml", lambda d: d["dr"].update(serving_region="secondary"))
+    assert load_error(config_tree, "staging").startswith(
+        "config/environments/staging.yaml: dr.serving_region: 'secondary' needs a cluster in the DR region")
+
+
+def test_active_active_is_refused_with_its_reason(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["dr"].update(mode="active_active"))
+    assert "is not built: both regions serving needs" in load_error(config_tree)
+
+
+def test_backups_kept_longer_than_the_schedule_allows(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml",
+              lambda d: d["dr"]["backup"].update(rpo_minutes=60, retain_days=30))
+    assert "dr.backup.retain_days: 30 is more than 360 backups at rpo_minutes 60" in load_error(config_tree)
+
+
+def test_a_standby_zone_without_the_pools_gpus(config_tree):
+    edit_yaml(config_tree / "config/environments/prod.yaml", lambda d: d["dr"].update(zones=["us-east4-b"]))
+    assert "is not offered in the DR cluster's zones (us-east4-b)" in load_error(config_tree)
+
+
+def test_the_spec_loads_with_dr_fields_everywhere(fixture_root):
+    for stack in ("dev", "staging", "prod"):
+        spec = loader.load(stack, loader.stack_config_from_file(stack, fixture_root), fixture_root)
+        assert spec.env.dr.serving_region == "primary"
