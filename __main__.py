@@ -1,10 +1,11 @@
 """The AI platform, one stack: load the validated spec, assemble it layer by layer, export.
 
-project -> regional platform (network, keys, image caches, cluster and pools, storage, secrets,
-database) -> who is paged (notification channels) -> tenancy (guardrails, tenants) -> workloads (KEDA,
-inference, model weights, GenBI) -> entry (gateway, tenants' routes) -> operations (alerts, SLOs,
-dashboards, logs, audit, traces); where the environment has DR, the DR region after tenancy (replica,
-bucket twins, backups, standby cluster). Each layer is a function in layers/ (docs/architecture.md).
+platform (ProjectServices, NodeIdentity; Network, Encryption, ImageSupply, Cluster, GpuNodePools per
+region in use; Storage, Secrets, Database) -> paging (NotificationChannels) -> tenancy (TenantGuardrails,
+Tenant) -> recovery where there is DR (DatabaseReplica, BucketReplicas, ClusterBackup, StandbyPlatform)
+-> workloads (Autoscaling, SharedInference, ModelWeights, InferenceEndpoint, GenBi) -> entry
+(PlatformServices, InferenceRouting, RouterMetrics, TenantEntry) -> operations (AlertRules, CloudAlerting,
+ServiceLevels, TenantLogs, AuditLogging, Dashboards, TraceCollector). One function per layer in layers/.
 """
 
 import sys

@@ -80,3 +80,31 @@ def test_entry_docs_examples_load(real_tree):
     spec = loader.load("prod", loader.stack_config_from_file("prod", real_tree), real_tree)
     acme = spec.tenant("acme-research")
     assert spec.env.entry.hostname(acme.name, acme.expose[0]) == "chat.acme-research.ai.example.com"
+
+
+def diagrams() -> dict[str, str]:
+    """The three places that list the components: README's diagram, __main__'s docstring, the architecture's."""
+    readme = (ROOT / "README.md").read_text()
+    architecture = (ROOT / "docs/architecture.md").read_text()
+    main = (ROOT / "__main__.py").read_text()
+    return {"README.md": readme.split("```mermaid", 1)[1].split("```", 1)[0],
+            "__main__.py": main.split('"""', 2)[1],
+            "docs/architecture.md": architecture.split("## 1. Layers", 1)[1].split("```", 2)[1]}
+
+
+NOT_COMPONENTS = {"PlatformSpec", "Plan", "Pulumi", "N", "DR", "KEDA", "IAP", "WrenAI", "GenBI", "Filestore",
+                  "StorageClasses", "Cilium", "Cloud", "Armor", "Binary", "Authorization", "Jobs", "Rules",
+                  "ClusterRules", "Alertmanager", "Inference", "Gateway", "CPU", "GPU", "Secrets"}
+
+
+def test_the_diagrams_list_the_components_the_code_registers(stack_run, fixture_run):
+    """Every component type some stack registers is in each diagram, and each diagram names no other."""
+    registered = {r.type.rsplit(":", 1)[1] for run in [*(stack_run(s) for s in ("dev", "staging", "prod")),
+                                                       *(fixture_run(s) for s in ("dev", "staging", "prod"))]
+                  for r in run.records if not r.custom and r.type.startswith("ai-platform:")}
+    assert len(registered) > 25
+    for where, text in diagrams().items():
+        words = set(re.findall(r"\b[A-Z][A-Za-z]+\b", text))
+        assert registered <= words, f"{where} lacks {sorted(registered - words)}"
+        camel = {w for w in words if re.search(r"[a-z][A-Z]", w)}
+        assert camel - registered - NOT_COMPONENTS == set(), f"{where} names {sorted(camel - registered)}"
