@@ -16,9 +16,9 @@ def yaml_blocks(path: Path) -> list[str]:
     return re.findall(r"```yaml\n(.*?)```", path.read_text(), flags=re.S)
 
 
-def test_gpu_pool_example_in_readme_is_valid(real_tree):
+def test_gpu_pool_example_in_the_docs_is_valid(real_tree):
     config_tree = real_tree
-    block = next(b for b in yaml_blocks(ROOT / "README.md") if "gpu_pools" in b)
+    block = next(b for b in yaml_blocks(ROOT / "docs/platform.md") if "gpu_pools" in b)
     pool = yaml.safe_load(block.split("\n", 1)[1])[0]  # drop the comment line naming the file
     path = config_tree / "config/environments/prod.yaml"
     data = yaml.safe_load(path.read_text())
@@ -108,3 +108,12 @@ def test_the_diagrams_list_the_components_the_code_registers(stack_run, fixture_
         assert registered <= words, f"{where} lacks {sorted(registered - words)}"
         camel = {w for w in words if re.search(r"[a-z][A-Z]", w)}
         assert camel - registered - NOT_COMPONENTS == set(), f"{where} names {sorted(camel - registered)}"
+
+
+def test_every_link_in_the_docs_resolves_inside_the_repository():
+    """Nothing in the repository links outside it; every relative link names a file that exists."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            assert not re.match(r"^[a-z]+:", target), f"{page.relative_to(ROOT)} links outside: {target}"
+            assert (page.parent / target).resolve().exists(), f"{page.relative_to(ROOT)}: {target} does not exist"
