@@ -19,12 +19,13 @@ import config
 from config.loader import ROOT, project_stacks
 from review.deployer import readme_roles
 from review.harness import StackRun, run_stack
-from review.summary import readme_costs
+from review.summary import readme_costs, readme_environments
 
 # Block name -> its text from every stack's run (in stack order).
 BLOCKS: dict[str, Callable[[list[StackRun]], str]] = {
     "deployer-roles": readme_roles,
     "costs": readme_costs,
+    "environments": readme_environments,
 }
 
 

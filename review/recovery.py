@@ -39,3 +39,13 @@ def recovery_section(run: StackRun) -> str:
             + "\nFailing over (docs/dr.md), step by step:\n\n" + table(["step", "takes", "source"], step_rows)
             + f"\nThe DR region at rest, at {spec.region} list prices:\n\n" + table(["item", "sizing", "monthly"],
                                                                                    cost_rows))
+
+
+def dr_monthly(run: StackRun) -> float:
+    """The DR region's monthly cost at rest, as the section's table totals it."""
+    region = run.spec.env.dr.secondary_region
+    if region is None or not run.spec.env.dr.active:
+        return 0.0
+    return sum(c.monthly for c in recovery.monthly(
+        run.spec, keys=_in_region(run, "gcp:kms/cryptoKey:CryptoKey", region),
+        secrets=_in_region(run, "gcp:secretmanager/secret:Secret", region)))

@@ -236,14 +236,55 @@ def render_summary(run: StackRun) -> str:
     return "\n".join([head] + [section(run) for section in SECTIONS])
 
 
+def stack_order(runs: list[StackRun]) -> list[StackRun]:
+    known = ("dev", "staging", "prod")
+    return sorted(runs, key=lambda r: (known.index(r.stack) if r.stack in known else len(known), r.stack))
+
+
 def readme_costs(runs: list[StackRun]) -> str:
-    """The README's monthly figures per stack: compute at rest and at maximum scale, and with data."""
-    totals = {}
+    """The README's monthly figures per stack: compute at rest and at maximum scale, with data, and the DR
+    region at rest (its keys and secrets are in the data line already)."""
+    from review.recovery import dr_monthly
+
+    rows: dict[str, list[str]] = {"compute, at rest → maximum scale": [],
+                                  "stack (compute + data), at rest → maximum": [], "DR region at rest": []}
+    runs = stack_order(runs)
     for run in runs:
         low, high = run.plan.compute_totals()
         data = sum(item.monthly for item in data_items(run))
-        totals[run.stack] = (f"{money(low)} → {money(high)}", f"{money(low + data)} → {money(high + data)}")
-    order = sorted(totals, key=lambda s: ("dev", "staging", "prod").index(s) if s in ("dev", "staging", "prod") else 9)
-    return table(["per month", *order], [
-        ["compute, at rest → maximum scale", *(f"**{totals[s][0]}**" for s in order)],
-        ["stack (compute + data), at rest → maximum", *(f"**{totals[s][1]}**" for s in order)]])
+        rows["compute, at rest → maximum scale"].append(f"**{money(low)} → {money(high)}**")
+        rows["stack (compute + data), at rest → maximum"].append(f"**{money(low + data)} → {money(high + data)}**")
+        rows["DR region at rest"].append(money(dr_monthly(run)) if run.spec.env.dr.active else "none")
+    return table(["per month", *(r.stack for r in runs)], [[label, *values] for label, values in rows.items()])
+
+
+def readme_environments(runs: list[StackRun]) -> str:
+    """The README's table of what each stack builds, from the specs (so it cannot drift from config/)."""
+    runs = stack_order(runs)
+
+    def pools(pools_, gpu: bool) -> str:
+        out = []
+        for p in pools_:
+            kind = f"{p.accelerator} ×{p.gpus_per_node} " if gpu else ""
+            out.append(f"{p.name}: {kind}{p.machine_type}{' spot' if p.spot else ''} {p.min_nodes}–{p.max_nodes}")
+        return "; ".join(out) or "none"
+
+    def row(label: str, value) -> list[str]:
+        return [label, *(str(value(r.spec)) for r in runs)]
+
+    return table(["", *(r.stack for r in runs)], [
+        row("control plane", lambda s: "regional, " + ", ".join(s.env.zones) if s.regional else f"zonal ({s.env.zones[0]})"),
+        row("CPU pools", lambda s: pools(s.env.cpu_pools, False)),
+        row("GPU pools", lambda s: pools(s.env.gpu_pools, True)),
+        row("Binary Authorization", lambda s: s.env.cluster.binary_authorization),
+        row("KMS keys", lambda s: s.env.encryption.protection_level.lower()),
+        row("`protect` + deletion protection", lambda s: "on" if s.env.protect else "off"),
+        row("Cloud SQL", lambda s: f"{s.env.data.database.tier} {s.env.data.database.availability.lower()}"),
+        row("Filestore", lambda s: f"{s.env.data.filestore.tier} {s.env.data.filestore.capacity_gb} GiB"
+            if s.env.data.filestore else "none (weights via GCS FUSE)"),
+        row("audit-log bucket", lambda s: f"{s.env.data.storage.audit_retention_days}-day retention"
+            + (", locked" if s.env.data.storage.lock_audit_retention and s.env.protect else "")),
+        row("DR", lambda s: s.env.dr.mode.replace("_", " ") + (f" ({s.env.dr.secondary_region})"
+                                                               if s.env.dr.active else "")),
+        row("tenants", lambda s: ", ".join(t.name for t in s.tenants) or "none"),
+    ])
