@@ -24,6 +24,7 @@ from config.loader import secret_values_from_pulumi
 from config.naming import Naming
 from config.spec import PlatformSpec
 from plan import Plan
+from plan.coldstart import preload
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def regional_platform(spec: PlatformSpec, plan: Plan, base: Project, region: str
     gpus = GpuNodePools(called("gpu"), GpuNodePoolsArgs(
         naming=naming, cluster_name=cluster.name, location=cluster.location, nodes=node_settings,
         gpu_driver=versions.gpu_driver,
-        pools=tuple(PlacedGpuPool(pool, tuple(spec.gpu_pool_zones(pool))) for pool in env.gpu_pools)), opts=after_apis)
+        pools=tuple(PlacedGpuPool(pool, tuple(spec.gpu_pool_zones(pool)), preload(spec, pool).disk_image)
+                    for pool in env.gpu_pools)), opts=after_apis)
     buckets = BucketPolicy(naming=naming, settings=env.data.storage, protect=protect)
     storage = Storage(called("storage"), StorageArgs(
         buckets=buckets, keys=StorageKeys(storage=keys.key_id("storage"), backups=keys.key_id("backups"),
@@ -105,7 +107,7 @@ def regional_platform(spec: PlatformSpec, plan: Plan, base: Project, region: str
         filestore=env.data.filestore, region=region, zone=env.zones[0], vpc_id=network.vpc_id,
         vpc_name=network.vpc_name, psa_range_name=network.psa_range_name,
         psa_range=env.network.private_service_access_range, node_tag=network.node_tag, provider=cluster.provider,
-        model_paths=plan.model_paths()), opts=after_apis)
+        model_paths=plan.model_paths(), cache_paths=plan.cache_paths()), opts=after_apis)
     secret_store = SecretStore(naming=naming, region=region, key=keys.key_id("secrets"), protect=protect)
     supplied = secret_values_from_pulumi(spec)
     secrets = Secrets(called("secrets"), SecretsArgs(

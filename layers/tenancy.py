@@ -47,6 +47,8 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
             shared_secrets={s.name: platform.secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing,
             models_bucket=platform.storage.bucket_names["models"], project_number=base.number,
             model_folders={w.name: platform.storage.model_folders[plans[f"{t.name}/{w.name}"].model_path]
+                           for w in t.workloads if w.kind == "inference"},
+            cache_folders={w.name: platform.storage.cache_folders[plans[f"{t.name}/{w.name}"].cache_folder]
                            for w in t.workloads if w.kind == "inference"}),
             opts=base.after_apis)
         for t in spec.tenants
