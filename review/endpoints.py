@@ -99,7 +99,8 @@ def preload_section(run: StackRun) -> str:
               "built from the pinned tag by gke-disk-image-builder in this project (`python -m review.preload "
               f"{run.stack}`); the pool waits for the disk image, and a new disk image replaces the pool. A pool that "
               "pulls downloads the whole image on every new node (the image caches are CMEK-encrypted, which image "
-              "streaming does not serve).\n")
+              "streaming does not serve). Not verifiable offline: that the preloaded layers serve an image pulled "
+              "through those CMEK caches; the kubelet's `Pulled` event on the first node says (docs/cold-start.md).\n")
 
 
 def warm_spares_section(run: StackRun) -> str:

@@ -316,7 +316,7 @@ def test_the_cache_order_check_finds_a_deployment_that_does_not_wait(fixture_run
 def placeholder_problems(run) -> list[str]:
     """Pools whose warm spares are not placeholders that hold a whole node and that serving pods preempt."""
     classes = {r.inputs["metadata"]["name"]: r for r in run.by_type(PRIORITY)}
-    problems = []
+    graph, problems = Graph(run.records), []
     for pool in [p for p in run.spec.env.gpu_pools if p.warm_spares]:
         placeholder = named(run, "Deployment", run.spec.env.inference.namespace, f"warm-{pool.name}")
         pod = placeholder["spec"]["template"]["spec"]
@@ -332,7 +332,10 @@ def placeholder_problems(run) -> list[str]:
             "serving preempts": serving.inputs["preemptionPolicy"] == "PreemptLowerPriority",
             "the class is replaced, not updated": {"preemptionPolicy", "value"} <= set(serving.replace_on_changes)
             and serving.delete_before_replace,
-            "a free node at rest": run.plan.free_nodes()[pool.name] >= 1}
+            "a free node at rest": run.plan.free_nodes()[pool.name] >= 1,
+            "made after its class (a pod naming a missing class is refused)":
+                classes[pod["priorityClassName"]].key in graph.waits_for(next(
+                    r.key for r in run.by_type(DEPLOYMENT) if r.inputs["metadata"]["name"] == f"warm-{pool.name}"))}
         problems += [f"{pool.name}: {what}" for what, ok in checks.items() if not ok]
     return problems
 
@@ -399,3 +402,16 @@ def test_a_wake_up_without_a_free_node_names_the_spare_to_add(config_tree):
         f"config/environments/dev.yaml: inference.endpoints[1].wake_up_seconds: 120 is shorter than a new replica's "
         f"start with a new node ({new} s), and pool 'l4' keeps no free node at rest (set gpu_pools[0].warm_spares: 1 "
         f"in config/environments/dev.yaml, or ask for at least {new})")
+
+
+@pytest.mark.parametrize(("stack", "key", "row"), [
+    ("dev", "alpha/chat", "Llama 3.1 8B bf16 on one L4, `g2-standard-8` (16 Gbps)"),
+    ("prod", "alpha/chat", "the same on `g2-standard-24` (32 Gbps)"),
+    ("prod", "gamma/llama-70b", "Llama 3.3 70B FP8 on two A100 80GB, `a2-ultragpu-2g` (32 Gbps)")])
+def test_the_figures_in_the_docs_are_the_estimates(fixture_spec, stack, key, row):
+    from config.loader import ROOT
+
+    start = Plan.of(fixture_spec(stack)).cold_starts()[key]
+    (line,) = [line for line in (ROOT / "docs/cold-start.md").read_text().splitlines() if line.startswith(f"| {row} |")]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[1].startswith(f"{start.warm_seconds:.0f} s") and cells[2].startswith(f"{start.new_node_seconds / 60:.1f} min")
