@@ -415,3 +415,17 @@ def test_the_figures_in_the_docs_are_the_estimates(fixture_spec, stack, key, row
     (line,) = [line for line in (ROOT / "docs/cold-start.md").read_text().splitlines() if line.startswith(f"| {row} |")]
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[1].startswith(f"{start.warm_seconds:.0f} s") and cells[2].startswith(f"{start.new_node_seconds / 60:.1f} min")
+
+
+def test_the_new_objects_validate_strictly_on_the_fixture(fixture_run):
+    """tests/test_manifests.py validates the real stacks, which keep no warm spare: the fixture's placeholders,
+    their class and the serving pods with their cache containers validate here, against Kubernetes 1.33."""
+    from review.harness import manifests
+    from tests.test_manifests import validate
+
+    run = fixture_run("dev")
+    new = [m for m in manifests(run) if m["kind"] == "PriorityClass"
+           or (m["kind"] == "Deployment" and m["metadata"]["name"].startswith(("warm-", "chat", "sql", "embed")))]
+    assert {m["metadata"]["name"] for m in new} >= {"gpu-placeholder", "warm-l4", "sql"}
+    for manifest in new:
+        validate(manifest)

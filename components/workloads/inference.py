@@ -322,7 +322,12 @@ class InferenceEndpoint(pulumi.ComponentResource):
         self.register_outputs({"url": self.url})
 
 
-CHECKOV_SKIPS = checkov_skips("cpu-limits", "pinned-tag", "no-secrets", "if-not-present")
+CHECKOV_SKIPS = checkov_skips(
+    "cpu-limits", "pinned-tag", "no-secrets", "if-not-present",
+    liveness="CKV_K8S_8=vLLM has liveness, readiness and startup probes; its compile cache saver only copies files "
+             "once vLLM is up, and a probe on it would add nothing",
+    readiness="CKV_K8S_9=vLLM's readiness alone says whether the pod serves; the compile cache saver beside it must "
+              "not hold the pod back")
 
 
 def scaled_object(args: InferenceEndpointArgs, namespace: str, cluster: str) -> dict:
