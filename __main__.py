@@ -3,7 +3,7 @@
 platform (ProjectServices, NodeIdentity; Network, Encryption, ImageSupply, Cluster, GpuNodePools per
 region in use; Storage, Secrets, Database) -> paging (NotificationChannels) -> tenancy (TenantGuardrails,
 Tenant) -> recovery where there is DR (DatabaseReplica, BucketReplicas, ClusterBackup, StandbyPlatform)
--> workloads (Autoscaling, SharedInference, ModelWeights, InferenceEndpoint, GenBi) -> entry
+-> workloads (Autoscaling, SharedInference, ModelWeights, WarmCapacity, InferenceEndpoint, GenBi) -> entry
 (PlatformServices, InferenceRouting, RouterMetrics, TenantEntry) -> operations (AlertRules, CloudAlerting,
 ServiceLevels, TenantLogs, AuditLogging, Dashboards, TraceCollector). One function per layer in layers/.
 """

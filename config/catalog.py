@@ -33,16 +33,23 @@ class RecoveryCatalog(Spec):
 
 
 class ServingCatalog(Spec):
-    """config/catalog/serving.yaml: the figures behind cold-start estimates, each with its source."""
+    """config/catalog/serving.yaml: the figures behind cold-start estimates (plan/coldstart.py), each with its source."""
 
     as_of: str
+    autoscaler_seconds: Figure = Field(description="Cluster autoscaler: unschedulable pod to scale-up decision.")
+    node_seconds: Figure = Field(description="A GPU node from scale-up to allocatable GPUs (VM, driver).")
+    pod_start_seconds: Figure = Field(description="Scheduling, the GCS FUSE sidecar and the init containers.")
     image_gb: Figure = Field(description="The vLLM image, compressed (what a node downloads).")
     image_pull_mb_s: Figure = Field(description="A whole-image pull from Artifact Registry in the region.")
     image_preloaded_seconds: Figure = Field(description="Container start when a secondary boot disk holds the image.")
-    weights_gb_s: Figure = Field(description="GCS FUSE read throughput with parallel downloads, per node.")
-    warmup_seconds: Figure = Field(description="vLLM engine start without weights: profiling, CUDA graphs.")
-    warmup_seconds_per_10b: Figure = Field(description="Added per 10 billion parameters (compilation, graphs).")
-    node_seconds: Figure = Field(description="A GPU node from scale-up decision to Ready (driver installed).")
+    streamer_nic_share: Figure = Field(description="Share of the node's network bandwidth vLLM's Run:ai streamer "
+                                                   "reads weights from object storage at.")
+    streamer_gb_s: Figure = Field(description="The streamer's measured rate, for a shape without a known NIC.")
+    fuse_gb_s: Figure = Field(description="GCS FUSE read throughput with parallel downloads, per node.")
+    engine_seconds: Figure = Field(description="vLLM from process start to a first answer, compile cache warm, "
+                                               "weights excluded.")
+    engine_seconds_per_10b: Figure = Field(description="Added per 10 billion parameters (graphs, profiling).")
+    compile_seconds: Figure = Field(description="Added when no compile cache exists yet (the first replica).")
 
 
 class Region(Spec):
@@ -102,13 +109,26 @@ class Registry(Spec):
         return self
 
 
+TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+
+
+class Preload(Spec):
+    """A Compute Engine disk image holding an image's unpacked layers, for GKE's secondary boot disks: built by
+    gke-disk-image-builder from exactly the pinned tag, in each stack's project (docs/cold-start.md)."""
+
+    disk_image: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", description="The disk image's name.")
+    built_from: str = Field(pattern=TAG, description="The tag it was built from: the pinned tag, or it is stale.")
+    disk_size_gb: int = Field(60, ge=10, le=2000, description="The builder's --disk-size-gb: the unpacked layers.")
+
+
 class Image(Spec):
     """An upstream image and its pinned tag; rendered through the registry's remote repository."""
 
     image: str = Field(pattern=r"^[a-z0-9.-]+\.[a-z]+/[a-z0-9._/-]+$", description="Upstream name with registry host.")
-    tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    tag: str = Field(pattern=TAG)
     source: str = Field(description="Where the tag was checked.")
     cuda: str | None = Field(None, pattern=r"^\d+\.\d+$", description="CUDA the image is built with (GPU images).")
+    preload: Preload | None = Field(None, description="Its disk image for GPU nodes' secondary boot disks.")
 
     @property
     def registry(self) -> str:
@@ -172,6 +192,7 @@ class MachineShape(Spec):
     memory_gb: float = Field(gt=0)
     local_ssds: int = Field(0, ge=0, description="Local SSDs (375 GB each) bundled with or attachable to the shape.")
     requires_spot_or_dws: bool = Field(False, description="Only obtainable as spot, flex-start or queued provisioning.")
+    network_gbps: float | None = Field(None, gt=0, description="Maximum egress bandwidth (what weights stream in at).")
 
 
 class Accelerator(Spec):

@@ -99,13 +99,6 @@ class GpuSharing(Spec):
     max_clients: int = Field(ge=2, le=48)
 
 
-class SecondaryBootDisk(Spec):
-    """A disk image with the inference image preloaded (GKE image cache): cuts cold start."""
-
-    image: str = Field(pattern=r"^projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/global/images/[a-z][-a-z0-9]*$")
-    mode: Literal["CONTAINER_IMAGE_CACHE", "MODE_UNSPECIFIED"] = "CONTAINER_IMAGE_CACHE"
-
-
 class Reservation(Spec):
     affinity: Literal["ANY_RESERVATION", "SPECIFIC_RESERVATION"]
     name: str | None = Field(None, description="Reservation name; required for SPECIFIC_RESERVATION.")
@@ -119,10 +112,20 @@ class GpuPoolSpec(NodePoolSpec):
     sharing: GpuSharing | None = None
     mig_partition: str | None = None
     zones: list[str] | None = Field(None, description="Default: the environment's zones that offer the accelerator.")
-    secondary_boot_disk: SecondaryBootDisk | None = None
+    preload_image: bool = Field(True, description="The serving image on a secondary boot disk (docs/cold-start.md); "
+                                                  "false: every new node pulls it whole.")
+    warm_spares: int = Field(0, ge=0, le=20, description="Nodes kept free for new replicas by low-priority placeholder "
+                                                         "pods, which a replica preempts (ADR 0019).")
     reservation: Reservation | None = None
     queued_provisioning: bool = False
     flex_start: bool = False
     compact_placement: bool = False
     local_ssds: int = Field(0, ge=0, description="Local SSDs for ephemeral storage (model cache, scratch).")
     disk_size_gb: int = Field(200, ge=50, le=65536)
+
+    @model_validator(mode="after")
+    def _spares_fit(self) -> GpuPoolSpec:
+        if self.warm_spares > self.max_nodes:
+            raise FieldError("warm_spares", self.warm_spares, f"is more than max_nodes ({self.max_nodes})")
+        return self
+

@@ -116,11 +116,12 @@ def load_catalog(root: Path = ROOT) -> Catalog:
     return Catalog(**loaded)
 
 
-def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> PlatformSpec:
+def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT, *, checks: bool = True) -> PlatformSpec:
     """Build the PlatformSpec of ``stack`` from its config map (``{"gcp:region": ...}``).
 
     Parses and validates each file on its own, then runs the checks of ``config.checks`` in
-    order over the whole spec. Raises ConfigError for the first mistake.
+    order over the whole spec (``checks=False``: only the files, for tools that help fix what a
+    check refuses). Raises ConfigError for the first mistake.
     """
     stack_file = f"Pulumi.{stack}.yaml"
     for key in STACK_KEYS:
@@ -156,7 +157,8 @@ def load(stack: str, stack_config: Mapping[str, Any], root: Path = ROOT) -> Plat
     spec = validate(PlatformSpec, {**settings, "stack": stack, "env": env, "catalog": catalog,
                                    "tenants": hosted, "all_tenants": tenants,
                                    "stacks": project_stacks(root)}, stack_file)
-    run_checks(spec)
+    if checks:
+        run_checks(spec)
     return spec
 
 

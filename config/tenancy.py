@@ -32,6 +32,9 @@ class EndpointSpec(Spec):
     max_replicas: int | None = Field(None, ge=1, le=100, description="Override; at least what the peak needs.")
     accelerators: list[str] | None = Field(None, min_length=1, description="Only these GPU types.")
     tensor_parallel: int | None = Field(None, ge=1, le=16, description="Override of the chosen TP size.")
+    wake_up_seconds: int | None = Field(None, ge=30, le=3600, description=(
+        "How soon a new replica must serve (waking from zero or past the running replicas); checked against the "
+        "cold-start estimate, which a warm spare node in the endpoint's pool shortens (docs/cold-start.md)."))
 
     @model_validator(mode="after")
     def _replicas(self) -> EndpointSpec:

@@ -26,6 +26,7 @@ from config.naming import Naming
 from config.network import NetworkSpec
 from config.spec import PlatformSpec
 from plan import Plan
+from plan.coldstart import preload
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def regional_platform(spec: PlatformSpec, plan: Plan, base: Project, region: str
     versions = spec.catalog.versions
     serving = compute(spec, base, at, location=spec.cluster_location, zones=tuple(env.zones), regional=env.regional,
                       control_plane_range=env.network.control_plane_range, cpu_pools=tuple(env.cpu_pools),
-                      gpu_pools=tuple(PlacedGpuPool(pool, tuple(spec.gpu_pool_zones(pool))) for pool in env.gpu_pools))
+                      gpu_pools=tuple(PlacedGpuPool(pool, tuple(spec.gpu_pool_zones(pool)), preload(spec, pool).disk_image)
+                                     for pool in env.gpu_pools))
     cluster, gpus = serving.cluster, serving.gpus
 
     def called(thing: str) -> str:
@@ -164,7 +166,7 @@ def regional_platform(spec: PlatformSpec, plan: Plan, base: Project, region: str
         filestore=env.data.filestore, region=region, zone=env.zones[0], vpc_id=network.vpc_id,
         vpc_name=network.vpc_name, psa_range_name=network.psa_range_name,
         psa_range=env.network.private_service_access_range, node_tag=network.node_tag, provider=cluster.provider,
-        model_paths=plan.model_paths()), opts=after_apis)
+        model_paths=plan.model_paths(), cache_paths=plan.cache_paths()), opts=after_apis)
     twin = SecretStore(naming=dr_at.naming, region=dr_at.region, key=dr_at.keys.key_id("secrets"),
                        protect=protect) if dr_at else None
     secret_store = SecretStore(naming=naming, region=region, key=keys.key_id("secrets"), protect=protect, twin=twin)

@@ -27,6 +27,7 @@ from config.spec import PlatformSpec
 from layers.platform import Compute, Foundation, Project, RegionalPlatform, compute
 from layers.tenancy import Tenancy
 from plan import Plan
+from plan.coldstart import preload
 from plan.recovery import REPLICATED_BUCKETS, standby_pools
 
 SYSTEM_POOL = "system"
@@ -75,7 +76,8 @@ def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPla
         cpu, gpu = standby_pools(spec)
         standby = compute(spec, base, at, location=region, zones=tuple(dr.zones), regional=True,
                           control_plane_range=dr.network.control_plane_range, cpu_pools=cpu,
-                          gpu_pools=tuple(PlacedGpuPool(pool, zones) for pool, zones in gpu))
+                          gpu_pools=tuple(PlacedGpuPool(pool, zones, preload(spec, pool).disk_image)
+                                          for pool, zones in gpu))
         TenantGuardrails(f"guardrails-{region}", TenantGuardrailsArgs(
             platform_identities=tuple(env.tenancy.identities(spec.project)),
             platform_groups=tuple(env.tenancy.platform_groups),

@@ -49,7 +49,9 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
             models_bucket=platform.storage.bucket_names["models"], project_number=base.number,
             model_folders={w.name: platform.storage.model_folders[plans[f"{t.name}/{w.name}"].model_path]
                            for w in t.workloads if w.kind == "inference"},
-            budget_channels=paged.tenants[t.name].emails),
+            budget_channels=paged.tenants[t.name].emails,
+            cache_folders={w.name: platform.storage.cache_folders[plans[f"{t.name}/{w.name}"].cache_folder]
+                           for w in t.workloads if w.kind == "inference"}),
             opts=base.after_apis)
         for t in spec.tenants
     }

@@ -1,5 +1,6 @@
-"""Workloads: KEDA, the shared inference namespace and its model loader, every inference endpoint
-(docs/inference.md), then GenBI per tenant workload on the endpoints it resolves to (docs/genbi.md)."""
+"""Workloads: KEDA, the shared inference namespace and its model loader, the warm spare GPU nodes, every
+inference endpoint (docs/inference.md, docs/cold-start.md), then GenBI per tenant workload on the endpoints it
+resolves to (docs/genbi.md)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from components.workloads.inference import InferenceEndpoint, InferenceEndpointA
 from components.workloads.inference import selector as endpoint_selector
 from components.workloads.model_weights import ModelWeights, ModelWeightsArgs
 from components.workloads.shared_inference import SharedInference, SharedInferenceArgs
+from components.workloads.warm_capacity import WarmCapacity, WarmCapacityArgs, WarmSpare
 from config.data import HF_TOKEN_SECRET
 from config.naming import sql_name
 from config.spec import PlatformSpec
 from layers.platform import Project, RegionalPlatform
 from layers.tenancy import Tenancy
 from plan import Plan
+from plan.capacity import gpu_units_per_node
 from plan.genbi import GENBI_IMAGES, ai_service_config, genbi_services, model_endpoint
 
 
@@ -29,6 +32,7 @@ class Workloads:
     autoscaling: Autoscaling
     shared: SharedInference
     endpoints: dict[str, InferenceEndpoint]  # by "<namespace>/<endpoint>"
+    warm: WarmCapacity | None  # the placeholders of the pools' warm spares (None: no pool keeps any)
     genbis: dict[str, dict[str, GenBi]]  # tenant -> workload name -> its GenBI
 
 
@@ -46,6 +50,8 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
         namespace=inference.namespace, endpoints={
             e.name: platform.storage.model_folders[plan.endpoint_plans()[f"{inference.namespace}/{e.name}"].model_path]
             for e in inference.endpoints},
+        caches={e.name: platform.storage.cache_folders[plan.endpoint_plans()[f"{inference.namespace}/{e.name}"]
+                                                       .cache_folder] for e in inference.endpoints},
         consumers=tuple(t.name for t in spec.tenants if set(t.uses) & {e.name for e in inference.endpoints}),
         models_bucket=models_bucket, project_number=base.number, workload_pool=cluster.workload_pool,
         provider=cluster.provider), opts=base.after_apis)
@@ -59,6 +65,13 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
         token_version=platform.secrets.versions.get(HF_TOKEN_SECRET),
         labels=labels("model-loader"), node_pool=tenant_pool, provider=cluster.provider),
         opts=pulumi.ResourceOptions(depends_on=[base.apis, platform.secrets, shared]))  # the token's grant, the namespace
+
+    spares = tuple(WarmSpare(p.name, p.accelerator, p.warm_spares, gpu_units_per_node(p))
+                   for p in env.gpu_pools if p.warm_spares)
+    warm = WarmCapacity("warm-capacity", WarmCapacityArgs(
+        namespace=shared.namespace, spares=spares, image=image_ref(platform.images.prefixes, versions.images["pause"]),
+        labels=labels("warm-capacity"), provider=cluster.provider),
+        opts=pulumi.ResourceOptions(depends_on=[base.apis, shared])) if spares else None
 
     plans, endpoints = plan.endpoint_plans(), {}
     hours = inference.working_hours
@@ -96,4 +109,4 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
                 storage_class=platform.storage.default_class, labels=labels("genbi", t.name),
                 provider=cluster.provider, node_pool=tenant_pool, release=spec.catalog.genbi.release),
                 opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant, tenancy.guardrails]))
-    return Workloads(autoscaling=autoscaling, shared=shared, endpoints=endpoints, genbis=genbis)
+    return Workloads(autoscaling=autoscaling, shared=shared, endpoints=endpoints, warm=warm, genbis=genbis)

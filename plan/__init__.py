@@ -13,7 +13,7 @@ from __future__ import annotations
 from config.spec import PlatformSpec
 from config.tenancy import EndpointSpec, GenBiWorkload, InferenceWorkload, TenantSpec
 from plan.capacity import PoolCapacity, allocatable, compute_totals, gpu_units_per_node, packed_nodes, pools
-from plan.coldstart import cold_start
+from plan.coldstart import ColdStart, cold_start
 from plan.endpoints import EndpointPlan, WeightCopy, endpoint_needs, endpoint_plan, size_endpoint
 from plan.entry import Exposure, exposures
 from plan.genbi import MIN_SCHEMA_TOKENS, context_budget, pod_requests, total_requests
@@ -28,6 +28,7 @@ class Plan:
         self.spec = spec
         self._sizings: dict[tuple[int, float], Sizing] = {}
         self._plans: dict[str, EndpointPlan] | None = None
+        self._starts: dict[str, ColdStart] | None = None
 
     @classmethod
     def of(cls, spec: PlatformSpec) -> Plan:
@@ -64,25 +65,38 @@ class Plan:
         """``<namespace>/<endpoint>`` -> how each endpoint of the stack is served (its startup probe's
         budget from its cold start), shared endpoints first."""
         if self._plans is None:
-            spec, queue = self.spec, self.spec.env.inference.queue_target
+            spec, queue, starts = self.spec, self.spec.env.inference.queue_target, self.cold_starts()
             self._plans = {}
             for namespace, endpoint, sla in spec.inference_endpoints():
-                sizing = self.sizing(endpoint, sla)
-                self._plans[f"{namespace}/{endpoint.name}"] = endpoint_plan(
-                    spec, endpoint, sizing, queue, cold_start(spec, endpoint, sizing).probe_budget)
+                key = f"{namespace}/{endpoint.name}"
+                self._plans[key] = endpoint_plan(spec, namespace, endpoint, self.sizing(endpoint, sla), queue,
+                                                 starts[key].probe_budget)
         return self._plans
+
+    def cold_starts(self) -> dict[str, ColdStart]:
+        """``<namespace>/<endpoint>`` -> what a new replica of it takes, term by term (plan/coldstart.py)."""
+        if self._starts is None:
+            self._starts = {f"{ns}/{e.name}": cold_start(self.spec, e, self.sizing(e, sla))
+                            for ns, e, sla in self.spec.inference_endpoints()}
+        return self._starts
+
+    def _min_replicas(self) -> dict[str, list[int]]:
+        """GPU pool -> the TP size of every minimum replica its endpoints keep."""
+        out: dict[str, list[int]] = {}
+        for _, endpoint, sla in self.spec.inference_endpoints():
+            sizing = self.sizing(endpoint, sla)
+            out.setdefault(sizing.chosen.unit.pool, []).extend([sizing.chosen.tp] * sizing.min_replicas)
+        return out
 
     def rest_nodes(self) -> dict[str, int]:
         """Pool -> nodes its always-on pods need at minimum scale: every endpoint's minimum replicas on its pool
-        (a replica takes TP whole units of one node), and on the tenant CPU pool the GenBI parts at their
-        minimum replicas (packed by GKE's allocatable CPU and memory). The larger of this and a pool's own
-        minimum is what it runs at rest (``plan.capacity.pools``)."""
-        spec, out = self.spec, {}
-        replicas: dict[str, list[int]] = {}
-        for serving in self.endpoint_plans().values():
-            replicas.setdefault(serving.pool, []).extend([serving.tensor_parallel] * serving.min_replicas)
+        (a replica takes TP whole units of one node) and the pool's warm spares (a placeholder holds a whole
+        node each), and on the tenant CPU pool the GenBI parts at their minimum replicas (packed by GKE's
+        allocatable CPU and memory). The larger of this and a pool's own minimum is what it runs at rest
+        (``plan.capacity.pools``)."""
+        spec, out, replicas = self.spec, {}, self._min_replicas()
         for pool in spec.env.gpu_pools:
-            out[pool.name] = packed_nodes(replicas.get(pool.name, []), gpu_units_per_node(pool))
+            out[pool.name] = packed_nodes(replicas.get(pool.name, []), gpu_units_per_node(pool)) + pool.warm_spares
         tenant_pool = spec.env.tenant_pool
         genbis = [w for t in spec.tenants for w in t.genbi]
         if tenant_pool is not None and genbis:
@@ -91,6 +105,24 @@ class Plan:
             out[tenant_pool.name] = max(packed_nodes([cpu for cpu, _ in pods], cores),
                                         packed_nodes([memory for _, memory in pods], gib))
         return out
+
+    def free_nodes(self) -> dict[str, int]:
+        """GPU pool -> whole nodes free at rest for a new replica: its warm spares, and the nodes its minimum keeps
+        beyond what the minimum replicas fill. Zero: a new replica waits for a new node."""
+        replicas, rest = self._min_replicas(), self.rest_nodes()
+        return {pool.name: max(pool.min_nodes, rest[pool.name])
+                - packed_nodes(replicas.get(pool.name, []), gpu_units_per_node(pool)) for pool in self.spec.env.gpu_pools}
+
+    def new_replica_seconds(self, key: str) -> float:
+        """What a new replica of endpoint ``key`` takes now: on a free node if its pool keeps one at rest, else with
+        a new node."""
+        start, pool = self.cold_starts()[key], self.endpoint_plans()[key].pool
+        return start.warm_seconds if self.free_nodes()[pool] else start.new_node_seconds
+
+    def recovery_seconds(self) -> float:
+        """The slowest endpoint's start on new nodes: how long serving takes to come back where every node is new
+        (a region failover, a replaced pool). The DR runbook's RTO uses it."""
+        return max((s.new_node_seconds for s in self.cold_starts().values()), default=0.0)
 
     def pool_capacity(self) -> list[PoolCapacity]:
         """Every node pool with its nodes at rest (``rest_nodes``), maximum and cost."""
@@ -103,6 +135,10 @@ class Plan:
     def model_paths(self) -> tuple[str, ...]:
         """The models bucket folders the stack serves from (each endpoint's variant's), sorted."""
         return tuple(sorted({p.model_path for p in self.endpoint_plans().values()}))
+
+    def cache_paths(self) -> tuple[str, ...]:
+        """Every endpoint's compile cache folder in the models bucket, sorted."""
+        return tuple(sorted(p.cache_folder for p in self.endpoint_plans().values()))
 
     def weight_copies(self) -> tuple[WeightCopy, ...]:
         """One loader copy per Hugging Face revision the stack serves (endpoints sharing one share it),

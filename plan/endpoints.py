@@ -3,6 +3,7 @@ its default minimum replicas and what it needs from its tenant's quota."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -11,11 +12,15 @@ from config.models import Model
 from config.spec import PlatformSpec
 from config.tenancy import EndpointSpec
 from plan.capacity import _hourly, gpu_units_per_node
+from plan.coldstart import SERVING_IMAGE, weights_path
 from plan.sizing import MIG_COMPUTE, MIG_SLICES, Option, Sizing, cheapest, options
 from plan.sizing import Unit as GpuUnit
 from plan.tenant_quota import Needs
 
 HOST_SHARE = 0.75  # of a unit's vCPUs and memory a replica requests; the rest is for node daemons
+# What a replica's helper containers request (the compile cache saver beside vLLM, and, one at a time before it, the
+# init containers): counted in the tenant's quota with vLLM's own requests.
+HELPER_CPU, HELPER_MEMORY_GIB = 0.05, 0.125
 GIB = 2**30
 
 
@@ -51,8 +56,7 @@ def gpu_units(spec: PlatformSpec) -> list[GpuUnit]:
         out.append(GpuUnit(pool=pool.name, accelerator=pool.accelerator, gpus_per_node=pool.gpus_per_node,
                            units_per_node=units, max_units=units * pool.max_nodes, memory_gib=memory_gib, fraction=fraction, memory_share=share,
                            hourly=_hourly(spec, pool) / units, spot=pool.spot, scales_to_zero=pool.min_nodes == 0,
-                           vcpus_per_unit=vcpus / units, memory_gib_per_unit=memory / units, describe=describe,
-                           image_preloaded=pool.secondary_boot_disk is not None))
+                           vcpus_per_unit=vcpus / units, memory_gib_per_unit=memory / units, describe=describe))
     return out
 
 
@@ -143,7 +147,7 @@ def replica_resources(option: Option) -> tuple[float, float]:
 def endpoint_needs(sizing: Sizing) -> Needs:
     cpu, memory = replica_resources(sizing.chosen)
     n = sizing.max_replicas
-    return Needs(cpu * n, memory * n, 0, n, dict(sizing.gpus))
+    return Needs((cpu + HELPER_CPU) * n, (memory + HELPER_MEMORY_GIB) * n, 0, n, dict(sizing.gpus))
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,9 @@ class EndpointPlan:
     disk_gib: float  # as stored in the models bucket: what the file cache holds
     startup_seconds: int  # the startup probe's budget: weights through the load path, warm-up, margin
     queue_target: int  # waiting requests per replica before scaling out
+    weights_path: str = "streamer"  # streamer (vLLM's Run:ai loader from the bucket) or gcsfuse (ADR 0018)
+    cache_folder: str = ""  # the endpoint's compile cache folder in the models bucket (its own, writable)
+    cache_key: str = ""  # <vLLM tag>/<accelerator>-tp<N>/<model folder key>: one compile cache per combination
     shutdown_seconds: int = 240  # vLLM drains in-flight requests this long after SIGTERM
 
     @property
@@ -189,16 +196,31 @@ class EndpointPlan:
         return 15 + self.shutdown_seconds + 30
 
 
-def endpoint_plan(spec: PlatformSpec, endpoint: EndpointSpec, sizing: Sizing, queue_target: int, startup_seconds: int) -> EndpointPlan:
+def folder_key(path: str) -> str:
+    """A stable, short name part for a bucket folder (paths carry 40-character revisions)."""
+    return hashlib.sha256(path.encode()).hexdigest()[:10]
+
+
+def cache_folder(namespace: str, endpoint: str) -> str:
+    """An endpoint's compile cache in the models bucket: a managed folder only its identity may write."""
+    return f"compile-cache/{namespace}/{endpoint}"
+
+
+def endpoint_plan(spec: PlatformSpec, namespace: str, endpoint: EndpointSpec, sizing: Sizing, queue_target: int,
+                  startup_seconds: int) -> EndpointPlan:
     model = spec.catalog.models.models[endpoint.model]
     chosen = sizing.chosen
     cpu, memory = replica_resources(chosen)
+    source = model.variants[endpoint.dtype]
+    vllm = spec.catalog.versions.images[SERVING_IMAGE].tag
     return EndpointPlan(
         name=endpoint.name, served_model_name=endpoint.model, kind=model.kind,
         model_path=model.variants[endpoint.dtype].cache_path, dtype=endpoint.dtype,
         max_model_len=endpoint.max_model_len, tensor_parallel=chosen.tp, max_num_seqs=chosen.sequences,
         gpu_memory_utilization=chosen.unit.utilisation, accelerator=chosen.unit.accelerator, pool=chosen.unit.pool,
         cpu=cpu, memory_gib=memory, min_replicas=sizing.min_replicas, max_replicas=sizing.max_replicas,
-        weights_gib=sizing.weights_gib, disk_gib=model.variants[endpoint.dtype].disk_gib,
-        startup_seconds=startup_seconds, queue_target=queue_target)
+        weights_gib=sizing.weights_gib, disk_gib=source.disk_gib,
+        startup_seconds=startup_seconds, queue_target=queue_target, weights_path=weights_path(source),
+        cache_folder=cache_folder(namespace, endpoint.name),
+        cache_key=f"{vllm}/{chosen.unit.accelerator}-tp{chosen.tp}/{folder_key(source.cache_path)}")
 

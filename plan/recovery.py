@@ -10,8 +10,6 @@ from config.catalog import Figure
 from config.cluster import CpuPoolSpec, GpuPoolSpec
 from config.spec import PlatformSpec
 from plan.capacity import DataCost, _hourly
-from plan.coldstart import cold_start
-from plan.endpoints import size_endpoint
 
 # Buckets whose contents cannot be re-created in time: the models (re-downloading 140 GB is an hour) and the
 # backups. Each tenant's bucket too (layers/recovery.py). The audit bucket is WORM and stays where it is.
@@ -54,17 +52,14 @@ class DataObjective:
 
 def slowest_replica(spec: PlatformSpec) -> Step:
     """The slowest endpoint's new replica on a new node (the standby's GPU pools start at zero)."""
-    worst, name = 0.0, "no endpoint"
-    for tenant in [None, *spec.tenants]:
-        endpoints = spec.env.inference.endpoints if tenant is None else [w for w in tenant.workloads
-                                                                          if w.kind == "inference"]
-        for endpoint in endpoints:
-            sizing = size_endpoint(spec, endpoint, spec.env.inference.sla if tenant is None else tenant.sla)
-            total = cold_start(spec, endpoint, sizing).total
-            if total > worst:
-                worst, name = total, f"{tenant.name if tenant else spec.env.inference.namespace}/{endpoint.name}"
-    return Step(f"the slowest endpoint ({name}) serves on a new node", worst,
-                "plan/coldstart.py: node, image, weights and warm-up (config/catalog/serving.yaml)")
+    from plan import Plan
+
+    starts = Plan.of(spec).cold_starts()
+    if not starts:
+        return Step("no endpoint to start", 0, "no inference endpoint on this stack")
+    key = max(starts, key=lambda k: starts[k].new_node_seconds)
+    return Step(f"the slowest endpoint ({key}) serves on a new node", starts[key].new_node_seconds,
+                "Plan.recovery_seconds(): node, image, weights and warm-up (plan/coldstart.py, docs/cold-start.md)")
 
 
 def failover_steps(spec: PlatformSpec) -> list[Step]:

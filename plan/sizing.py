@@ -40,7 +40,6 @@ class Unit:
     vcpus_per_unit: float
     memory_gib_per_unit: float  # host memory
     describe: str
-    image_preloaded: bool = False  # the pool has a secondary boot disk caching the serving image
 
     @property
     def max_tp(self) -> int:

@@ -80,6 +80,7 @@ class Record:
     delete_before_replace: bool
     inputs: dict[str, Any]
     read: bool = False  # an existing object the program reads (`Resource.get`), never creates
+    replace_on_changes: list[str] = field(default_factory=list)  # inputs whose change replaces it (resource option)
 
     @property
     def key(self) -> str:
@@ -202,6 +203,8 @@ class PlatformMocks(pulumi_mocks.Mocks):
         outputs.setdefault("name", args.name)
         resource_id, computed = _mock_id(args.typ, args.inputs, args.name)
         outputs.update(computed)
+        if args.resource_id:  # a read (`Resource.get`) keeps the id it asked for, as a provider does
+            resource_id = args.resource_id
         if args.typ.startswith("random:"):
             outputs.setdefault("result", f"mock-{args.name}-value")
         return resource_id, outputs
@@ -245,6 +248,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 inputs=clean(rpc.deserialize_properties(request.object)),
+                replace_on_changes=sorted(request.replaceOnChanges),
             ))
         return response
 

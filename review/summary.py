@@ -102,8 +102,9 @@ def _compute_cost(run: StackRun) -> str:
             + f"\n{prices.currency} list prices for {spec.region} from `config/catalog/prices.yaml` "
               f"(as of {prices.as_of}), {prices.hours_per_month} h/month; spot pools at spot prices. **At rest** a "
               "pool runs the larger of its minimum and what its always-on pods need (bold where that is more): "
-              "every endpoint's minimum replicas, each on TP whole GPU units of one node, and the GenBI parts on "
-              "the tenant pool, packed by GKE's allocatable CPU and memory. GPU pools without a reservation are "
+              "every endpoint's minimum replicas, each on TP whole GPU units of one node, a GPU pool's warm spare "
+              "nodes (held by placeholders: docs/cold-start.md), and the GenBI parts on the tenant pool, packed by "
+              "GKE's allocatable CPU and memory. GPU pools without a reservation are "
               "**created empty**: GKE's create waits for its initial nodes and a GPU stockout would halt the apply "
               "half way, so the autoscaler adds them once the minimum replicas ask (a stockout then shows as "
               "pending pods, not a failed `pulumi up`).\n")

@@ -257,5 +257,6 @@ def test_a_gpu_image_needs_a_driver_that_runs_its_cuda(config_tree):
         "config/catalog/versions.yaml: images.vllm.tag: 'v0.31.0' is built with CUDA 13.0, which needs NVIDIA "
         "driver 580.65.06 or newer; gpu_driver DEFAULT installs 535.274.02 (pin a build for an older CUDA, e.g. "
         "vLLM's -cu129 tags, or set a gpu_driver that installs a newer driver)")
-    edit_yaml(config_tree / "config/catalog/versions.yaml", lambda d: d.update(gpu_driver="LATEST"))
+    edit_yaml(config_tree / "config/catalog/versions.yaml", lambda d: (
+        d.update(gpu_driver="LATEST"), d["images"]["vllm"]["preload"].update(built_from="v0.31.0")))
     loader.load("prod", loader.stack_config_from_file("prod", config_tree), config_tree)

@@ -36,7 +36,9 @@ def spec(config_tree):
         gpu_pools=[{"name": "l4", "accelerator": "nvidia-l4", "machine_type": "g2-standard-8", "gpus_per_node": 1,
                     "spot": True, "min_nodes": 0, "max_nodes": 4},
                    {"name": "l4-od", "accelerator": "nvidia-l4", "machine_type": "g2-standard-8",
-                    "gpus_per_node": 1, "min_nodes": 2, "max_nodes": 2}]))
+                    "gpus_per_node": 1, "min_nodes": 2, "max_nodes": 2}],
+        inference={**d["inference"], "endpoints": [{k: v for k, v in e.items() if k != "wake_up_seconds"}
+                                                   for e in d["inference"]["endpoints"]]}))
     return loader.load("dev", loader.stack_config_from_file("dev", config_tree), config_tree)
 
 
@@ -74,7 +76,7 @@ def test_minimum_replicas_set_the_nodes_at_rest(fixture_spec):
     """prod: gamma's 70B runs its SLA's 2 replicas at TP 2 on 2-GPU A100 nodes, so the pool's minimum of 1 is
     2 at rest; the L4 pool (2 GPUs per node) holds embed 2 + sql 2 + chat 2 single-GPU replicas on 3 nodes,
     its own minimum. staging: the L4 pool scales to zero, yet embed 1 + sql 1 + chat 2 replicas need 4
-    one-GPU nodes. dev: every minimum is zero."""
+    one-GPU nodes. dev: every minimum is zero, and the time-shared pool keeps its one warm spare node."""
     prod, staging, dev = (Plan.of(fixture_spec(s)) for s in ("prod", "staging", "dev"))
     a100 = next(p for p in prod.pool_capacity() if p.name == "a100")
     assert (a100.min_nodes, a100.rest_nodes) == (1, 2)
@@ -82,7 +84,7 @@ def test_minimum_replicas_set_the_nodes_at_rest(fixture_spec):
     assert {p.name: p.rest_nodes for p in staging.pool_capacity() if p.kind == "gpu"} == {"l4": 4}
     assert {p.name: p.rest_nodes for p in prod.pool_capacity() if p.kind == "gpu"} == {"l4": 3, "l4-spot": 0,
                                                                                          "a100": 2}
-    assert {p.name: p.rest_nodes for p in dev.pool_capacity() if p.kind == "gpu"} == {"l4": 0, "l4-full": 0}
+    assert {p.name: p.rest_nodes for p in dev.pool_capacity() if p.kind == "gpu"} == {"l4": 1, "l4-full": 0}
 
 
 def test_always_on_genbi_holds_the_tenant_pool(fixture_spec):

@@ -60,7 +60,7 @@ def test_inference_docs_declaration_matches_the_endpoint_fields():
     (workload,) = yaml.safe_load(block)["workloads"]
     InferenceWorkload.model_validate(workload)
     optional = set(re.findall(r"^    # (\w+): \S", block, flags=re.M))
-    assert optional == {"min_replicas", "max_replicas", "accelerators", "tensor_parallel"}
+    assert optional == {"min_replicas", "max_replicas", "accelerators", "tensor_parallel", "wake_up_seconds"}
     assert optional <= set(InferenceWorkload.model_fields)
 
 
@@ -117,3 +117,27 @@ def test_every_link_in_the_docs_resolves_inside_the_repository():
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
             assert not re.match(r"^[a-z]+:", target), f"{page.relative_to(ROOT)} links outside: {target}"
             assert (page.parent / target).resolve().exists(), f"{page.relative_to(ROOT)}: {target} does not exist"
+
+
+def test_cold_start_docs_warm_spare_example_loads_and_meets_its_wake_up(real_tree):
+    """docs/cold-start.md: the warm spare and the wake-up it buys, in a copy of the real dev environment."""
+    example = next(yaml.safe_load(b) for b in yaml_blocks(ROOT / "docs/cold-start.md") if "warm_spares" in b)
+    env = real_tree / "config/environments/dev.yaml"
+    data = yaml.safe_load(env.read_text())
+    (pool,) = example["gpu_pools"]
+    data["gpu_pools"] = [pool if p["name"] == pool["name"] else p for p in data["gpu_pools"]]
+    (endpoint,) = example["inference"]["endpoints"]
+    data["inference"]["endpoints"] = [endpoint if e["name"] == endpoint["name"] else e
+                                      for e in data["inference"]["endpoints"]]
+    env.write_text(yaml.safe_dump(data))
+    plan = Plan.of(loader.load("dev", loader.stack_config_from_file("dev", real_tree), real_tree))
+    assert plan.free_nodes()[pool["name"]] == pool["warm_spares"]
+    assert plan.new_replica_seconds(f"inference/{endpoint['name']}") <= endpoint["wake_up_seconds"]
+
+
+def test_cold_start_docs_versions_example_is_the_catalog(real_tree):
+    """docs/cold-start.md shows the catalog's own vLLM pin and disk image."""
+    block = next(yaml.safe_load(b) for b in yaml_blocks(ROOT / "docs/cold-start.md") if "preload" in b)
+    catalog = yaml.safe_load((ROOT / "config/catalog/versions.yaml").read_text())
+    shown = block["images"]["vllm"]
+    assert {k: catalog["images"]["vllm"][k] for k in shown} == shown

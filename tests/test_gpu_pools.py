@@ -60,8 +60,7 @@ def test_dev_time_sharing(fixture_run):
 FEATURES = [
     {"name": "h100-mig", "accelerator": "nvidia-h100-80gb", "machine_type": "a3-highgpu-8g", "gpus_per_node": 8,
      "min_nodes": 0, "max_nodes": 1, "mig_partition": "3g.40gb", "zones": ["us-central1-a"],
-     "compact_placement": True, "local_ssds": 16,
-     "secondary_boot_disk": {"image": "projects/fixture-ai-prod/global/images/vllm-v0-11-cache"}},
+     "compact_placement": True, "local_ssds": 16, "preload_image": False},
     {"name": "a100-queued", "accelerator": "nvidia-a100-80gb", "machine_type": "a2-ultragpu-8g",
      "gpus_per_node": 8, "min_nodes": 0, "max_nodes": 2, "queued_provisioning": True, "flex_start": True},
     {"name": "h100-flex", "accelerator": "nvidia-h100-80gb", "machine_type": "a3-highgpu-1g", "gpus_per_node": 1,
@@ -82,14 +81,15 @@ def featured(tmp_path_factory):
     return {p.inputs["name"]: p.inputs for p in gpu_pools(run_stack("prod", root))}
 
 
-def test_mig_compact_placement_local_ssd_and_secondary_boot_disk(featured):
+def test_mig_compact_placement_local_ssd_and_no_preload(featured):
     pool = featured["h100-mig"]
     assert pool["nodeConfig"]["guestAccelerators"][0]["gpuPartitionSize"] == "3g.40gb"
     assert pool["placementPolicy"] == {"type": "COMPACT"}
     assert pool["nodeLocations"] == ["us-central1-a"]
     assert pool["nodeConfig"]["ephemeralStorageLocalSsdConfig"] == {"localSsdCount": 16}
-    assert pool["nodeConfig"]["secondaryBootDisks"] == [
-        {"diskImage": "projects/fixture-ai-prod/global/images/vllm-v0-11-cache", "mode": "CONTAINER_IMAGE_CACHE"}]
+    assert "secondaryBootDisks" not in pool["nodeConfig"], "preload_image: false pulls the image"
+    assert featured["a100-queued"]["nodeConfig"]["secondaryBootDisks"] == [
+        {"diskImage": "projects/fixture-ai-prod/global/images/vllm-openai-v0-31-0-cu129", "mode": "CONTAINER_IMAGE_CACHE"}]
 
 
 def test_flex_start_with_queued_provisioning_uses_no_reservation_and_no_repair(featured):

@@ -77,19 +77,20 @@ def test_pods_are_built_to_run_a_model_server(run):
         for variable in ("HOME", "HF_HOME", "VLLM_CACHE_ROOT", "TRITON_CACHE_DIR"):
             path = env[variable]
             assert any(path.startswith(m) and "emptyDir" in volumes[n] for m, n in mounts.items()), variable
-        models = volumes[mounts["/models"]]["csi"]
+        models = volumes["models"]["csi"]
         assert models["driver"] == "gcsfuse.csi.storage.gke.io" and models["readOnly"] is True
         assert "only-dir=models/" in models["volumeAttributes"]["mountOptions"]
-        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        for probe in ("readinessProbe", "livenessProbe"):
             assert vllm[probe]["httpGet"]["path"] == "/health"
         startup = vllm["startupProbe"]
+        assert startup["exec"]["command"][:2] == ["python3", "-c"], "ready only after a warm-up request"
         assert startup["periodSeconds"] * startup["failureThreshold"] >= 300
         sleep = vllm["lifecycle"]["preStop"]["sleep"]["seconds"]
         drain = int(flag(vllm["args"], "--shutdown-timeout"))
         assert pod["terminationGracePeriodSeconds"] > sleep + drain, "in-flight requests finish before SIGKILL"
         keys = {c["topologyKey"] for c in pod["topologySpreadConstraints"]}
         assert keys == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
-        assert [c["name"] for c in pod["initContainers"]] == ["wait-for-weights"]
+        assert [c["name"] for c in pod["initContainers"]] == ["wait-for-weights", "restore-compile-cache"]
 
 
 def test_services_listen_on_8000_with_a_named_metrics_port(run):
@@ -249,7 +250,7 @@ def test_serving_pods_stop_waiting_for_weights_visibly(run):
 
     deployment = next(d for d in objects(run, "Deployment") if d["metadata"]["labels"].get("app.kubernetes.io/name")
                       == "vllm")
-    (init,) = deployment["spec"]["template"]["spec"]["initContainers"]
+    init = next(c for c in deployment["spec"]["template"]["spec"]["initContainers"] if c["name"] == "wait-for-weights")
     script = init["command"][2]
     clock = [real_time.time()]
 

@@ -50,9 +50,10 @@ def test_a_reserved_gpu_pool_starts_with_its_minimum(config_tree):
 def test_dev_needs_almost_nothing_at_first_apply(fixture_spec):
     q = needs(fixture_spec("dev"))
     assert q["us-central1/CPUS"] == (4 + 2, 4, 12)  # e2 counts against CPUS: one system node (+ the default pool)
-    # spot: the e2-standard-4 workload pool (0-4, two nodes at rest for the GenBIs) and two g2-standard-8 L4 pools
-    assert q["us-central1/PREEMPTIBLE_CPUS"] == (0, 2 * 4, 4 * 4 + 2 * 2 * 8)
-    assert q["us-central1/PREEMPTIBLE_NVIDIA_L4_GPUS"] == (0, 0, 2 * 2)
+    # spot: the e2-standard-4 workload pool (0-4, two nodes at rest for the GenBIs) and two g2-standard-8 L4 pools,
+    # one node of which is a warm spare at rest
+    assert q["us-central1/PREEMPTIBLE_CPUS"] == (0, 2 * 4 + 8, 4 * 4 + 2 * 2 * 8)
+    assert q["us-central1/PREEMPTIBLE_NVIDIA_L4_GPUS"] == (0, 1, 2 * 2)
 
 
 def test_every_stack_has_a_quota_row_for_every_gpu_pool(run):

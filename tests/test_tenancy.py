@@ -42,13 +42,14 @@ NOT_FOR_TENANTS = ("standard", "standard-rwo", "premium-rwo", "standard-rwx", "p
 
 def test_quota_of_a_known_tenant(fixture_run):
     """alpha (premium) in dev: chat is sized to 2 replicas on pool l4-full (g2-standard-8), each requesting
-    3/4 of the node: 6 CPU / 24 Gi; with GenBI's 3.1 CPU / 7.25 Gi (config/genbi.py PARTS, one replica each
-    outside prod) that is 15.1 CPU / 55.25 Gi, +25 % = 18.9 / 70 Gi (rounded up);
+    3/4 of the node: 6 CPU / 24 Gi, and 0.05 CPU / 0.125 Gi for its compile cache saver; with GenBI's 3.1 CPU /
+    7.25 Gi (config/genbi.py PARTS, one replica each outside prod) that is 15.2 CPU / 55.5 Gi, +25 % = 19 / 70 Gi
+    (rounded up);
     storage, pods, services and PVCs from the tier; 2 L4 from tier and chat alike; no limits."""
     quotas = {q["metadata"]["name"]: q["spec"] for q in objects(fixture_run("dev"), "ResourceQuota", "alpha")}
     hard = quotas["tenant-quota"]["hard"]
     assert {k: v for k, v in hard.items() if ".storageclass." not in k} == {
-        "requests.cpu": "18900m", "requests.memory": "70Gi", "requests.nvidia.com/gpu": "2",
+        "requests.cpu": "19", "requests.memory": "70Gi", "requests.nvidia.com/gpu": "2",
         "requests.storage": "50Gi", "persistentvolumeclaims": "20", "pods": "40", "services": "20",
         "services.loadbalancers": "0", "services.nodeports": "0", "count/ingresses.networking.k8s.io": "0"}
     assert quotas["gpu-nvidia-l4"] == {"hard": {"requests.nvidia.com/gpu": "2"}, "scopeSelector": {"matchExpressions": [
@@ -179,52 +180,76 @@ def test_workload_identity_per_workload(run):
 FOLDER_GRANT = "gcp:storage/managedFolderIamMember:ManagedFolderIamMember"
 
 
-def model_readers(run) -> dict[str, set[str]]:
-    """Who may read the models bucket: member -> the managed folders (or "*" for the whole bucket)."""
+def model_readers(run) -> dict[str, set[tuple[str, str]]]:
+    """Who may use the models bucket: member -> (managed folder, or "*" for the whole bucket; role)."""
     models = f"{run.spec.project}-models"
-    out: dict[str, set[str]] = {}
+    out: dict[str, set[tuple[str, str]]] = {}
     for record in run.records:
         i = record.inputs
         if i.get("bucket") != models or "member" not in i:
             continue
         where = i["managedFolder"] if record.type == FOLDER_GRANT else "*"
-        out.setdefault(i["member"], set()).add(where)
+        out.setdefault(i["member"], set()).add((where, i["role"]))
     return out
 
 
 def foreign_weights(run, records=None) -> list[str]:
-    """Readers of the models bucket beyond the loader and each endpoint's own model folder."""
+    """Grants on the models bucket beyond the loader's and, for each endpoint's identity, reading its own model's
+    folder and writing its own compile cache folder (a cache is code its replicas run: no one else may write it)."""
     run = dataclasses.replace(run, records=records) if records is not None else run
-    served = {f"{ns}/{e.name}": run.plan.endpoint_plans()[f"{ns}/{e.name}"].model_path
-              for ns, e, _ in run.spec.inference_endpoints()}
+    plans = run.plan.endpoint_plans()
+    served = {key: {(p.model_path + "/", "roles/storage.objectViewer"), (p.cache_folder + "/", "roles/storage.objectUser")}
+              for key, p in plans.items()}
     loader = f"{run.spec.env.inference.namespace}/model-loader"
     # Storage Transfer's service agent copies the bucket to its DR twin (tenants cannot create transfer jobs)
     replication = "serviceAccount:project-123456789012@storage-transfer-service.iam.gserviceaccount.com"
     problems = []
-    for member, folders in model_readers(run).items():
+    for member, grants in model_readers(run).items():
         identity = "/".join(member.split("/subject/ns/")[-1].split("/sa/")) if "/subject/ns/" in member else member
         if identity in (loader, replication):
             continue
-        if identity not in served or folders != {served[identity] + "/"}:
-            problems.append(f"{identity} reads {sorted(folders)}")
+        if identity not in served or grants != served[identity]:
+            problems.append(f"{identity} holds {sorted(grants)}")
     return problems
 
 
-def test_each_serving_identity_reads_only_its_own_models_folder(run):
-    """Tenants never read each other's weights: the only reader of the whole models bucket is the loader
-    (which writes it); every other reader is one endpoint's Kubernetes identity on its model's folder."""
+def test_each_serving_identity_reads_its_model_and_writes_its_compile_cache_only(run):
+    """Tenants never read each other's weights nor write each other's compile caches: the only user of the whole
+    models bucket is the loader (which writes it); every other grant is one endpoint's Kubernetes identity reading
+    its model's folder and writing its own compile cache folder."""
     assert run.spec.inference_endpoints()
     assert foreign_weights(run) == []
 
 
 def test_the_weights_check_finds_a_tenant_reading_another_tenants_model(fixture_run):
     run = fixture_run("prod")
-    alpha = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/alpha/sa/chat"))
-    gamma = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/gamma/sa/llama-70b"))
+    alpha = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/alpha/sa/chat")
+                 and r.inputs["role"] == "roles/storage.objectViewer")
+    gamma = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/gamma/sa/llama-70b")
+                 and r.inputs["role"] == "roles/storage.objectViewer")
     stolen = dataclasses.replace(alpha, name="stolen", inputs={**alpha.inputs,
                                                                "managedFolder": gamma.inputs["managedFolder"]})
-    assert foreign_weights(run, [*run.records, stolen]) == [
-        f"alpha/chat reads {sorted([alpha.inputs['managedFolder'], gamma.inputs['managedFolder']])}"]
+    (problem,) = foreign_weights(run, [*run.records, stolen])
+    assert problem.startswith("alpha/chat holds") and gamma.inputs["managedFolder"] in problem
+
+
+def test_the_weights_check_finds_a_tenant_writing_another_tenants_compile_cache(fixture_run):
+    run = fixture_run("prod")
+    alpha = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/alpha/sa/chat")
+                 and r.inputs["role"] == "roles/storage.objectUser")
+    gamma = run.plan.endpoint_plans()["gamma/llama-70b"].cache_folder + "/"
+    poisoned = dataclasses.replace(alpha, name="poisoned", inputs={**alpha.inputs, "managedFolder": gamma})
+    (problem,) = foreign_weights(run, [*run.records, poisoned])
+    assert problem.startswith("alpha/chat holds") and gamma in problem
+
+
+def test_the_weights_check_finds_a_serving_identity_writing_its_weights(fixture_run):
+    run = fixture_run("prod")
+    alpha = next(r for r in run.by_type(FOLDER_GRANT) if r.inputs["member"].endswith("/ns/alpha/sa/chat")
+                 and r.inputs["role"] == "roles/storage.objectViewer")
+    writer = dataclasses.replace(alpha, inputs={**alpha.inputs, "role": "roles/storage.objectUser"})
+    (problem,) = foreign_weights(run, [writer if r is alpha else r for r in run.records])
+    assert problem.startswith("alpha/chat holds")
 
 
 def test_tenant_google_account_reaches_only_its_own_data(run):

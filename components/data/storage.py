@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from components.conventions import component_type, formerly
 from components.conventions import labels as platform_labels
 from config.data import FilestoreSpec, StorageSpec
 from config.naming import Naming
+from plan.endpoints import folder_key
 
 DAY = 86400
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
@@ -169,11 +169,7 @@ class StorageArgs:
     node_tag: str
     provider: pulumi.ProviderResource
     model_paths: tuple[str, ...] = ()  # folders of the models bucket the stack serves (models/<repo>/<revision>)
-
-
-def folder_key(path: str) -> str:
-    """A stable, short logical-name part for a bucket folder (paths carry 40-character revisions)."""
-    return hashlib.sha256(path.encode()).hexdigest()[:10]
+    cache_paths: tuple[str, ...] = ()  # each endpoint's compile cache folder (compile-cache/<namespace>/<endpoint>)
 
 
 class Storage(pulumi.ComponentResource):
@@ -182,7 +178,8 @@ class Storage(pulumi.ComponentResource):
     so no tenant reads another's weights (uniform bucket-level access applies folder IAM).
 
     Outputs: ``bucket_names`` (purpose -> name), ``filestore_name`` (None without Filestore),
-    ``model_folders`` (model path -> managed folder name, known once it exists), ``default_class``.
+    ``model_folders`` (model path -> managed folder name, known once it exists), ``cache_folders`` (an endpoint's
+    compile cache folder, which only that endpoint writes: regenerable, so emptied on destroy), ``default_class``.
     """
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -206,8 +203,14 @@ class Storage(pulumi.ComponentResource):
                 f"{name}-model-{folder_key(path)}", bucket=self.bucket_names["models"], name=f"{path}/",
                 force_destroy=not args.buckets.protect, opts=pulumi.ResourceOptions(parent=self)).name
             for path in args.model_paths}
+        self.cache_folders: dict[str, pulumi.Output[str]] = {
+            path: gcp.storage.ManagedFolder(
+                f"{name}-cache-{folder_key(path)}", bucket=self.bucket_names["models"], name=f"{path}/",
+                force_destroy=True, opts=pulumi.ResourceOptions(parent=self)).name
+            for path in args.cache_paths}
         self.register_outputs({"bucket_names": self.bucket_names, "filestore_name": self.filestore_name,
-                               "default_class": self.default_class, "model_folders": self.model_folders})
+                               "default_class": self.default_class, "model_folders": self.model_folders,
+                               "cache_folders": self.cache_folders})
 
     def _filestore(self, name: str, args: StorageArgs) -> pulumi.Output[str]:
         """The shared model cache on the VPC, and the firewall rule its NFSv3 call-backs to nodes need."""

@@ -1,4 +1,10 @@
-"""GPU node pools: one autoscaled pool per `gpu_pools` entry, tainted so only GPU workloads land there."""
+"""GPU node pools: one autoscaled pool per `gpu_pools` entry, tainted so only GPU workloads land there.
+
+A pool that preloads the serving image gets a secondary boot disk in CONTAINER_IMAGE_CACHE mode from the disk image
+built for the pinned vLLM tag (docs/cold-start.md). The disk image is read, not created: a missing one fails the
+preview before any pool changes, and each pool waits for it. GKE serves the cache through image streaming (the
+node config enables it for every pool); changing the disk image replaces the pool.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ class PlacedGpuPool:
 
     spec: GpuPoolSpec
     zones: tuple[str, ...]
+    disk_image: str | None = None  # projects/<project>/global/images/<name>: the serving image preloaded
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,10 @@ class GpuNodePools(pulumi.ComponentResource):
         super().__init__(component_type("platform", "GpuNodePools"), name, None, formerly(opts, "ai-platform:gke:GpuNodePools"))
         c = gcp.container
         names: dict[str, pulumi.Output[str]] = {}
+        images: dict[str, gcp.compute.Image] = {}
+        for image in sorted({p.disk_image for p in args.pools if p.disk_image}):
+            images[image] = gcp.compute.Image.get(f"{name}-disk-image-{image.rsplit('/', 1)[-1]}", image,
+                                                  opts=pulumi.ResourceOptions(parent=self))
         for placed in args.pools:
             pool = placed.spec
             config = node_config(
@@ -74,8 +85,8 @@ class GpuNodePools(pulumi.ComponentResource):
                 ephemeral_storage_local_ssd_config=c.NodePoolNodeConfigEphemeralStorageLocalSsdConfigArgs(
                     local_ssd_count=pool.local_ssds) if pool.local_ssds else None,
                 secondary_boot_disks=[c.NodePoolNodeConfigSecondaryBootDiskArgs(
-                    disk_image=pool.secondary_boot_disk.image, mode=pool.secondary_boot_disk.mode)]
-                if pool.secondary_boot_disk else None,
+                    disk_image=images[placed.disk_image].id, mode="CONTAINER_IMAGE_CACHE")]
+                if placed.disk_image else None,
                 reservation_affinity=reservation_affinity(pool),
                 flex_start=True if pool.flex_start else None,
             )

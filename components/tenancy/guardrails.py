@@ -4,7 +4,8 @@
   RoleBinding), enough to run apps and nothing that changes isolation;
 - the admission policies of ``components/tenancy/admission.py`` and their bindings to tenant
   namespaces;
-- a PriorityClass per accelerator type, which per-type GPU quotas are scoped by.
+- a PriorityClass per accelerator type, which per-type GPU quotas are scoped by. Its pods preempt lower
+  priorities, which only the warm spares' placeholders have (components/workloads/warm_capacity.py, ADR 0019).
 """
 
 from __future__ import annotations
@@ -82,11 +83,14 @@ class TenantGuardrails(pulumi.ComponentResource):
                     match_resources=ar.MatchResourcesArgs(namespace_selector=tenants)),
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[policy]))
         for accelerator in args.accelerators:
+            # value and preemptionPolicy cannot change in place (the API server refuses the update): a class made
+            # with others is replaced, deleted first since its name is fixed (pods naming it wait seconds).
             k8s.scheduling.v1.PriorityClass(
                 f"{name}-{GPU_PRIORITY_PREFIX}{accelerator}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{GPU_PRIORITY_PREFIX}{accelerator}", labels=labels),
-                value=0, global_default=False, preemption_policy="Never",
+                value=0, global_default=False, preemption_policy="PreemptLowerPriority",
                 description=f"Pods on {accelerator} GPUs; tenant quotas for that type are scoped by this class.",
-                opts=k8s_opts)
+                opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(
+                    replace_on_changes=["preemptionPolicy", "value"], delete_before_replace=True)))
         self.tenant_admin_role: pulumi.Output[str] = role.metadata.name
         self.register_outputs({"tenant_admin_role": self.tenant_admin_role})

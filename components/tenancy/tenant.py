@@ -99,6 +99,7 @@ class TenantArgs:
     models_bucket: pulumi.Input[str] | None = None  # read by the tenant's inference endpoints
     model_folders: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # endpoint -> its model's folder
     budget_channels: list[pulumi.Input[str]] = field(default_factory=list)  # the tenant's mail channels (<= 5)
+    cache_folders: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # endpoint -> its compile cache folder
     project_number: pulumi.Input[str] = ""  # for the endpoints' Workload Identity principals
 
 
@@ -181,12 +182,17 @@ class Tenant(pulumi.ComponentResource):
                 automount_service_account_token=False, opts=in_ns)
             if serving:
                 # A serving pod faces the internet and runs what it loads: it calls Google as its own
-                # Kubernetes identity, which reads its model's folder and nothing else (not the tenant's
-                # database password or GenBI secrets, which the tenant's Google account holds).
+                # Kubernetes identity, which reads its model's folder and writes its own compile cache, and
+                # nothing else (not the tenant's database password or GenBI secrets, which the tenant's Google
+                # account holds).
+                member = workload_principal(args.project_number, args.workload_pool, f"{ns}/{workload.name}")
                 gcp.storage.ManagedFolderIamMember(
                     f"{name}-{workload.name}-weights", bucket=args.models_bucket,
-                    managed_folder=args.model_folders[workload.name], role=OBJECT_VIEWER,
-                    member=workload_principal(args.project_number, args.workload_pool, f"{ns}/{workload.name}"),
+                    managed_folder=args.model_folders[workload.name], role=OBJECT_VIEWER, member=member,
+                    opts=pulumi.ResourceOptions(parent=self))
+                gcp.storage.ManagedFolderIamMember(
+                    f"{name}-{workload.name}-compile-cache", bucket=args.models_bucket,
+                    managed_folder=args.cache_folders[workload.name], role="roles/storage.objectUser", member=member,
                     opts=pulumi.ResourceOptions(parent=self))
                 continue
             gcp.serviceaccount.IAMMember(

@@ -30,7 +30,8 @@ from components.conventions import (
 from components.data.secrets import secret_provider_class
 from components.data.storage import folder_key
 from components.platform.identity import workload_principal
-from components.workloads.inference import GCSFUSE_DRIVER, READY_MARKER, WEIGHTS_LABEL
+from components.workloads.inference import GCSFUSE_DRIVER, WEIGHTS_LABEL
+from components.workloads.replica_start import READY_MARKER
 from config.data import MODEL_LOADER as LOADER
 from plan.endpoints import WeightCopy
 

@@ -4,7 +4,8 @@ Shared endpoints (``inference.endpoints`` of the environment file) serve every t
 lists them in ``uses``. The namespace enforces Pod Security `restricted`; ingress is closed but
 for its own pods, the tenants that use an endpoint here (on the serving port) and managed
 Prometheus. Each endpoint runs as its own Kubernetes service account, which may read its model's
-folder of the models bucket and nothing else (a direct Workload Identity principal, no Google account).
+folder of the models bucket and write its own compile cache folder, and nothing else (a direct Workload
+Identity principal, no Google account).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ net, meta = k8s.networking.v1, k8s.meta.v1
 class SharedInferenceArgs:
     namespace: str
     endpoints: dict[str, pulumi.Input[str]]  # shared endpoint -> its model's managed folder (each gets an account)
+    caches: dict[str, pulumi.Input[str]]  # shared endpoint -> its compile cache's managed folder
     consumers: tuple[str, ...]  # tenant namespaces that use at least one of them
     models_bucket: pulumi.Input[str]
     project_number: pulumi.Input[str]
@@ -61,12 +63,14 @@ class SharedInference(pulumi.ComponentResource):
                 f"{name}-{endpoint}-ksa", metadata=meta.ObjectMetaArgs(name=endpoint, namespace=ns,
                                                                        labels=labels("inference")),
                 automount_service_account_token=False, opts=in_ns)
-            # its model's folder only (the loader, alone, writes the bucket)
+            # its model's folder only (the loader, alone, writes the weights), and its own compile cache
+            member = workload_principal(args.project_number, args.workload_pool, f"{args.namespace}/{endpoint}")
             gcp.storage.ManagedFolderIamMember(
                 f"{name}-{endpoint}-weights", bucket=args.models_bucket, managed_folder=folder,
-                role="roles/storage.objectViewer",
-                member=workload_principal(args.project_number, args.workload_pool, f"{args.namespace}/{endpoint}"),
-                opts=pulumi.ResourceOptions(parent=self))
+                role="roles/storage.objectViewer", member=member, opts=pulumi.ResourceOptions(parent=self))
+            gcp.storage.ManagedFolderIamMember(
+                f"{name}-{endpoint}-compile-cache", bucket=args.models_bucket, managed_folder=args.caches[endpoint],
+                role="roles/storage.objectUser", member=member, opts=pulumi.ResourceOptions(parent=self))
         self.namespace: pulumi.Output[str] = ns
         self.register_outputs({"namespace": ns})
 

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from config.checks import capacity, entry, environment, genbi, inference, operations, recovery, tenants, versions
+from config.checks import (
+    capacity,
+    coldstart,
+    entry,
+    environment,
+    genbi,
+    inference,
+    operations,
+    recovery,
+    tenants,
+    versions,
+)
 from config.spec import PlatformSpec
 
 Check = Callable[[PlatformSpec], None]
@@ -25,11 +36,14 @@ CHECKS: list[Check] = [
     recovery.dr_region,
     environment.prices,
     versions.cuda_runs_on_the_driver,
+    versions.preload_is_of_the_pinned_tag,
     tenants.tenant_files,
     entry.exposures,
     inference.shared_endpoints,
     tenants.tenants_on_stack,
     inference.gated_weights,
+    coldstart.warm_spares,
+    coldstart.wake_up,
     genbi.genbi,
     entry.entry,
     operations.receivers,

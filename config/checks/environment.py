@@ -106,6 +106,9 @@ def _provisioning(pool: GpuPoolSpec, gpu: Accelerator, spec: PlatformSpec):
             "is only offered as spot, flex_start or queued_provisioning (set one, or use a larger shape)"
     if dws and pool.min_nodes:
         return ("min_nodes",), pool.min_nodes, f"must be 0 with {dws} (nodes exist only while requested)"
+    if dws and pool.warm_spares:
+        return ("warm_spares",), pool.warm_spares, f"cannot be used with {dws}: its nodes exist only for the " \
+            "workload that requested them (keep spares in an on-demand or spot pool)"
     return None
 
 

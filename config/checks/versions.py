@@ -1,4 +1,5 @@
-"""Checks of the pinned versions against each other: a GPU image's CUDA runs on the driver GKE installs."""
+"""Checks of the pinned versions against each other: a GPU image's CUDA runs on the driver GKE installs, and a
+preloaded image's disk image holds the pinned tag."""
 
 from __future__ import annotations
 
@@ -37,3 +38,14 @@ def cuda_runs_on_the_driver(spec: PlatformSpec) -> None:
                        f"is built with CUDA {image.cuda}, which needs NVIDIA driver {needed} or newer; gpu_driver "
                        f"{versions.gpu_driver} installs {installed.min_driver} (pin a build for an older CUDA, "
                        "e.g. vLLM's -cu129 tags, or set a gpu_driver that installs a newer driver)")
+
+
+def preload_is_of_the_pinned_tag(spec: PlatformSpec) -> None:
+    """A disk image built from another tag would preload layers no pod uses while every node still pulls the
+    pinned image whole (and a pool naming it is replaced for nothing): a new tag needs its disk image first."""
+    for name, image in sorted(spec.catalog.versions.images.items()):
+        if image.preload is not None and image.preload.built_from != image.tag:
+            raise fail(VERSIONS, ("images", name, "preload", "built_from"), image.preload.built_from,
+                       f"is not the pinned tag {image.tag!r}: disk image {image.preload.disk_image!r} holds another "
+                       f"image (build one from {image.tag}: `python -m review.preload {spec.stack}` prints the "
+                       "command; then set preload.disk_image and preload.built_from; docs/cold-start.md)")
