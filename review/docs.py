@@ -1,15 +1,20 @@
-"""python -m review.docs [--check]: rewrite the README's generated blocks from the review of every stack.
+"""python -m review.docs [--check]: rewrite the README's generated blocks, and the generated files, from the
+review of every stack.
 
 A generated block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` on lines of their own; its
 text comes from ``BLOCKS[NAME]``, a function of every stack's run, and takes the start marker's indentation
 (so a block can sit inside a list item). A block is added by writing its function and naming it in
 ``BLOCKS``. ``--check`` rewrites nothing and exits 1 when a block differs from what it would write
 (tests/test_deployer_roles.py runs the same comparison). Exit status 2 for a configuration error.
+
+Generated files (``FILES``: path relative to the tree -> text from every stack's run) are written whole:
+policy/config/<stack>.json, what `pulumi preview --policy-pack policy --policy-pack-config` reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -17,6 +22,8 @@ from pathlib import Path
 
 import config
 from config.loader import ROOT, project_stacks
+from policy.context import context_of
+from policy.pack import pack_config
 from review.deployer import readme_roles
 from review.harness import StackRun, run_stack
 from review.summary import readme_costs, readme_environments
@@ -27,6 +34,21 @@ BLOCKS: dict[str, Callable[[list[StackRun]], str]] = {
     "costs": readme_costs,
     "environments": readme_environments,
 }
+
+
+def policy_configs(runs: list[StackRun]) -> dict[str, str]:
+    """policy/config/<stack>.json: the environment's enforcement for every policy, and the stack's name (the
+    pack learns which stack it checks from this file only)."""
+    return {f"policy/config/{run.stack}.json": json.dumps(pack_config(context_of(run.spec)), indent=2) + "\n"
+            for run in runs}
+
+
+# Generators of whole files: relative path -> text.
+FILES: list[Callable[[list[StackRun]], dict[str, str]]] = [policy_configs]
+
+
+def generated_files(runs: list[StackRun]) -> dict[str, str]:
+    return {path: text for produce in FILES for path, text in produce(runs).items()}
 
 
 def _block(name: str) -> re.Pattern[str]:
@@ -77,15 +99,26 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     text = readme.read_text(encoding="utf-8")
+    files = generated_files(runs)
+    old_files = {path: (root / path).read_text(encoding="utf-8") if (root / path).is_file() else None
+                 for path in files}
     if args.check:
         names = stale(text, runs)
         for name in names:
             print(f"README.md: the {name} block is out of date (make docs)", file=sys.stderr)
-        return 1 if names else 0
+        outdated = [path for path, body in files.items() if old_files[path] != body]
+        for path in outdated:
+            print(f"{path}: out of date (make docs)", file=sys.stderr)
+        return 1 if names or outdated else 0
     new = rewrite(text, generate(runs))
     if new != text:
         readme.write_text(new, encoding="utf-8")
         print("README.md: generated blocks rewritten")
+    for path, body in files.items():
+        if old_files[path] != body:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(body, encoding="utf-8")
+            print(f"{path}: written")
     return 0
 
 
