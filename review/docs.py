@@ -24,8 +24,10 @@ import config
 from config.loader import ROOT, project_stacks
 from policy.context import context_of
 from policy.pack import pack_config
+from policy.rules import RULES
 from review.deployer import readme_roles
 from review.harness import StackRun, run_stack
+from review.markdown import table
 from review.summary import readme_costs, readme_environments
 
 # Block name -> its text from every stack's run (in stack order).
@@ -41,6 +43,28 @@ def policy_configs(runs: list[StackRun]) -> dict[str, str]:
     pack learns which stack it checks from this file only)."""
     return {f"policy/config/{run.stack}.json": json.dumps(pack_config(context_of(run.spec)), indent=2) + "\n"
             for run in runs}
+
+
+def policy_rules(runs: list[StackRun]) -> str:
+    """docs/policy.md's table of rules, from the rules themselves (policy/rules/)."""
+    rows = [[f"`{r.id}`", r.severity, "stack" if r.stack else ", ".join(f"`{t.split(':')[-1]}`" for t in r.types[:3])
+             + (" …" if len(r.types) > 3 else ""), r.description, r.remediation] for r in RULES]
+    return table(["rule", "severity", "checks", "what it asks", "fix"], rows)
+
+
+# Blocks in other documents: file -> {block name -> its text from every stack's run}.
+DOC_BLOCKS: dict[str, dict[str, Callable[[list[StackRun]], str]]] = {"docs/policy.md": {"policy-rules": policy_rules}}
+
+
+def stale_docs(root: Path, runs: list[StackRun]) -> list[str]:
+    """``file: block`` for every block of DOC_BLOCKS that differs from what ``runs`` generate."""
+    out = []
+    for path, blocks in DOC_BLOCKS.items():
+        if not (root / path).is_file():  # a tree with config and program only (a test's copy)
+            continue
+        text = (root / path).read_text(encoding="utf-8")
+        out += [f"{path}: {name}" for name, produce in blocks.items() if rewrite(text, {name: produce(runs)}) != text]
+    return out
 
 
 # Generators of whole files: relative path -> text.
@@ -59,7 +83,7 @@ def _block(name: str) -> re.Pattern[str]:
 def _replace(text: str, name: str, body: str) -> str:
     pattern = _block(name)
     if len(pattern.findall(text)) != 1:
-        raise ValueError(f"README.md: needs exactly one <!-- {name}:start --> ... <!-- {name}:end --> block")
+        raise ValueError(f"needs exactly one <!-- {name}:start --> ... <!-- {name}:end --> block")
 
     def replace(match: re.Match[str]) -> str:
         indent = match["indent"]
@@ -109,11 +133,22 @@ def main(argv: list[str] | None = None) -> int:
         outdated = [path for path, body in files.items() if old_files[path] != body]
         for path in outdated:
             print(f"{path}: out of date (make docs)", file=sys.stderr)
-        return 1 if names or outdated else 0
+        blocks = stale_docs(root, runs)
+        for block in blocks:
+            print(f"{block} block is out of date (make docs)", file=sys.stderr)
+        return 1 if names or outdated or blocks else 0
     new = rewrite(text, generate(runs))
     if new != text:
         readme.write_text(new, encoding="utf-8")
         print("README.md: generated blocks rewritten")
+    for path, blocks in DOC_BLOCKS.items():
+        if not (root / path).is_file():
+            continue
+        old = (root / path).read_text(encoding="utf-8")
+        doc = rewrite(old, {name: produce(runs) for name, produce in blocks.items()})
+        if doc != old:
+            (root / path).write_text(doc, encoding="utf-8")
+            print(f"{path}: generated blocks rewritten")
     for path, body in files.items():
         if old_files[path] != body:
             (root / path).parent.mkdir(parents=True, exist_ok=True)

@@ -336,3 +336,12 @@ def test_the_policy_files_declare_a_python_pack():
     pin = next(line for line in requirements.splitlines() if line.startswith("pulumi-policy=="))
     assert pin in dev.splitlines(), "the tests evaluate the same pulumi-policy the pack runs"
     assert Path(ROOT / "policy" / "__main__.py").is_file()
+
+
+def test_the_rules_table_in_the_docs_is_current():
+    """docs/policy.md's table is generated from the rules (make docs): a new rule cannot go undocumented."""
+    from review.docs import stale_docs
+
+    assert stale_docs(ROOT, []) == [], "run `make docs`"
+    text = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    assert all(f"`{rule_id}`" in text for rule_id in RULE_IDS)
