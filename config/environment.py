@@ -70,6 +70,15 @@ class InferenceSpec(Spec):
         return self
 
 
+class PolicySpec(Spec):
+    """How the policy pack (policy/, docs/policy.md) gates this environment's changes."""
+
+    enforcement: Literal["advisory", "mandatory"] = Field(
+        description="advisory: violations are reported; mandatory: they fail `pulumi preview`/`up` and the review.")
+    monthly_ceiling: float = Field(gt=0, description="USD a month the stack may cost at maximum scale (compute, "
+                                                     "data and the DR region at rest); more is a violation.")
+
+
 class EnvironmentSpec(Spec):
     """Sizing and switches for one environment (dev, staging or prod)."""
 
@@ -91,6 +100,15 @@ class EnvironmentSpec(Spec):
     inference: InferenceSpec = InferenceSpec()
     entry: EntrySpec | None = Field(None, description="The platform gateway; required where a tenant exposes.")
     operations: OperationsSpec
+    policy: PolicySpec
+
+    @model_validator(mode="after")
+    def _gated_where_protected(self) -> EnvironmentSpec:
+        if self.protect and self.policy.enforcement != "mandatory":
+            raise FieldError("policy.enforcement", self.policy.enforcement,
+                             "is not allowed where protect is true: an environment whose data is protected gates "
+                             "its changes (use mandatory)")
+        return self
 
     @model_validator(mode="after")
     def _generation_only_where_unprotected(self) -> EnvironmentSpec:

@@ -1,4 +1,5 @@
-"""Write build/review/<stack>/: resources.json, k8s/*.yaml and summary.md, byte-stable."""
+"""Write build/review/<stack>/: resources.json, k8s/*.yaml, summary.md, policy.json (the pack's findings) and
+facts.json (cost, quota and tenants, for `--diff`), byte-stable."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 import yaml
 
+from review.facts import facts_json
 from review.harness import HELM_RELEASE, StackRun, is_patch, manifests
+from review.policy import policy_json
 from review.summary import render_summary
 
 
@@ -49,4 +52,6 @@ def write_bundle(run: StackRun, out: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(release.inputs, sort_keys=True), encoding="utf-8")
     (out / "summary.md").write_text(render_summary(run), encoding="utf-8")
+    (out / "policy.json").write_text(policy_json(run), encoding="utf-8")
+    (out / "facts.json").write_text(facts_json(run), encoding="utf-8")
     return out

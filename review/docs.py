@@ -1,15 +1,20 @@
-"""python -m review.docs [--check]: rewrite the README's generated blocks from the review of every stack.
+"""python -m review.docs [--check]: rewrite the README's generated blocks, and the generated files, from the
+review of every stack.
 
 A generated block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` on lines of their own; its
 text comes from ``BLOCKS[NAME]``, a function of every stack's run, and takes the start marker's indentation
 (so a block can sit inside a list item). A block is added by writing its function and naming it in
 ``BLOCKS``. ``--check`` rewrites nothing and exits 1 when a block differs from what it would write
 (tests/test_deployer_roles.py runs the same comparison). Exit status 2 for a configuration error.
+
+Generated files (``FILES``: path relative to the tree -> text from every stack's run) are written whole:
+policy/config/<stack>.json, what `pulumi preview --policy-pack policy --policy-pack-config` reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -17,8 +22,12 @@ from pathlib import Path
 
 import config
 from config.loader import ROOT, project_stacks
+from policy.context import context_of
+from policy.pack import pack_config
+from policy.rules import RULES
 from review.deployer import readme_roles
 from review.harness import StackRun, run_stack
+from review.markdown import table
 from review.summary import readme_costs, readme_environments
 
 # Block name -> its text from every stack's run (in stack order).
@@ -29,6 +38,43 @@ BLOCKS: dict[str, Callable[[list[StackRun]], str]] = {
 }
 
 
+def policy_configs(runs: list[StackRun]) -> dict[str, str]:
+    """policy/config/<stack>.json: the environment's enforcement for every policy, and the stack's name (the
+    pack learns which stack it checks from this file only)."""
+    return {f"policy/config/{run.stack}.json": json.dumps(pack_config(context_of(run.spec)), indent=2) + "\n"
+            for run in runs}
+
+
+def policy_rules(runs: list[StackRun]) -> str:
+    """docs/policy.md's table of rules, from the rules themselves (policy/rules/)."""
+    rows = [[f"`{r.id}`", r.severity, "stack" if r.stack else ", ".join(f"`{t.split(':')[-1]}`" for t in r.types[:3])
+             + (" …" if len(r.types) > 3 else ""), r.description, r.remediation] for r in RULES]
+    return table(["rule", "severity", "checks", "what it asks", "fix"], rows)
+
+
+# Blocks in other documents: file -> {block name -> its text from every stack's run}.
+DOC_BLOCKS: dict[str, dict[str, Callable[[list[StackRun]], str]]] = {"docs/policy.md": {"policy-rules": policy_rules}}
+
+
+def stale_docs(root: Path, runs: list[StackRun]) -> list[str]:
+    """``file: block`` for every block of DOC_BLOCKS that differs from what ``runs`` generate."""
+    out = []
+    for path, blocks in DOC_BLOCKS.items():
+        if not (root / path).is_file():  # a tree with config and program only (a test's copy)
+            continue
+        text = (root / path).read_text(encoding="utf-8")
+        out += [f"{path}: {name}" for name, produce in blocks.items() if rewrite(text, {name: produce(runs)}) != text]
+    return out
+
+
+# Generators of whole files: relative path -> text.
+FILES: list[Callable[[list[StackRun]], dict[str, str]]] = [policy_configs]
+
+
+def generated_files(runs: list[StackRun]) -> dict[str, str]:
+    return {path: text for produce in FILES for path, text in produce(runs).items()}
+
+
 def _block(name: str) -> re.Pattern[str]:
     return re.compile(rf"^(?P<indent>[ \t]*)<!-- {re.escape(name)}:start -->\n(?P<body>.*?)"
                       rf"^(?P=indent)<!-- {re.escape(name)}:end -->$", re.M | re.S)
@@ -37,7 +83,7 @@ def _block(name: str) -> re.Pattern[str]:
 def _replace(text: str, name: str, body: str) -> str:
     pattern = _block(name)
     if len(pattern.findall(text)) != 1:
-        raise ValueError(f"README.md: needs exactly one <!-- {name}:start --> ... <!-- {name}:end --> block")
+        raise ValueError(f"needs exactly one <!-- {name}:start --> ... <!-- {name}:end --> block")
 
     def replace(match: re.Match[str]) -> str:
         indent = match["indent"]
@@ -77,15 +123,37 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     text = readme.read_text(encoding="utf-8")
+    files = generated_files(runs)
+    old_files = {path: (root / path).read_text(encoding="utf-8") if (root / path).is_file() else None
+                 for path in files}
     if args.check:
         names = stale(text, runs)
         for name in names:
             print(f"README.md: the {name} block is out of date (make docs)", file=sys.stderr)
-        return 1 if names else 0
+        outdated = [path for path, body in files.items() if old_files[path] != body]
+        for path in outdated:
+            print(f"{path}: out of date (make docs)", file=sys.stderr)
+        blocks = stale_docs(root, runs)
+        for block in blocks:
+            print(f"{block} block is out of date (make docs)", file=sys.stderr)
+        return 1 if names or outdated or blocks else 0
     new = rewrite(text, generate(runs))
     if new != text:
         readme.write_text(new, encoding="utf-8")
         print("README.md: generated blocks rewritten")
+    for path, blocks in DOC_BLOCKS.items():
+        if not (root / path).is_file():
+            continue
+        old = (root / path).read_text(encoding="utf-8")
+        doc = rewrite(old, {name: produce(runs) for name, produce in blocks.items()})
+        if doc != old:
+            (root / path).write_text(doc, encoding="utf-8")
+            print(f"{path}: generated blocks rewritten")
+    for path, body in files.items():
+        if old_files[path] != body:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(body, encoding="utf-8")
+            print(f"{path}: written")
     return 0
 
 

@@ -13,6 +13,7 @@ from review.genbi import genbi_section
 from review.harness import StackRun
 from review.markdown import money, table
 from review.monitoring import monitoring_section
+from review.policy import policy_section
 from review.recovery import recovery_section
 
 
@@ -225,7 +226,7 @@ def _exports(run: StackRun) -> str:
 
 # Later issues add sections here (capacity, cost, tenants); each takes a StackRun.
 SECTIONS: list[Callable[[StackRun], str]] = [
-    _settings, _compute_cost, _data_cost, _quota, deployer_section, _data, _tenants, _capacity, endpoints_section, entry_section, genbi_section, monitoring_section, recovery_section, _components, _types,
+    _settings, policy_section, _compute_cost, _data_cost, _quota, deployer_section, _data, _tenants, _capacity, endpoints_section, entry_section, genbi_section, monitoring_section, recovery_section, _components, _types,
     _protected, _diagram, _exports]
 
 

@@ -16,27 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from config.loader import ROOT, project_stacks
+from policy.stateful import STATEFUL_TYPES
 from review.harness import StackRun, run_stack
 from review.replacements import pins, replaced_by
 
-# Types whose replacement loses data: protected outside dev, pinned.
-STATEFUL_TYPES = (
-    "gcp:compute/address:Address",  # the gateway's IP: DNS records and clients' allowlists point at it
-    "gcp:compute/globalAddress:GlobalAddress",  # PSA range: Cloud SQL private IPs live in it
-    "gcp:compute/network:Network",
-    "gcp:compute/subnetwork:Subnetwork",
-    "gcp:container/cluster:Cluster",
-    "gcp:filestore/instance:Instance",
-    "gcp:gkebackup/backupPlan:BackupPlan",  # its backups go with it
-    "gcp:kms/cryptoKey:CryptoKey",
-    "gcp:kms/keyRing:KeyRing",
-    "gcp:logging/projectBucketConfig:ProjectBucketConfig",  # a tenant's logs
-    "gcp:secretmanager/secret:Secret",
-    "gcp:sql/database:Database",
-    "gcp:sql/databaseInstance:DatabaseInstance",
-    "gcp:storage/bucket:Bucket",
-    "random:index/randomPassword:RandomPassword",
-)
 # Identities: replacing one loses every grant to it (and a user its objects' ownership), so they
 # are pinned too; they are not protected, because offboarding a tenant deletes them.
 IDENTITY_TYPES = ("gcp:serviceaccount/account:Account", "gcp:sql/user:User")

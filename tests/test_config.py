@@ -51,7 +51,7 @@ def test_top_level_unknown_key_lists_allowed_keys(config_tree):
     assert error_of(config_tree) == (
         "config/environments/dev.yaml: protekt: unknown key (did you mean 'protect'? "
         "allowed: cluster, cpu_pools, data, dr, encryption, entry, generation, gpu_pools, image_supply, inference, "
-        "network, operations, prefix, protect, tenancy, zones)")
+        "network, operations, policy, prefix, protect, tenancy, zones)")
 
 
 def test_invalid_cidr_names_value_and_expected_form(config_tree):

@@ -98,7 +98,7 @@ def test_an_empty_environment_file_says_it_is_empty(config_tree, text):
     (config_tree / DEV).write_text(text)
     assert error_of(config_tree) == (
         f"{DEV}: file is empty (an environment file needs at least protect, zones, network, cluster, cpu_pools, "
-        "data, tenancy and operations; start from a copy of another environment's file)")
+        "data, tenancy, operations and policy; start from a copy of another environment's file)")
 
 
 def test_an_empty_mapping_is_not_an_empty_file(config_tree):

@@ -15,12 +15,12 @@ import yaml
 from components.conventions import EXPOSE_LABEL, ROUTER_LABEL
 from components.entry.postrender import POD_LABELS, render
 from config.loader import ROOT
+from policy.pod_security import violations
 from tests.admission import Request, denials
 from tests.conftest import edit_yaml
 from tests.graph import Graph
 from tests.helpers import load_error, objects
 from tests.isolation import cilium_denies_egress
-from tests.pod_security import violations
 from tests.vacuity import examined
 
 TENANT_ADMIN = "alpha-admins@example.com"

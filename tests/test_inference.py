@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from policy.pod_security import pod_spec_of, violations
 from review.harness import manifests
 from tests.admission import Request, denials
 from tests.graph import Graph
 from tests.helpers import named, objects
-from tests.pod_security import pod_spec_of, violations
 from tests.vacuity import examined
 
 ENDPOINT = "ai-platform:workloads:InferenceEndpoint"

@@ -106,12 +106,15 @@ def test_diff_marks_a_replacement_and_warns(tmp_path: Path):
              "inputs": {"name": db_name, "region": "us-central1", "settings": {"tier": "db-custom-1-3840"}}},
             {"type": "gcp:compute/routerNat:RouterNat", "name": "network-nat", "protect": False,
              "inputs": {"minPortsPerVm": 64 if directory == before else 128}}]))
-    from review.diff import diff, render
-    text = render(diff(before, after), before, after)
+    from review.diff import compare, failed_gates
+    from review.diff_markdown import render
+    diff = compare(before, after, "prod")
+    text = render([diff], str(before), str(after))
     assert "0 to add, 0 to remove, 1 to replace, 1 to modify." in text
     assert "± `gcp:sql/databaseInstance:DatabaseInstance::database-pg`: **replace**, forced by `name`" in text
-    assert "~ `gcp:compute/routerNat:RouterNat::network-nat`: `minPortsPerVm`" in text
-    assert "**Warning:** resources would be replaced" in text
+    assert "~ `gcp:compute/routerNat:RouterNat::network-nat`: `minPortsPerVm`: `64` → `128`" in text
+    assert "would be **replaced**" in text.split("## Stack")[0]
+    assert failed_gates([diff], ["replace", "protected-delete"]) == ["replace: prod"]
 
 
 def test_a_new_parent_type_is_a_move_only_with_the_alias(stack_run):

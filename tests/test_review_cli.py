@@ -121,9 +121,10 @@ def test_diff_warns_when_a_protected_resource_would_go(tmp_path):
         directory.mkdir()
         (directory / "resources.json").write_text(json.dumps([{
             "type": "gcp:compute/network:Network", "name": name, "protect": True, "inputs": {}}]))
-    from review.diff import diff, render
-    text = render(diff(before, after), before, after)
-    assert "**Warning:** protected resources would be removed" in text
+    from review.diff import compare
+    from review.diff_markdown import render
+    text = render([compare(before, after)], str(before), str(after))
+    assert "**protected** resources would be removed" in text
     assert "`gcp:compute/network:Network::network-vpc`" in text
 
 

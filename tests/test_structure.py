@@ -15,7 +15,7 @@ import pytest
 
 from config.loader import ROOT
 
-PACKAGES = ("config", "plan", "components", "layers", "review")
+PACKAGES = ("config", "plan", "components", "layers", "policy", "review")
 # Component layers, lowest first: a layer imports conventions and the layers below it, never one above.
 LAYERS = ("platform", "data", "tenancy", "workloads", "entry", "operations", "recovery")
 
@@ -131,6 +131,8 @@ def violations(edges: dict[str, set[str]]) -> list[str]:
                 # WHAT never imports HOW; nothing imports the review but the review
                 or (_within(module, "config") and _within(target, "components"))
                 or (not _within(module, "review") and _within(target, "review"))
+                # the policy pack runs beside a real preview: it reads config and plan, never the program
+                or (_within(module, "policy") and any(_within(target, p) for p in ("components", "layers")))
                 # a component reads its args, never the loader, the checks or the assembly
                 or (_within(module, "components") and (target == "config.loader"
                                                        or _within(target, "config.checks") or _within(target, "layers")))
