@@ -103,18 +103,6 @@ def test_review_all_writes_a_bundle_per_stack(tmp_path):
         assert (bundle / "k8s").is_dir()
 
 
-def test_diff_shows_added_removed_and_modified(config_tree, tmp_path):
-    assert review("prod", "--root", str(config_tree), "--out", str(tmp_path / "before")).returncode == 0
-    edit_yaml(config_tree / "config/environments/prod.yaml",
-              lambda d: d["network"].update(iap_tcp_forwarding=True, nat={"min_ports_per_vm": 512}))
-    result = review("prod", "--root", str(config_tree), "--out", str(tmp_path / "after"),
-                    "--diff", str(tmp_path / "before" / "prod"))
-    assert result.returncode == 0, result.stderr
-    assert "1 to add, 0 to remove, 0 to replace, 1 to modify." in result.stdout
-    assert "+ `gcp:compute/firewall:Firewall::network-allow-iap-ssh`" in result.stdout
-    assert "~ `gcp:compute/routerNat:RouterNat::network-nat`: `minPortsPerVm`" in result.stdout
-
-
 def test_diff_warns_when_a_protected_resource_would_go(tmp_path):
     before, after = tmp_path / "before", tmp_path / "after"
     for directory, name in ((before, "network-vpc"), (after, "vpc")):
