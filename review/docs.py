@@ -8,7 +8,8 @@ text comes from ``BLOCKS[NAME]``, a function of every stack's run, and takes the
 (tests/test_deployer_roles.py runs the same comparison). Exit status 2 for a configuration error.
 
 Generated files (``FILES``: path relative to the tree -> text from every stack's run) are written whole:
-policy/config/<stack>.json, what `pulumi preview --policy-pack policy --policy-pack-config` reads.
+policy/config/<stack>.json, what `pulumi preview --policy-pack policy --policy-pack-config` reads, and
+bootstrap/deployers.yaml, what the bootstrap grants each stack's deployer.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from config.loader import ROOT, project_stacks
 from policy.context import context_of
 from policy.pack import pack_config
 from policy.rules import RULES
-from review.deployer import readme_roles
+from review.deployer import bootstrap_deployers, readme_roles
 from review.harness import StackRun, run_stack
 from review.markdown import table
 from review.summary import readme_costs, readme_environments
@@ -68,7 +69,12 @@ def stale_docs(root: Path, runs: list[StackRun]) -> list[str]:
 
 
 # Generators of whole files: relative path -> text.
-FILES: list[Callable[[list[StackRun]], dict[str, str]]] = [policy_configs]
+def bootstrap_files(runs: list[StackRun]) -> dict[str, str]:
+    """bootstrap/deployers.yaml: each stack's project, deployer and the roles the bootstrap grants it."""
+    return {"bootstrap/deployers.yaml": bootstrap_deployers(runs)}
+
+
+FILES: list[Callable[[list[StackRun]], dict[str, str]]] = [policy_configs, bootstrap_files]
 
 
 def generated_files(runs: list[StackRun]) -> dict[str, str]:

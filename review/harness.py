@@ -189,8 +189,18 @@ def _mock_id(typ: str, i: dict[str, Any], name: str) -> tuple[str, dict[str, Any
         check = f"{i.get('displayName', name).lower().replace(' ', '-').replace('/', '-')}-{_hash(p, name)[:8]}"
         return f"projects/{p}/uptimeCheckConfigs/{check}", {"uptimeCheckId": check,
                                                            "name": f"projects/{p}/uptimeCheckConfigs/{check}"}
+    if typ == "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
+        return f"projects/{p}/locations/global/workloadIdentityPools/{i['workloadIdentityPoolId']}", {
+            "name": f"projects/{PROJECT_NUMBER}/locations/global/workloadIdentityPools/{i['workloadIdentityPoolId']}"}
+    if typ == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+        path = (f"locations/global/workloadIdentityPools/{i['workloadIdentityPoolId']}"
+                f"/providers/{i['workloadIdentityPoolProviderId']}")
+        return f"projects/{p}/{path}", {"name": f"projects/{PROJECT_NUMBER}/{path}"}
     if typ == "gcp:monitoring/dashboard:Dashboard":
         return f"projects/{p}/dashboards/{_hash(p, name)[:32]}", {}
+    if typ == "gcp:projects/serviceIdentity:ServiceIdentity":  # the agent's email: service-<number>@gcp-sa-<api>
+        email = f"service-{PROJECT_NUMBER}@gcp-sa-{i['service'].split('.')[0]}.iam.gserviceaccount.com"
+        return f"projects/{p}/services/{i['service']}", {"email": email, "member": f"serviceAccount:{email}"}
     return f"{name}-id", {}
 
 
@@ -346,7 +356,8 @@ def without_source_positions() -> Iterator[None]:
 
 
 def run_program(func: Callable[[], Any], stack: str, stack_config: dict[str, Any] | None = None,
-                secret_keys: list[str] | None = None, *, ordered: bool = False) -> tuple[list[Record], dict]:
+                secret_keys: list[str] | None = None, *, ordered: bool = False,
+                project: str = PROJECT) -> tuple[list[Record], dict]:
     """Run ``func`` as a Pulumi program under fresh mocks; returns records (sorted by type and name,
     or in registration order with ``ordered``) and exports.
 
@@ -354,7 +365,7 @@ def run_program(func: Callable[[], Any], stack: str, stack_config: dict[str, Any
     """
     monitor = RecordingMonitor(PlatformMocks())
     settings.ROOT.set(None)  # a fresh root Stack resource for this run
-    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
     set_all_config(config_map(stack_config or {}), secret_keys or [])
     with without_source_positions():
         _sync_await(run_pulumi_func(func))
