@@ -27,8 +27,11 @@ API_OF = {
 }
 
 # The CI project: the key ring and state bucket, the identity pool, Cloud Build and its logs, and what the
-# runners call at run time: STS exchanges a GitHub token for a federated one in the pool's project.
+# runners call at run time: STS exchanges a GitHub token for a federated one in the pool's project, and IAM
+# Credentials (enabled beside the pool, as google-github-actions/auth asks, and in each stack's project) mints
+# the account's token.
 CI_APIS = ("cloudkms.googleapis.com", "storage.googleapis.com", "iam.googleapis.com", "sts.googleapis.com",
+           "iamcredentials.googleapis.com",
            "cloudbuild.googleapis.com", "logging.googleapis.com", "cloudbilling.googleapis.com",
            "artifactregistry.googleapis.com", "orgpolicy.googleapis.com")
 # Each platform stack's project: its service accounts live there, and IAM Credentials mints their tokens.
