@@ -8,7 +8,7 @@ refuses any other repository) and impersonates one of the stack's accounts.
   environment named after the stack may impersonate it: the token's subject is
   ``repo:<owner>/<repo>:environment:<stack>``, and the prod environment admits main only, after a reviewer.
 - ``platform-reader`` runs previews (pull requests) and the nightly drift check. It reads the project and the
-  state, decrypts the stack's secrets (a preview must), and may write only the state's lock files.
+  state, decrypts the stack's secrets (a preview must), and may write only its stack's lock files.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ READER = "platform-reader"
 # policies included (roles/viewer is the one predefined role that reads them all), and a secret version's
 # value (secretmanager.versions.access): nothing the state, which the reader decrypts anyway, does not hold.
 READER_ROLES = ("roles/viewer", "roles/secretmanager.secretAccessor")
-LOCKS = ".pulumi/locks/"  # the self-managed backend's lock files, under the bucket's root
+PROGRAM = "ai-platform"  # the platform's Pulumi project: the backend scopes its stacks by it (CLI >= 3.61)
 
 
 def attribute_condition(github: GitHub) -> str:
@@ -54,8 +54,18 @@ def environment_subject(github: GitHub, environment: str) -> str:
     return f"repo:{github.repository}:environment:{environment}"
 
 
-def locks_condition(bucket: str) -> str:
-    return f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{LOCKS}")'
+def stack_objects(stack: str, *, locks_only: bool = False) -> tuple[str, ...]:
+    """Where the self-managed backend keeps one stack: its checkpoint (and .bak), history, backups, locks."""
+    locks = (f".pulumi/locks/organization/{PROGRAM}/{stack}/",)
+    if locks_only:
+        return locks
+    return (f".pulumi/stacks/{PROGRAM}/{stack}.json", f".pulumi/history/{PROGRAM}/{stack}/",
+            f".pulumi/backups/{PROGRAM}/{stack}/", *locks)
+
+
+def objects_condition(bucket: str, prefixes: tuple[str, ...]) -> str:
+    """CEL of an IAM condition on the bucket: only objects under these names (needs uniform access)."""
+    return " || ".join(f'resource.name.startsWith("projects/_/buckets/{bucket}/objects/{p}")' for p in prefixes)
 
 
 @dataclass(frozen=True)
@@ -130,15 +140,26 @@ class CiIdentities(pulumi.ComponentResource):
                                    opts=child)
         gcp.kms.CryptoKeyIAMMember(f"{stack}-reader-secrets", crypto_key_id=key,
                                    role="roles/cloudkms.cryptoKeyDecrypter", member=reader.member, opts=child)
-        gcp.storage.BucketIAMMember(f"{stack}-deployer-state", bucket=args.state_bucket,
-                                    role="roles/storage.objectUser", member=deployer.member, opts=child)
+        # Both read every stack's state (listing cannot be limited by name; secrets in it stay encrypted with
+        # each stack's own key) and write only their own stack's objects: dev's deployer cannot touch prod.
+        gcp.storage.BucketIAMMember(f"{stack}-deployer-read-state", bucket=args.state_bucket,
+                                    role="roles/storage.objectViewer", member=deployer.member, opts=child)
+        gcp.storage.BucketIAMMember(
+            f"{stack}-deployer-state", bucket=args.state_bucket, role="roles/storage.objectUser",
+            member=deployer.member,
+            condition=gcp.storage.BucketIAMMemberConditionArgs(
+                title=f"pulumi-stack-{stack}", description=f"stack {stack}'s checkpoint, history, backups, locks",
+                expression=pulumi.Output.from_input(args.state_bucket).apply(
+                    lambda b, s=stack: objects_condition(b, stack_objects(s)))),
+            opts=child)
         gcp.storage.BucketIAMMember(f"{stack}-reader-state", bucket=args.state_bucket,
                                     role="roles/storage.objectViewer", member=reader.member, opts=child)
         gcp.storage.BucketIAMMember(
             f"{stack}-reader-locks", bucket=args.state_bucket, role="roles/storage.objectUser", member=reader.member,
             condition=gcp.storage.BucketIAMMemberConditionArgs(
-                title="pulumi-locks", description="lock files only",
-                expression=pulumi.Output.from_input(args.state_bucket).apply(locks_condition)),
+                title=f"pulumi-locks-{stack}", description=f"stack {stack}'s lock files only",
+                expression=pulumi.Output.from_input(args.state_bucket).apply(
+                    lambda b, s=stack: objects_condition(b, stack_objects(s, locks_only=True)))),
             opts=child)
         # Cloud Build runs in the CI project as these accounts (cloudbuild.yaml): its logs go to Cloud Logging.
         for who, account in (("deployer", deployer), ("reader", reader)):

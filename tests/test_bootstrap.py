@@ -134,19 +134,28 @@ def test_state_bucket_is_private_versioned_and_encrypted_with_its_own_key(bootst
         assert {g.inputs["member"].split("@")[1] for g in grants} == {f"acme-ai-{stack}.iam.gserviceaccount.com"}
 
 
-@pytest.mark.parametrize(("name", "writable"), [
-    (".pulumi/locks/organization/ai-platform/dev/x.json", True),
-    (".pulumi/stacks/ai-platform/dev.json", False),
-    (".pulumi/history/ai-platform/dev/x.history.json", False),
+@pytest.mark.parametrize(("who", "name", "writable"), [
+    ("reader", ".pulumi/locks/organization/ai-platform/dev/x.json", True),
+    ("reader", ".pulumi/locks/organization/ai-platform/prod/x.json", False),
+    ("reader", ".pulumi/stacks/ai-platform/dev.json", False),
+    ("reader", ".pulumi/history/ai-platform/dev/x.history.json", False),
+    ("deployer", ".pulumi/stacks/ai-platform/dev.json", True),
+    ("deployer", ".pulumi/history/ai-platform/dev/dev-1.history.json", True),
+    ("deployer", ".pulumi/backups/ai-platform/dev/dev.1.json", True),
+    ("deployer", ".pulumi/locks/organization/ai-platform/dev/x.json", True),
+    ("deployer", ".pulumi/stacks/ai-platform/prod.json", False),
+    ("deployer", ".pulumi/history/ai-platform/prod/prod-1.history.json", False),
+    ("deployer", ".pulumi/meta.yaml", False),
 ])
-def test_the_reader_writes_only_lock_files(bootstrap, name, writable):
+def test_each_account_writes_only_its_own_stacks_state(bootstrap, who, name, writable):
     records, _ = bootstrap
-    lock = one(records, "storage/bucketIAMMember:BucketIAMMember", "dev-reader-locks")
+    write = one(records, "storage/bucketIAMMember:BucketIAMMember", f"dev-{who}-{'locks' if who == 'reader' else 'state'}")
+    assert write.inputs["role"] == "roles/storage.objectUser"
     bucket = of(records, "storage/bucket:Bucket")[0].inputs["name"]
     resource = {"name": f"projects/_/buckets/{bucket}/objects/{name}"}
-    assert cel(lock.inputs["condition"]["expression"], {"resource": resource}) is writable
-    assert one(records, "storage/bucketIAMMember:BucketIAMMember", "dev-reader-state").inputs["role"] == \
-        "roles/storage.objectViewer"
+    assert cel(write.inputs["condition"]["expression"], {"resource": resource}) is writable
+    unconditioned = [r for r in of(records, "storage/bucketIAMMember:BucketIAMMember") if not r.inputs.get("condition")]
+    assert {r.inputs["role"] for r in unconditioned} == {"roles/storage.objectViewer"}
 
 
 def test_every_resource_waits_for_its_api_in_its_project(bootstrap):
