@@ -18,6 +18,7 @@ API_OF = {
     "gcp:serviceaccount/account:Account": "iam.googleapis.com",
     "gcp:serviceaccount/iAMMember:IAMMember": "iam.googleapis.com",
     "gcp:projects/iAMMember:IAMMember": "cloudresourcemanager.googleapis.com",
+    "gcp:projects/iAMCustomRole:IAMCustomRole": "iam.googleapis.com",
     "gcp:billing/accountIamMember:AccountIamMember": "cloudbilling.googleapis.com",
     "gcp:projects/serviceIdentity:ServiceIdentity": "serviceusage.googleapis.com",
     "gcp:artifactregistry/repository:Repository": "artifactregistry.googleapis.com",

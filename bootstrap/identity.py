@@ -36,6 +36,11 @@ READER = "platform-reader"
 # policies included (roles/viewer is the one predefined role that reads them all), and a secret version's
 # value (secretmanager.versions.access): nothing the state, which the reader decrypts anyway, does not hold.
 READER_ROLES = ("roles/viewer", "roles/secretmanager.secretAccessor")
+# A refresh also reads the Kubernetes Secrets the program applies (the Alertmanager configuration, IAP's client
+# secret, exporters' keys), which no predefined read-only role includes: a custom role with exactly that. Their
+# values come from Secret Manager and the state, which the reader reads anyway.
+KUBERNETES_SECRETS_ROLE = "pulumiReaderKubernetesSecrets"
+KUBERNETES_SECRETS_PERMISSIONS = ("container.secrets.get", "container.secrets.list")
 PROGRAM = "ai-platform"  # the platform's Pulumi project: the backend scopes its stacks by it (CLI >= 3.61)
 
 
@@ -128,6 +133,12 @@ class CiIdentities(pulumi.ComponentResource):
         for role in READER_ROLES:
             gcp.projects.IAMMember(f"{stack}-reader-{role.removeprefix('roles/')}", project=target.project,
                                    role=role, member=reader.member, opts=after_apis)
+        secrets = gcp.projects.IAMCustomRole(
+            f"{stack}-reader-kubernetes-secrets", project=target.project, role_id=KUBERNETES_SECRETS_ROLE,
+            title="Pulumi reader: Kubernetes Secrets", permissions=list(KUBERNETES_SECRETS_PERMISSIONS),
+            description="Lets the drift check refresh the Kubernetes Secrets the platform applies", opts=after_apis)
+        gcp.projects.IAMMember(f"{stack}-reader-kubernetes-secrets", project=target.project, role=secrets.name,
+                               member=reader.member, opts=after_apis)
         on_ci = pulumi.ResourceOptions(parent=self, depends_on=args.ci_apis)
         for role in target.roles.billing_account:
             gcp.billing.AccountIamMember(f"{stack}-deployer-{role.removeprefix('roles/')}",

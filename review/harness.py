@@ -198,6 +198,9 @@ def _mock_id(typ: str, i: dict[str, Any], name: str) -> tuple[str, dict[str, Any
         return f"projects/{p}/{path}", {"name": f"projects/{PROJECT_NUMBER}/{path}"}
     if typ == "gcp:monitoring/dashboard:Dashboard":
         return f"projects/{p}/dashboards/{_hash(p, name)[:32]}", {}
+    if typ == "gcp:projects/iAMCustomRole:IAMCustomRole":
+        path = f"projects/{p}/roles/{i['roleId']}"
+        return path, {"name": path}
     if typ == "gcp:projects/serviceIdentity:ServiceIdentity":  # the agent's email: service-<number>@gcp-sa-<api>
         email = f"service-{PROJECT_NUMBER}@gcp-sa-{i['service'].split('.')[0]}.iam.gserviceaccount.com"
         return f"projects/{p}/services/{i['service']}", {"email": email, "member": f"serviceAccount:{email}"}

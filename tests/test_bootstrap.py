@@ -105,7 +105,9 @@ def test_each_deployer_holds_exactly_the_roles_the_review_derives(bootstrap):
         reader = f"serviceAccount:platform-reader@{target.project}.iam.gserviceaccount.com"
         read = {r.inputs["role"] for r in of(records, "projects/iAMMember:IAMMember")
                 if r.inputs["project"] == target.project and r.inputs["member"] == reader}
-        assert read == set(READER_ROLES)
+        custom = one(records, "projects/iAMCustomRole:IAMCustomRole", f"{stack}-reader-kubernetes-secrets")
+        assert read == {*READER_ROLES, f"projects/{target.project}/roles/{custom.inputs['roleId']}"}
+        assert set(custom.inputs["permissions"]) == {"container.secrets.get", "container.secrets.list"}  # read only
 
 
 def test_deployers_file_is_what_make_docs_writes(stack_run):
