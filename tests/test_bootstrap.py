@@ -236,3 +236,11 @@ def test_a_missing_deployers_file_says_how_to_make_it(tmp_path, capsys):
 
     with pytest.raises(ConfigError, match="make docs writes it"):
         load_deployers(Path(tmp_path) / "deployers.yaml")
+
+
+def test_state_prefixes_name_the_platforms_pulumi_project():
+    """The backend keeps stacks under the Pulumi project's name: renaming the project in Pulumi.yaml must move
+    the deployers' write conditions with it."""
+    from bootstrap.identity import PROGRAM
+
+    assert yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))["name"] == PROGRAM
