@@ -20,6 +20,7 @@ from bootstrap.identity import ATTRIBUTE_MAPPING, READER_ROLES
 from bootstrap.spec import DEPLOYERS_FILE, load_deployers
 from config.loader import ROOT, load_catalog
 from review.harness import run_program
+from tests.admission import evaluate
 from tests.graph import Graph
 
 BOOTSTRAP = ROOT / "bootstrap"
@@ -48,12 +49,9 @@ def one(records, type_: str, name: str):
     return next(r for r in of(records, type_) if r.name == name)
 
 
-_ENV = celpy.Environment()
-
-
 def cel(expression: str, activation: dict) -> bool:
-    return bool(_ENV.program(_ENV.compile(expression)).evaluate(
-        {k: celpy.json_to_cel(v) for k, v in activation.items()}))
+    """``expression`` evaluated as IAM evaluates it, on plain JSON values (tests/admission.py's evaluator)."""
+    return bool(evaluate(expression, {k: celpy.json_to_cel(v) for k, v in activation.items()}))
 
 
 GITHUB = CONFIG[f"{PROJECT}:github"]
