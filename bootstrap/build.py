@@ -16,11 +16,13 @@ import pulumi
 import pulumi_gcp as gcp
 
 from bootstrap.spec import CloudBuild
+from bootstrap.state import ENCRYPTER_DECRYPTER, ROTATION
+from components.platform.image_supply import cleanup_policies
 
 IMAGE_CACHE = "ci-images"
 # The image the builds run (cloudbuild.yaml `_PULUMI_IMAGE`): the CLI of requirements.txt's SDK on our Python.
 PULUMI_IMAGE = "pulumi/pulumi-python-3.11:3.272.0"
-DAY = 86400
+KEEP_VERSIONS, DELETE_AFTER_DAYS = 5, 90  # the image cache's cleanup (the platform's caches take theirs from config)
 CROSS_PROJECT = "iam.disableCrossProjectServiceAccountUsage"
 
 
@@ -61,9 +63,9 @@ class CloudBuildSetup(pulumi.ComponentResource):
         registry_agent = gcp.projects.ServiceIdentity(f"{name}-registry-agent", project=args.ci_project,
                                                       service="artifactregistry.googleapis.com", opts=after)
         key = gcp.kms.CryptoKey(f"{name}-images", name="images", key_ring=args.key_ring, purpose="ENCRYPT_DECRYPT",
-                                rotation_period=f"{90 * DAY}s", opts=pulumi.ResourceOptions(parent=self, protect=True))
+                                rotation_period=ROTATION, opts=pulumi.ResourceOptions(parent=self, protect=True))
         key_grant = gcp.kms.CryptoKeyIAMMember(
-            f"{name}-images-registry-agent", crypto_key_id=key.id, role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
+            f"{name}-images-registry-agent", crypto_key_id=key.id, role=ENCRYPTER_DECRYPTER,
             member=registry_agent.member, opts=child)
         ar = gcp.artifactregistry
         cache = ar.Repository(
@@ -73,13 +75,7 @@ class CloudBuildSetup(pulumi.ComponentResource):
                 description="Docker Hub", docker_repository=ar.RepositoryRemoteRepositoryConfigDockerRepositoryArgs(
                     public_repository="DOCKER_HUB")),
             kms_key_name=key.id, cleanup_policy_dry_run=False,
-            cleanup_policies=[
-                ar.RepositoryCleanupPolicyArgs(id="keep-recent", action="KEEP",
-                                               most_recent_versions=ar.RepositoryCleanupPolicyMostRecentVersionsArgs(
-                                                   keep_count=5)),
-                ar.RepositoryCleanupPolicyArgs(id="delete-old", action="DELETE",
-                                               condition=ar.RepositoryCleanupPolicyConditionArgs(
-                                                   tag_state="ANY", older_than=f"{90 * DAY}s"))],
+            cleanup_policies=cleanup_policies(KEEP_VERSIONS, DELETE_AFTER_DAYS),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[key_grant, *args.apis]))
         self.image: pulumi.Output[str] = pulumi.Output.concat(
             args.location, "-docker.pkg.dev/", args.ci_project, "/", cache.repository_id, "/", PULUMI_IMAGE)

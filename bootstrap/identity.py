@@ -20,6 +20,7 @@ import pulumi_gcp as gcp
 
 from bootstrap.build import BuildIdentity
 from bootstrap.spec import GitHub, StackDeployer
+from bootstrap.state import ENCRYPTER_DECRYPTER
 
 ISSUER = "https://token.actions.githubusercontent.com"
 POOL_ID = PROVIDER_ID = "github"
@@ -101,8 +102,6 @@ class CiIdentities(pulumi.ComponentResource):
             attribute_mapping=ATTRIBUTE_MAPPING, attribute_condition=attribute_condition(args.github),
             oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=ISSUER), opts=child)
         self.provider: pulumi.Output[str] = provider.name
-        self.deployers: dict[str, pulumi.Output[str]] = {}
-        self.readers: dict[str, pulumi.Output[str]] = {}
         self.accounts: dict[str, BuildIdentity] = {}
         repository = pool.name.apply(
             lambda n: f"principalSet://iam.googleapis.com/{n}/attribute.repository/{args.github.repository}")
@@ -120,9 +119,18 @@ class CiIdentities(pulumi.ComponentResource):
                 gcp.serviceaccount.IAMMember(f"{stack}-{who}-federated", service_account_id=account.name,
                                              role="roles/iam.workloadIdentityUser", member=member, opts=child)
             self._grants(stack, target, args, deployer, reader)
-            self.deployers[stack], self.readers[stack] = deployer.email, reader.email
             self.accounts[stack] = BuildIdentity(project=target.project, deployer=deployer, reader=reader)
         self.register_outputs({"provider": self.provider, "deployers": self.deployers, "readers": self.readers})
+
+    @property
+    def deployers(self) -> dict[str, pulumi.Output[str]]:
+        """Stack -> its deployer's email."""
+        return {stack: ids.deployer.email for stack, ids in self.accounts.items()}
+
+    @property
+    def readers(self) -> dict[str, pulumi.Output[str]]:
+        """Stack -> its reader's email."""
+        return {stack: ids.reader.email for stack, ids in self.accounts.items()}
 
     def _grants(self, stack: str, target: StackDeployer, args: CiIdentitiesArgs,
                 deployer: gcp.serviceaccount.Account, reader: gcp.serviceaccount.Account) -> None:
@@ -147,7 +155,7 @@ class CiIdentities(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         key = args.secrets_keys[stack]
         gcp.kms.CryptoKeyIAMMember(f"{stack}-deployer-secrets", crypto_key_id=key,
-                                   role="roles/cloudkms.cryptoKeyEncrypterDecrypter", member=deployer.member,
+                                   role=ENCRYPTER_DECRYPTER, member=deployer.member,
                                    opts=child)
         gcp.kms.CryptoKeyIAMMember(f"{stack}-reader-secrets", crypto_key_id=key,
                                    role="roles/cloudkms.cryptoKeyDecrypter", member=reader.member, opts=child)

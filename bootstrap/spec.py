@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from config.errors import ConfigError, from_validation_error
+from config.types import ProjectId
 
 HERE = Path(__file__).resolve().parent
 DEPLOYERS_FILE = HERE / "deployers.yaml"
@@ -22,7 +23,6 @@ PROJECT = "ai-platform-bootstrap"  # the bootstrap's Pulumi project name: its co
 
 GitHubName = Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})$")]
 NumericId = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
-ProjectId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")]
 Role = Annotated[str, Field(pattern=r"^roles/[A-Za-z0-9_.]+$")]
 
 

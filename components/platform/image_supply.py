@@ -23,6 +23,19 @@ from config.naming import Naming
 DAY = 86400
 
 
+def cleanup_policies(keep_versions: int, delete_after_days: int) -> list[gcp.artifactregistry.RepositoryCleanupPolicyArgs]:
+    """A cache's cleanup: keep the newest versions of each image, delete anything older than the age."""
+    ar = gcp.artifactregistry
+    return [
+        ar.RepositoryCleanupPolicyArgs(
+            id="keep-recent", action="KEEP",
+            most_recent_versions=ar.RepositoryCleanupPolicyMostRecentVersionsArgs(keep_count=keep_versions)),
+        ar.RepositoryCleanupPolicyArgs(
+            id="delete-old", action="DELETE",
+            condition=ar.RepositoryCleanupPolicyConditionArgs(tag_state="ANY", older_than=f"{delete_after_days * DAY}s")),
+    ]
+
+
 @dataclass(frozen=True)
 class ImageSupplyArgs:
     naming: Naming
@@ -79,16 +92,7 @@ class ImageSupply(pulumi.ComponentResource):
                 remote_repository_config=remote,
                 kms_key_name=args.key,
                 cleanup_policy_dry_run=False,
-                cleanup_policies=[
-                    ar.RepositoryCleanupPolicyArgs(
-                        id="keep-recent", action="KEEP",
-                        most_recent_versions=ar.RepositoryCleanupPolicyMostRecentVersionsArgs(
-                            keep_count=args.settings.keep_versions)),
-                    ar.RepositoryCleanupPolicyArgs(
-                        id="delete-old", action="DELETE",
-                        condition=ar.RepositoryCleanupPolicyConditionArgs(
-                            tag_state="ANY", older_than=f"{args.settings.delete_after_days * DAY}s")),
-                ],
+                cleanup_policies=cleanup_policies(args.settings.keep_versions, args.settings.delete_after_days),
                 labels=naming.labels("images"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
