@@ -242,3 +242,12 @@ def test_state_prefixes_name_the_platforms_pulumi_project():
     from bootstrap.identity import PROGRAM
 
     assert yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))["name"] == PROGRAM
+
+
+def test_the_bootstrap_agrees_with_the_platform_on_each_types_api():
+    """A type both programs register calls the same API in both tables (bootstrap/apis.py says so)."""
+    from bootstrap.apis import API_OF
+
+    catalog = load_catalog(ROOT).apis
+    shared = {t: api for t, api in API_OF.items() if catalog.api_for(t) is not None}
+    assert shared and {t: catalog.api_for(t) for t in shared} == shared
