@@ -47,9 +47,11 @@ class DrSpec(Spec):
                                                           "primary's (a peering or VPN between them stays possible).")
     backup: BackupSchedule | None = None
     serving_region: Literal["primary", "secondary"] = Field(
-        "primary", description="The failover switch: `secondary` promotes the DR database, raises the DR pools to "
-                               "their minimums and points tenants' hostnames at the DR gateway (docs/dr.md).")
-    dns_ttl_seconds: int = Field(60, ge=30, le=300, description="TTL of tenants' hostnames while DR is on.")
+        "primary", description="The failover switch: `secondary` promotes the DR database and raises the standby's "
+                               "pools to their minimums; the tenants' restore and re-pointing follow the runbook "
+                               "(docs/dr.md).")
+    dns_ttl_seconds: int = Field(60, ge=30, le=300, description="TTL of tenants' hostname records while a DR mode is on: "
+                                                                "how long clients keep the old address after re-pointing.")
 
     @model_validator(mode="after")
     def _complete_for_its_mode(self) -> DrSpec:

@@ -18,7 +18,8 @@ from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 from plan import Plan
 
-PLACEHOLDER_CLIENT = "000000000000-"  # the example OAuth client id's prefix in the environment files
+PLACEHOLDER_CLIENT = "000000000000-"
+DEFAULT_TTL = 300  # tenant hostnames without a DR region: nothing re-points them in a hurry  # the example OAuth client id's prefix in the environment files
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatf
         naming=platform.naming, region=platform.region, settings=settings,
         namespace=spec.env.tenancy.gateway_namespace, sites=tuple(t.name for t in exposing),
         subnet_id=platform.network.subnet_id, protect=spec.env.protect, provider=cluster.provider,
-        inference_pools=settings.inference_gateway),
+        inference_pools=settings.inference_gateway,
+        hosts_ttl=spec.env.dr.dns_ttl_seconds if spec.env.dr.active else DEFAULT_TTL),
         opts=base.after_apis)
     iap_secret = platform.secrets.values.get(settings.iap.client_secret)
     if exposing:

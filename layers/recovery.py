@@ -18,11 +18,14 @@ import pulumi
 
 from components.data.storage import TENANT_CLASSES, BucketPolicy
 from components.platform.gpu_pools import PlacedGpuPool
-from components.recovery.bucket_replicas import BucketReplicas, BucketReplicasArgs, ReplicatedBucket
+from components.platform.identity import workload_principal
+from components.recovery.bucket_replicas import Access, BucketReplicas, BucketReplicasArgs, ReplicatedBucket
 from components.recovery.cluster_backup import ClusterBackup, ClusterBackupArgs, Target
 from components.recovery.database_replica import DatabaseReplica, DatabaseReplicaArgs
 from components.recovery.standby_platform import StandbyPlatform, StandbyPlatformArgs
 from components.tenancy.guardrails import TenantGuardrails, TenantGuardrailsArgs
+from components.tenancy.tenant import OBJECT_USER, OBJECT_VIEWER
+from config.data import MODEL_LOADER
 from config.spec import PlatformSpec
 from layers.platform import Compute, Foundation, Project, RegionalPlatform, compute
 from layers.tenancy import Tenancy
@@ -48,6 +51,20 @@ def cluster_id(project: str, cluster: Compute | RegionalPlatform) -> pulumi.Outp
     return pulumi.Output.all(c.location, c.name).apply(lambda v: f"projects/{project}/locations/{v[0]}/clusters/{v[1]}")
 
 
+def weights_access(plan: Plan, project_number: pulumi.Input[str], pool: pulumi.Input[str]) -> tuple[Access, ...]:
+    """On the models bucket's twin, each serving identity reads its model's folder and writes its compile cache, as
+    on the source (components/tenancy/tenant.py, components/workloads/shared_inference.py): the Kubernetes identity
+    is the same in the standby cluster (one workload pool per project). The model loader writes the whole bucket
+    (components/workloads/model_weights.py), there as here."""
+    loader = workload_principal(project_number, pool, f"{plan.spec.env.inference.namespace}/{MODEL_LOADER}")
+    out = [Access("loader", OBJECT_USER, loader)]
+    for key, endpoint in sorted(plan.endpoint_plans().items()):
+        member, slug = workload_principal(project_number, pool, key), key.replace("/", "-")
+        out += [Access(f"{slug}-weights", OBJECT_VIEWER, member, folder=endpoint.model_path),
+                Access(f"{slug}-compile-cache", OBJECT_USER, member, folder=endpoint.cache_folder)]
+    return tuple(out)
+
+
 def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPlatform,
              tenancy: Tenancy) -> Recovery | None:
     dr, env = spec.env.dr, spec.env
@@ -64,10 +81,13 @@ def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPla
     storage = env.data.storage
     twins = BucketPolicy(naming=naming, settings=storage.model_copy(update={"location": region.upper()}),
                          protect=env.protect)
+    access = {"models": weights_access(plan, base.number, primary.cluster.workload_pool)}
     replicated = [ReplicatedBucket(thing, primary.storage.bucket_names[thing],
-                                   storage_class=storage.buckets[thing].storage_class)
+                                   storage_class=storage.buckets[thing].storage_class, access=access.get(thing, ()))
                   for thing in REPLICATED_BUCKETS if thing in primary.storage.bucket_names]
-    replicated += [ReplicatedBucket(f"t-{name}", tenant.bucket, tenant=name) for name, tenant in tenancy.tenants.items()]
+    replicated += [ReplicatedBucket(f"t-{name}", tenant.bucket, tenant=name,
+                                    access=(Access("user", OBJECT_USER, tenant.google_member),))
+                   for name, tenant in tenancy.tenants.items()]
     buckets = BucketReplicas(f"buckets-{region}", BucketReplicasArgs(
         buckets=twins, key=keys.key_id("storage"), replicated=tuple(replicated), project_number=base.number),
         opts=base.after_apis)

@@ -45,7 +45,9 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
             database_instance=platform.database.instance_name, workload_pool=cluster.workload_pool,
             provider=cluster.provider, admin_role=guardrails.tenant_admin_role,
             forbidden_storage_classes=NOT_FOR_TENANTS,
-            shared_secrets={s.name: platform.secrets.ids[s.name] for s in spec.shared_secrets(t)}, billing=billing,
+            shared_secrets={s.name: platform.secrets.ids[s.name] for s in spec.shared_secrets(t)},
+            shared_secret_twins={s.name: platform.secrets.twins[s.name] for s in spec.shared_secrets(t)
+                                 if s.name in platform.secrets.twins}, billing=billing,
             models_bucket=platform.storage.bucket_names["models"], project_number=base.number,
             model_folders={w.name: platform.storage.model_folders[plans[f"{t.name}/{w.name}"].model_path]
                            for w in t.workloads if w.kind == "inference"},

@@ -73,8 +73,12 @@ class Plan:
                                                  starts[key].probe_budget)
         return self._plans
 
-    def cold_starts(self) -> dict[str, ColdStart]:
-        """``<namespace>/<endpoint>`` -> what a new replica of it takes, term by term (plan/coldstart.py)."""
+    def cold_starts(self, *, pulled: bool = False) -> dict[str, ColdStart]:
+        """``<namespace>/<endpoint>`` -> what a new replica of it takes, term by term (plan/coldstart.py); ``pulled``:
+        with every image pulled, as if no pool preloaded it."""
+        if pulled:
+            return {f"{ns}/{e.name}": cold_start(self.spec, e, self.sizing(e, sla), pulled=True)
+                    for ns, e, sla in self.spec.inference_endpoints()}
         if self._starts is None:
             self._starts = {f"{ns}/{e.name}": cold_start(self.spec, e, self.sizing(e, sla))
                             for ns, e, sla in self.spec.inference_endpoints()}

@@ -104,8 +104,9 @@ def streamer_rate(spec: PlatformSpec, pool: GpuPoolSpec) -> tuple[float, str, tu
     return rate, f"{figures.streamer_nic_share.value:.0%} of {shape.network_gbps:g} Gbps", ("streamer_nic_share",)
 
 
-def cold_start(spec: PlatformSpec, endpoint: EndpointSpec, sizing: Sizing) -> ColdStart:
-    """The terms of a new replica of ``endpoint`` as sized, from the catalog's figures."""
+def cold_start(spec: PlatformSpec, endpoint: EndpointSpec, sizing: Sizing, *, pulled: bool = False) -> ColdStart:
+    """The terms of a new replica of ``endpoint`` as sized, from the catalog's figures; ``pulled``: as if its pool
+    did not preload the image (the fallback when a preloaded image is not used)."""
     figures: ServingCatalog = spec.catalog.serving
     model = spec.catalog.models.models[endpoint.model]
     source = model.variants[endpoint.dtype]
@@ -118,7 +119,7 @@ def cold_start(spec: PlatformSpec, endpoint: EndpointSpec, sizing: Sizing) -> Co
     node = Term("node", value("autoscaler_seconds") + value("node_seconds"), "autoscaler, then a GPU node",
                 ("autoscaler_seconds", "node_seconds"))
     pod = Term("pod", value("pod_start_seconds"), "sidecar, weights check, compile cache restore", ("pod_start_seconds",))
-    if preload(spec, pool).disk_image:
+    if preload(spec, pool).disk_image and not pulled:
         image = Term("image", value("image_preloaded_seconds"), "secondary boot disk", ("image_preloaded_seconds",))
     else:
         image = Term("image", value("image_gb") * 1000 / value("image_pull_mb_s"),

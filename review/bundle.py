@@ -13,6 +13,7 @@ import yaml
 from review.facts import facts_json
 from review.harness import HELM_RELEASE, StackRun, is_patch, manifests
 from review.policy import policy_json
+from review.recovery import failover_targets
 from review.summary import render_summary
 
 
@@ -54,4 +55,6 @@ def write_bundle(run: StackRun, out: Path) -> Path:
     (out / "summary.md").write_text(render_summary(run), encoding="utf-8")
     (out / "policy.json").write_text(policy_json(run), encoding="utf-8")
     (out / "facts.json").write_text(facts_json(run), encoding="utf-8")
+    if targets := failover_targets(run):
+        (out / "failover-targets.txt").write_text("\n".join(targets) + "\n", encoding="utf-8")
     return out

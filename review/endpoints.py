@@ -7,11 +7,7 @@ from __future__ import annotations
 from plan.capacity import pools
 from plan.coldstart import preload
 from review.harness import StackRun
-from review.markdown import money, table
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min"
+from review.markdown import duration, money, table
 
 
 def _seconds(seconds: float) -> str:
@@ -35,7 +31,7 @@ def endpoints_section(run: StackRun) -> str:
             f"{sizing.min_replicas}–{sizing.max_replicas}", f"{chosen.sequences} × {endpoint.max_model_len:,}",
             f"{units_min * hours:,.0f} → {units_max * hours:,.0f}",
             f"{money(unit.hourly * units_min * hours)} → {money(unit.hourly * units_max * hours)}",
-            _minutes(run.plan.new_replica_seconds(f"{namespace}/{endpoint.name}"))])
+            duration(run.plan.new_replica_seconds(f"{namespace}/{endpoint.name}"))])
         rejected += [[name, f"`{o.unit.pool}`: {o.unit.describe}", o.tp, money(o.unit.hourly * o.tp * hours), o.reason]
                      for o in sizing.rejected]
     out = ("## Inference endpoints\n\n"
@@ -66,7 +62,7 @@ def cold_start_section(run: StackRun) -> str:
             f"`{key}`", _seconds(start.node.seconds),
             *(f"{_seconds(t.seconds)} ({t.how})" if t.name in ("image", "weights") else _seconds(t.seconds)
               for t in start.terms),
-            f"**{_seconds(start.warm_seconds)}**", f"**{_minutes(start.new_node_seconds)}**",
+            f"**{_seconds(start.warm_seconds)}**", f"**{duration(start.new_node_seconds)}**",
             "warm node" if free[served.pool] else "new node", _seconds(asked) if asked else "-",
             f"{start.probe_budget} s"])
     figures = spec.catalog.serving
@@ -81,7 +77,7 @@ def cold_start_section(run: StackRun) -> str:
               "*Now*: whether the pool keeps a free node at rest (warm spares or nodes its minimum keeps). The startup "
               "probe allows twice the weights, engine and a first compile (the first replica of a vLLM version, model, "
               f"GPU and flags compiles: {figures.compile_seconds.value:g} s), at least 5 minutes. Where every node is "
-              f"new (a region failover, a replaced pool), serving is back after **{_minutes(plan.recovery_seconds())}** "
+              f"new (a region failover, a replaced pool), serving is back after **{duration(plan.recovery_seconds())}** "
               "(the slowest endpoint; `Plan.recovery_seconds`, the DR runbook's RTO). Figures "
               "(`config/catalog/serving.yaml`, docs/cold-start.md):\n\n" + sources + "\n")
 

@@ -1,4 +1,4 @@
-"""Markdown the review writes: tables (tabulate's GitHub format) and money."""
+"""Markdown the review writes: tables (tabulate's GitHub format), money and durations."""
 
 from __future__ import annotations
 
@@ -12,3 +12,10 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 
 def money(amount: float) -> str:
     return f"${amount:,.0f}"
+
+
+def duration(seconds: float) -> str:
+    """One way to print a duration everywhere in the review, so one figure reads the same in every table."""
+    if seconds == float("inf"):
+        return "not recoverable here"
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"

@@ -302,8 +302,12 @@ def cache_order_problems(run, records=None) -> list[str]:
     problems = []
     for key, served in examined(run.plan.endpoint_plans().items(), "endpoints"):
         namespace, name = key.split("/")
-        folder = next(r.key for r in records if r.type == FOLDER and r.inputs["name"] == served.cache_folder + "/")
-        grants = {r.key for r in records if r.type == FOLDER_GRANT and r.inputs["member"].endswith(f"/ns/{namespace}/sa/{name}")}
+        # the serving region's models bucket (its DR twin has the same folders, for after a failover)
+        folder_record = next(r for r in records if r.type == FOLDER and r.inputs["name"] == served.cache_folder + "/"
+                             and not r.name.startswith("buckets-"))
+        folder, bucket = folder_record.key, folder_record.inputs["bucket"]
+        grants = {r.key for r in records if r.type == FOLDER_GRANT and r.inputs["bucket"] == bucket
+                  and r.inputs["member"].endswith(f"/ns/{namespace}/sa/{name}")}
         (deployment,) = [r.key for r in records if r.type == DEPLOYMENT and r.inputs["metadata"]["name"] == name
                          and r.inputs["metadata"].get("namespace") == namespace]
         if not ({folder} | grants) <= graph.waits_for(deployment):

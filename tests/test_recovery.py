@@ -125,7 +125,8 @@ def test_the_backup_plan_is_stored_in_the_dr_region_and_restores_are_ready(fixtu
     assert standby["location"] == DR and standby["cluster"].endswith("/clusters/aip-prod-us-east4-gke")
     assert standby["restoreConfig"]["namespacedResourceRestoreMode"] == "MERGE_SKIP_ON_CONFLICT"
     assert standby["restoreConfig"]["volumeDataRestorePolicy"] == "RESTORE_VOLUME_DATA_FROM_BACKUP"
-    assert standby["restoreConfig"]["clusterResourceConflictPolicy"] == "USE_EXISTING_VERSION"
+    for restore in restores.values():  # the primary's webhooks, CRDs and ClusterRoles never come back from a backup
+        assert restore["restoreConfig"]["clusterResourceRestoreScope"] == {"noGroupKinds": True}
 
 
 def test_the_replica_follows_the_primary(fixture_run):
@@ -154,6 +155,52 @@ def test_bucket_twins_replicate_what_cannot_be_recreated(fixture_run):
         (twin,) = [b.inputs for b in run.by_type("gcp:storage/bucket:Bucket") if b.inputs["name"] == sink]
         assert twin["location"] == DR.upper()
         assert twin["encryption"]["defaultKmsKeyName"] == key_name(run, "storage", DR)
+
+
+def test_twins_grant_what_their_sources_grant(fixture_run):
+    """After a failover the DR region's workloads read the twins: every identity has on a twin (bucket or managed
+    folder) exactly what it has on its source, so nobody reads another tenant's weights there either."""
+    run = fixture_run("prod")
+    project, twin_of = run.spec.project, {}
+    for job in run.by_type("gcp:storage/transferJob:TransferJob"):
+        spec = job.inputs["replicationSpec"]
+        twin_of[spec["gcsDataSource"]["bucketName"]] = spec["gcsDataSink"]["bucketName"]
+    agent = f"serviceAccount:project-{run.spec.project}@storage-transfer-service.iam.gserviceaccount.com"
+
+    def grants(bucket: str) -> set[tuple]:
+        on_bucket = {(None, r.inputs["role"], r.inputs["member"]) for r in run.by_type("gcp:storage/bucketIAMMember:BucketIAMMember")
+                     if r.inputs["bucket"] == bucket}
+        on_folders = {(r.inputs["managedFolder"], r.inputs["role"], r.inputs["member"])
+                      for r in run.by_type("gcp:storage/managedFolderIamMember:ManagedFolderIamMember")
+                      if r.inputs["bucket"] == bucket}
+        return {g for g in on_bucket | on_folders if "storage-transfer" not in g[2] and g[2] != agent}
+
+    for source in examined(sorted(s for s in twin_of if s.endswith("-models") or "-t-" in s), "replicated buckets"):
+        assert grants(source), source  # the fixture's sources are used by someone
+        assert grants(twin_of[source]) == grants(source), source
+        twin_folders = {r.inputs["name"] for r in run.by_type("gcp:storage/managedFolder:ManagedFolder")
+                        if r.inputs["bucket"] == twin_of[source]}
+        assert twin_folders == {f for f, _, _ in grants(source) if f}, source
+    assert project
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_secret_twins_are_read_by_whoever_reads_their_secret(fixture_run, stack):
+    """A workload re-pointed at a secret's twin after a failover may read it exactly if it may read the secret."""
+    run = fixture_run(stack)
+    env, region = run.spec.environment, run.spec.env.dr.secondary_region
+    readers: dict[str, set[tuple[str, str]]] = {}
+    for grant in run.by_type("gcp:secretmanager/secretIamMember:SecretIamMember"):
+        readers.setdefault(grant.inputs["secretId"], set()).add((grant.inputs["role"], grant.inputs["member"]))
+    secrets = {r.inputs["secretId"] for r in run.by_type("gcp:secretmanager/secret:Secret")}
+    twin_prefix = f"aip-{env}-{region}-"
+    primaries = sorted(s for s in secrets if not s.startswith(twin_prefix) and s in readers)
+    for secret in examined(primaries, "secrets with readers"):
+        twin = secret.replace(f"aip-{env}-", twin_prefix, 1)
+        assert twin in secrets, secret
+        assert readers.get(twin) == readers[secret], secret
+    assert not {s for s in readers if s.startswith(twin_prefix)} - {p.replace(f"aip-{env}-", twin_prefix, 1)
+                                                                    for p in primaries}
 
 
 # --- the switch ---------------------------------------------------------------------------------------
@@ -185,6 +232,31 @@ def test_failing_over_promotes_the_replica_and_raises_the_standby(fixture_run, f
         assert resting["autoscaling"]["totalMinNodeCount"] == 0
 
 
+def test_the_switch_changes_only_its_targets(fixture_run, failed_over):
+    """In a regional outage the runbook applies only the review's failover targets: they must hold everything the
+    switch changes in the DR region, and what else it changes must be global (Cloud Monitoring), not in the lost
+    region."""
+    from review.recovery import failover_targets
+
+    before = fixture_run("prod")
+    old = {(r.type, r.name): r for r in before.records}
+    new = {(r.type, r.name): r for r in failed_over.records}
+    changed = {k for k in old.keys() & new.keys() if old[k].inputs != new[k].inputs}
+    targets = failover_targets(before)
+    assert targets == failover_targets(failed_over)
+    named = {(t.split("::")[2].split("$")[-1], t.split("::")[-1]) for t in targets}
+    assert changed and changed <= named
+    assert {t for t, _ in old.keys() ^ new.keys()} <= {"gcp:monitoring/alertPolicy:AlertPolicy"}
+    for target in targets:  # the URN the engine writes: each parent's type, outermost first
+        kind, name = target.split("::")[2].split("$"), target.split("::")[-1]
+        record = old[(kind[-1], name)]
+        chain = []
+        while record.parent:
+            record = next(r for r in before.records if f"{r.type}::{r.name}" == record.parent)
+            chain.insert(0, record.type)
+        assert kind[:-1] == chain and target.startswith("urn:pulumi:prod::ai-platform::")
+
+
 # --- RPO and RTO ---------------------------------------------------------------------------------------
 
 def test_only_re_pointing_a_replica_replaces_it():
@@ -205,6 +277,18 @@ def test_rto_is_the_sum_of_its_steps_and_follows_the_figures(fixture_spec):
     pilot = fixture_spec("staging")
     assert recovery.failover_steps(pilot)[0].seconds == figures.cluster_create_seconds.value
     assert recovery.rto_seconds(pilot) > recovery.rto_seconds(spec) - recovery.slowest_replica(spec).seconds
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_hostnames_expire_as_fast_as_the_rto_counts(fixture_run, stack):
+    """The RTO's last step is clients following the re-pointed records: the records' TTL is that step."""
+    run = fixture_run(stack)
+    hosts = [r for r in run.by_type("gcp:dns/recordSet:RecordSet") if r.name.endswith("-hosts")]
+    dr = run.spec.env.dr
+    for record in examined(hosts, "tenant hostname records") if run.spec.tenants else hosts:
+        assert record.inputs["ttl"] == (dr.dns_ttl_seconds if dr.active else 300), record.name
+    if dr.active:
+        assert recovery.failover_steps(run.spec)[-1].seconds == dr.dns_ttl_seconds
 
 
 def test_rpo_of_namespaces_is_the_backup_schedule(fixture_spec):

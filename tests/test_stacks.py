@@ -149,6 +149,8 @@ def physical_name(record) -> str | None:
     if record.type.startswith("kubernetes:"):
         meta = inputs.get("metadata") or {}
         return f"{meta.get('namespace', '')}/{meta.get('name')}"
+    if record.type == "gcp:storage/managedFolder:ManagedFolder":  # named within its bucket
+        return f"{inputs.get('bucket')}/{inputs.get('name')}"
     if record.type in ("gcp:sql/database:Database", "gcp:sql/user:User"):
         return f"{inputs.get('instance')}/{inputs.get('name')}"
     if record.type == "gcp:kms/cryptoKey:CryptoKey":

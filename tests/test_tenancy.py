@@ -180,9 +180,15 @@ def test_workload_identity_per_workload(run):
 FOLDER_GRANT = "gcp:storage/managedFolderIamMember:ManagedFolderIamMember"
 
 
-def model_readers(run) -> dict[str, set[tuple[str, str]]]:
-    """Who may use the models bucket: member -> (managed folder, or "*" for the whole bucket; role)."""
-    models = f"{run.spec.project}-models"
+def models_buckets(run) -> list[str]:
+    """The models bucket, and its DR twin where the stack has one (read by the DR region after a failover)."""
+    dr = run.spec.env.dr
+    return [f"{run.spec.project}-models"] + ([f"{run.spec.project}-{dr.secondary_region}-models"] if dr.active else [])
+
+
+def model_readers(run, models: str | None = None) -> dict[str, set[tuple[str, str]]]:
+    """Who may use a models bucket: member -> (managed folder, or "*" for the whole bucket; role)."""
+    models = models or f"{run.spec.project}-models"
     out: dict[str, set[tuple[str, str]]] = {}
     for record in run.records:
         i = record.inputs
@@ -204,12 +210,13 @@ def foreign_weights(run, records=None) -> list[str]:
     # Storage Transfer's service agent copies the bucket to its DR twin (tenants cannot create transfer jobs)
     replication = "serviceAccount:project-123456789012@storage-transfer-service.iam.gserviceaccount.com"
     problems = []
-    for member, grants in model_readers(run).items():
-        identity = "/".join(member.split("/subject/ns/")[-1].split("/sa/")) if "/subject/ns/" in member else member
-        if identity in (loader, replication):
-            continue
-        if identity not in served or grants != served[identity]:
-            problems.append(f"{identity} holds {sorted(grants)}")
+    for bucket in models_buckets(run):
+        for member, grants in model_readers(run, bucket).items():
+            identity = "/".join(member.split("/subject/ns/")[-1].split("/sa/")) if "/subject/ns/" in member else member
+            if identity in (loader, replication):
+                continue
+            if identity not in served or grants != served[identity]:
+                problems.append(f"{identity} holds {sorted(grants)} on {bucket}")
     return problems
 
 
@@ -264,10 +271,14 @@ def test_tenant_google_account_reaches_only_its_own_data(run):
         # GenBI's generated secrets (encryption password and salt, Qdrant's API key)
         genbi = {("SecretIamMember", f"aip-{env}-{tenant.name}-{w.name}-{thing}", "roles/secretmanager.secretAccessor")
                  for w in tenant.genbi for thing in ("encryption-password", "encryption-salt", "qdrant-api-key", "qdrant-read-key")}
-        assert where == {
-            ("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"), *genbi,
-            ("SecretIamMember", f"aip-{env}-{tenant.name}-db-password", "roles/secretmanager.secretAccessor"),
-            ("IAMMember", project, "roles/cloudsql.client"), *shared}
+        own = {("BucketIAMMember", f"{project}-t-{tenant.name}", "roles/storage.objectUser"), *genbi,
+               ("SecretIamMember", f"aip-{env}-{tenant.name}-db-password", "roles/secretmanager.secretAccessor"), *shared}
+        dr = run.spec.env.dr
+        # with a DR region, exactly the twins of its own bucket and secrets too (read after a failover)
+        twins = {(kind, thing.replace(f"{project}-", f"{project}-{dr.secondary_region}-", 1) if kind == "BucketIAMMember"
+                  else thing.replace(f"aip-{env}-", f"aip-{env}-{dr.secondary_region}-", 1), role)
+                 for kind, thing, role in own} if dr.active else set()
+        assert where == {*own, *twins, ("IAMMember", project, "roles/cloudsql.client")}
         (sql,) = [r for r in grants if r.type == "gcp:projects/iAMMember:IAMMember"]
         instance = run.by_type("gcp:sql/databaseInstance:DatabaseInstance")[0].inputs["name"]
         assert sql.inputs["condition"]["expression"] == (

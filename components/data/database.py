@@ -89,7 +89,7 @@ class Database(pulumi.ComponentResource):
             # The disk grows by itself (autoresize): the configured size is only the initial one.
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, ignore_changes=["settings.diskSize"]),
         )
-        admin_password, _ = generated_secret(
+        admin_password, _, _ = generated_secret(
             f"{name}-admin-password", args.secrets, "pg-admin-password", component="database", parent=self)
         sql.User(f"{name}-admin", name="platform-admin", instance=instance.name, project=naming.project,
                  password=admin_password.result, opts=pulumi.ResourceOptions(parent=self))
@@ -120,7 +120,7 @@ def add_database(resource_name: str, *, instance: pulumi.Input[str], store: Secr
     database = gcp.sql.Database(f"{resource_name}-db", name=db_name, instance=instance, project=project,
                                 deletion_policy="ABANDON" if protect else None,
                                 opts=pulumi.ResourceOptions(parent=parent, protect=protect))
-    password, secret = generated_secret(f"{resource_name}-db-password", store, f"{owner}-db-password",
+    password, secret, twin = generated_secret(f"{resource_name}-db-password", store, f"{owner}-db-password",
                                         component="database", parent=parent, tenant=tenant)
     # ABANDON: Postgres refuses to drop a role that owns objects, which would block offboarding;
     # the role goes with its database (dropped by hand after export) or the instance.
@@ -129,5 +129,5 @@ def add_database(resource_name: str, *, instance: pulumi.Input[str], store: Secr
                  opts=pulumi.ResourceOptions(parent=parent, depends_on=[database]))
     for i, reader in enumerate(readers):
         grant_access(f"{resource_name}-db-password-reader-{i}", project=secret.project, secret_id=secret.secret_id,
-                     member=reader, parent=parent)
+                     member=reader, parent=parent, twin=twin)
     return ConsumerDatabase(database.name, secret.id)

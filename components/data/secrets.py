@@ -37,14 +37,16 @@ class SecretStore:
 
 
 def twin_secret(resource_name: str, store: SecretStore, thing: str, value: pulumi.Input[str] | None, *,
-                component: str, parent: pulumi.Resource, tenant: str | None = None) -> None:
+                component: str, parent: pulumi.Resource,
+                tenant: str | None = None) -> gcp.secretmanager.Secret | None:
     """The DR region's copy of secret ``thing`` with ``value`` (where the store has a twin)."""
     if store.twin is None:
-        return
+        return None
     twin = managed_secret(f"{resource_name}-{store.twin.region}", store.twin, thing, component=component,
                           parent=parent, tenant=tenant)
     if value is not None:
         secret_version(f"{resource_name}-{store.twin.region}-v", twin, value, parent)
+    return twin
 
 
 def managed_secret(resource_name: str, store: SecretStore, thing: str, *, component: str,
@@ -75,20 +77,27 @@ def secret_version(resource_name: str, secret: gcp.secretmanager.Secret, value: 
 
 def generated_secret(resource_name: str, store: SecretStore, thing: str, *, component: str,
                      parent: pulumi.Resource, tenant: str | None = None,
-                     length: int = 32) -> tuple[random.RandomPassword, gcp.secretmanager.Secret]:
-    """A random credential stored as the first version of a new secret."""
+                     length: int = 32) -> tuple[random.RandomPassword, gcp.secretmanager.Secret,
+                                                gcp.secretmanager.Secret | None]:
+    """A random credential stored as the first version of a new secret (and of its twin, returned last)."""
     password = random.RandomPassword(
         f"{resource_name}-value", length=length, special=False, min_lower=2, min_upper=2, min_numeric=2,
         opts=pulumi.ResourceOptions(parent=parent, protect=store.protect))
     secret = managed_secret(resource_name, store, thing, component=component, parent=parent, tenant=tenant)
     secret_version(f"{resource_name}-v", secret, password.result, parent)
-    twin_secret(resource_name, store, thing, password.result, component=component, parent=parent, tenant=tenant)
-    return password, secret
+    twin = twin_secret(resource_name, store, thing, password.result, component=component, parent=parent, tenant=tenant)
+    return password, secret, twin
 
 
 def grant_access(resource_name: str, *, project: pulumi.Input[str], secret_id: pulumi.Input[str],
-                 member: pulumi.Input[str], parent: pulumi.Resource) -> gcp.secretmanager.SecretIamMember:
-    """``secretAccessor`` on this one secret, for this one identity."""
+                 member: pulumi.Input[str], parent: pulumi.Resource,
+                 twin: gcp.secretmanager.Secret | None = None) -> gcp.secretmanager.SecretIamMember:
+    """``secretAccessor`` on this one secret, for this one identity; and on its DR twin, if any, so that what
+    reads the secret reads the twin after a failover (and nothing else does)."""
+    if twin is not None:
+        gcp.secretmanager.SecretIamMember(
+            f"{resource_name}-twin", project=twin.project, secret_id=twin.secret_id, role=ACCESSOR, member=member,
+            opts=pulumi.ResourceOptions(parent=parent))
     return gcp.secretmanager.SecretIamMember(
         resource_name, project=project, secret_id=secret_id, role=ACCESSOR, member=member,
         opts=pulumi.ResourceOptions(parent=parent))
@@ -136,7 +145,8 @@ class Secrets(pulumi.ComponentResource):
     """The platform's externally supplied secrets, each readable only by its readers. Outputs: ``ids``
     (secret ids, for IAM grants), ``paths`` (full resource names, for SecretProviderClasses) and
     ``values`` (the stored value of each supplied secret, for the few consumers that need it as a
-    Kubernetes Secret: the IAP OAuth client)."""
+    Kubernetes Secret: the IAP OAuth client), ``twins`` (each secret's DR twin, where the store has one: grants
+    on a secret are repeated on its twin)."""
 
     def __init__(self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("data", "Secrets"), name, None, formerly(opts, "ai-platform:secrets:Secrets"))
@@ -144,6 +154,7 @@ class Secrets(pulumi.ComponentResource):
         paths: dict[str, pulumi.Output[str]] = {}
         values: dict[str, pulumi.Output[str]] = {}
         versions: dict[str, pulumi.Output[str]] = {}
+        self.twins: dict[str, gcp.secretmanager.Secret] = {}
         for supplied in args.secrets:
             secret = managed_secret(f"{name}-{supplied.name}", args.store, supplied.name, component="secrets",
                                     parent=self)
@@ -152,16 +163,18 @@ class Secrets(pulumi.ComponentResource):
                 version = secret_version(f"{name}-{supplied.name}-v", secret, supplied.value, self)
                 values[supplied.name] = version.secret_data  # a secret Output, known once the version exists
                 versions[supplied.name] = version.name  # projects/<n>/secrets/<id>/versions/<v>
+            twin = twin_secret(f"{name}-{supplied.name}", args.store, supplied.name, supplied.value,
+                               component="secrets", parent=self)
             for reader in supplied.readers:
                 grant_access(f"{name}-{supplied.name}-{reader.replace('/', '-')}", project=secret.project,
-                             secret_id=secret.secret_id, parent=self,
+                             secret_id=secret.secret_id, parent=self, twin=twin,
                              member=workload_principal(args.project_number, args.workload_pool, reader))
-            twin_secret(f"{name}-{supplied.name}", args.store, supplied.name, supplied.value, component="secrets",
-                        parent=self)
+            if twin is not None:
+                self.twins[supplied.name] = twin
             ids[supplied.name] = secret.secret_id
             paths[supplied.name] = secret.id  # projects/<p>/secrets/<id>: what a SecretProviderClass names
         self.ids = ids
         self.paths = paths
         self.values = values
         self.versions = versions
-        self.register_outputs({"ids": ids, "paths": paths, "values": values, "versions": versions})
+        self.register_outputs({"ids": ids, "paths": paths, "values": values, "versions": versions, "twins": self.twins})

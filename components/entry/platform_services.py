@@ -42,6 +42,7 @@ class PlatformServicesArgs:
     protect: bool
     provider: pulumi.ProviderResource
     inference_pools: bool = False  # the Inference Gateway is on: its routes need GKE's InferencePool CRD
+    hosts_ttl: int = 300  # the tenant hostnames' TTL: lower with a DR region, so a failover's new records spread fast
 
 
 # GKE installs the GA InferencePool CRD itself from 1.34.0-gke.1626000 (config/checks/entry.py); the program
@@ -100,7 +101,7 @@ class PlatformServices(pulumi.ComponentResource):
             certificates.append(certificate)
             gcp.dns.RecordSet(
                 f"{name}-{site}-hosts", project=naming.project, managed_zone=zone, name=f"*.{domain}.", type="A",
-                ttl=300, rrdatas=[address.address], opts=child)
+                ttl=args.hosts_ttl, rrdatas=[address.address], opts=child)
 
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         namespace = k8s.core.v1.Namespace(

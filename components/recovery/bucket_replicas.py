@@ -7,9 +7,14 @@ what is written after it starts: what was there before is copied once, by the co
 (a one-off transfer is an act, not a resource). The source buckets stay as they are: moving a bucket to
 a dual-region replaces it (ADR 0011).
 
-The Storage Transfer service agent reads the source and writes the twin (bucket-level grants only) and
-manages the Pub/Sub notifications replication runs on (its service-agent role); Cloud Storage's agent
-publishes them.
+The Storage Transfer service agent owns the source for the job's sake (replication sets up the source's Pub/Sub
+notifications: `legacyBucketOwner`, as the console grants it) and reads its objects, writes the twin, and
+manages the notifications' topic and subscription (its service-agent role); Cloud Storage's agent publishes
+them.
+
+Whoever may use a source bucket, or one managed folder of it, gets the same on its twin and nothing more
+(``access``): after a failover the DR region's workloads read the twins as they read the sources, and no
+tenant reads another's weights there either (the twin's managed folders are created like the source's).
 """
 
 from __future__ import annotations
@@ -21,9 +26,21 @@ import pulumi_gcp as gcp
 
 from components.conventions import component_type
 from components.data.storage import BucketPolicy, secure_bucket
+from plan.endpoints import folder_key
 
-SOURCE_ROLES = ("roles/storage.legacyBucketReader", "roles/storage.objectViewer")
+SOURCE_ROLES = ("roles/storage.legacyBucketOwner", "roles/storage.objectViewer")
 SINK_ROLES = ("roles/storage.legacyBucketWriter", "roles/storage.objectViewer")
+
+
+@dataclass(frozen=True)
+class Access:
+    """A grant the source has, repeated on the twin: on the bucket, or on one managed folder (``folder``, its
+    path as in plan/endpoints.py) that the twin gets too. ``key`` names the grant's resource."""
+
+    key: str
+    role: str
+    member: pulumi.Input[str]
+    folder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class ReplicatedBucket:
     source: pulumi.Input[str]  # the source bucket's name
     tenant: str | None = None
     storage_class: str = "STANDARD"
+    access: tuple[Access, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,5 +91,20 @@ class BucketReplicas(pulumi.ComponentResource):
                     gcs_data_source=gcp.storage.TransferJobReplicationSpecGcsDataSourceArgs(bucket_name=item.source),
                     gcs_data_sink=gcp.storage.TransferJobReplicationSpecGcsDataSinkArgs(bucket_name=twin.name)),
                 opts=waits)
+            self._mirror_access(f"{name}-{item.thing}", twin.name, item.access, args.buckets.protect)
             self.names[item.thing] = twin.name
         self.register_outputs({"names": self.names})
+
+    def _mirror_access(self, name: str, twin: pulumi.Output[str], access: tuple[Access, ...], protect: bool) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        folders = {
+            path: gcp.storage.ManagedFolder(f"{name}-folder-{folder_key(path)}", bucket=twin, name=f"{path}/",
+                                            force_destroy=not protect, opts=child).name
+            for path in sorted({a.folder for a in access if a.folder})}
+        for grant in access:
+            if grant.folder:
+                gcp.storage.ManagedFolderIamMember(f"{name}-{grant.key}", bucket=twin, managed_folder=folders[grant.folder],
+                                                   role=grant.role, member=grant.member, opts=child)
+            else:
+                gcp.storage.BucketIAMMember(f"{name}-{grant.key}", bucket=twin, role=grant.role, member=grant.member,
+                                            opts=child)

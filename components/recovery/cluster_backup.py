@@ -10,7 +10,10 @@ Restore plans are made ahead, so a restore is one command (docs/dr.md):
   platform has already re-created are kept; everything else, volumes included, comes from the backup);
 - with a standby cluster, every tenant namespace into it: the tenants' objects and volumes, restored onto
   the standby's own StorageClasses (its region's disk key) and guardrails, which the platform applies
-  there and which the restore keeps.
+  there and which the restore keeps. No cluster-scoped object comes from a backup (the primary's
+  webhooks and CRDs would point at the primary).
+Volume backups stay encrypted with the disks' own key (the primary region's `disks` key): restoring a
+volume needs that key reachable (docs/dr.md, "What is not covered").
 Backup for GKE skips managed namespaces (kube-system, gmp-public, ...): nothing of the platform's lives
 in a tenant namespace that the restore cannot bring back, and the platform re-applies its own.
 """
@@ -52,16 +55,16 @@ class ClusterBackupArgs:
     protect: bool
 
 
-def restore_config(namespaces: list[str], cluster_scoped: bool) -> gb.RestorePlanRestoreConfigArgs:
-    """Namespaced objects and volumes from the backup, keeping what exists; cluster-scoped ones (the tenants'
-    cluster-wide network policies) only where the target lacks them."""
-    scope = (gb.RestorePlanRestoreConfigClusterResourceRestoreScopeArgs(all_group_kinds=True) if cluster_scoped
-             else gb.RestorePlanRestoreConfigClusterResourceRestoreScopeArgs(no_group_kinds=True))
+def restore_config(namespaces: list[str]) -> gb.RestorePlanRestoreConfigArgs:
+    """Namespaced objects and volumes from the backup, keeping what exists. No cluster-scoped object: the
+    serving cluster has the platform's, and in the standby the platform applies its own (guardrails, disk
+    classes, the tenants' cluster-wide baselines), while the backup's would be the primary's webhooks,
+    CRDs and ClusterRoles, pointing at the primary's endpoints. PersistentVolumes are not governed by this
+    scope: they come with their claims."""
     return gb.RestorePlanRestoreConfigArgs(
         selected_namespaces=gb.RestorePlanRestoreConfigSelectedNamespacesArgs(namespaces=namespaces),
         namespaced_resource_restore_mode=KEEP_WHAT_EXISTS, volume_data_restore_policy=FROM_BACKUP,
-        cluster_resource_restore_scope=scope,
-        cluster_resource_conflict_policy="USE_EXISTING_VERSION" if cluster_scoped else None)
+        cluster_resource_restore_scope=gb.RestorePlanRestoreConfigClusterResourceRestoreScopeArgs(no_group_kinds=True))
 
 
 class ClusterBackup(pulumi.ComponentResource):
@@ -92,13 +95,13 @@ class ClusterBackup(pulumi.ComponentResource):
                 f"{name}-undelete-{tenant}", name=naming.name(f"undelete-{tenant}"), project=naming.project,
                 location=args.primary.region, backup_plan=plan.id, cluster=args.primary.cluster,
                 description=f"Tenant {tenant}'s namespace back into the serving cluster",
-                restore_config=restore_config([tenant], cluster_scoped=False),
+                restore_config=restore_config([tenant]),
                 labels=naming.labels("recovery", tenant), opts=child).id
         if args.standby is not None:
             self.restore_plans["standby"] = gb.RestorePlan(
                 f"{name}-standby", name=naming.name("tenants-to-standby"), project=naming.project,
                 location=args.standby.region, backup_plan=plan.id, cluster=args.standby.cluster,
                 description="Every tenant namespace into the warm standby cluster (failover)",
-                restore_config=restore_config(sorted(args.namespaces), cluster_scoped=True),
+                restore_config=restore_config(sorted(args.namespaces)),
                 labels=naming.labels("recovery"), opts=child).id
         self.register_outputs({"plan": self.plan, "restore_plans": self.restore_plans})

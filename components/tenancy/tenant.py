@@ -95,6 +95,7 @@ class TenantArgs:
     admin_role: pulumi.Input[str]  # the tenant-admin ClusterRole owners are bound to
     forbidden_storage_classes: tuple[str, ...]  # quota 0: GKE's non-CMEK classes, per-claim Filestore
     shared_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # name -> id the workloads read
+    shared_secret_twins: dict[str, gcp.secretmanager.Secret] = field(default_factory=dict)  # name -> its DR twin
     billing: Billing | None = None  # None: no budget
     models_bucket: pulumi.Input[str] | None = None  # read by the tenant's inference endpoints
     model_folders: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # endpoint -> its model's folder
@@ -222,7 +223,7 @@ class Tenant(pulumi.ComponentResource):
         # the platform secrets its workloads use are granted to that account, one secret at a time.
         for secret_name, secret_id in sorted(args.shared_secrets.items()):
             grant_access(f"{name}-{secret_name}-reader", project=naming.project, secret_id=secret_id,
-                         member=google_account.member, parent=self)
+                         member=google_account.member, parent=self, twin=args.shared_secret_twins.get(secret_name))
         secret_provider_class(f"{name}-database-spc", name="database", namespace=ns,
                               files={"db-password": database.password_secret_id},
                               labels_=labels("database", ns), opts=in_ns)

@@ -90,10 +90,10 @@ class GenBi(pulumi.ComponentResource):
         w = args.workload
         secrets, values = {}, {}
         for thing in ("encryption-password", "encryption-salt", "qdrant-api-key", "qdrant-read-key"):
-            values[thing], secret = generated_secret(f"{name}-{thing}", args.store, f"{args.tenant}-{w}-{thing}", component="genbi",
+            values[thing], secret, twin = generated_secret(f"{name}-{thing}", args.store, f"{args.tenant}-{w}-{thing}", component="genbi",
                                          parent=self, tenant=args.tenant)
             grant_access(f"{name}-{thing}-reader", project=secret.project, secret_id=secret.secret_id,
-                         member=args.google_member, parent=self)
+                         member=args.google_member, parent=self, twin=twin)
             secrets[thing] = secret.id
         # each part mounts only what it reads: the UI its encryption pair, the AI service and Qdrant the key
         ui_spc = secret_provider_class(
