@@ -8,7 +8,7 @@ import pulumi
 
 from components.conventions import SERVING_PORT, labels
 from components.entry.inference_routing import InferenceRouting, InferenceRoutingArgs
-from components.entry.platform_services import PlatformServices, PlatformServicesArgs
+from components.entry.platform_services import HOSTS_TTL, PlatformServices, PlatformServicesArgs
 from components.entry.router_metrics import RouterMetrics, RouterMetricsArgs
 from components.entry.tenant_entry import TenantEntry, TenantEntryArgs
 from components.workloads.inference import selector as endpoint_selector
@@ -18,8 +18,7 @@ from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 from plan import Plan
 
-PLACEHOLDER_CLIENT = "000000000000-"
-DEFAULT_TTL = 300  # tenant hostnames without a DR region: nothing re-points them in a hurry  # the example OAuth client id's prefix in the environment files
+PLACEHOLDER_CLIENT = "000000000000-"  # the example OAuth client id's prefix in the environment files
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatf
         namespace=spec.env.tenancy.gateway_namespace, sites=tuple(t.name for t in exposing),
         subnet_id=platform.network.subnet_id, protect=spec.env.protect, provider=cluster.provider,
         inference_pools=settings.inference_gateway,
-        hosts_ttl=spec.env.dr.dns_ttl_seconds if spec.env.dr.active else DEFAULT_TTL),
+        hosts_ttl=spec.env.dr.dns_ttl_seconds if spec.env.dr.active else HOSTS_TTL),
         opts=base.after_apis)
     iap_secret = platform.secrets.values.get(settings.iap.client_secret)
     if exposing:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import json
@@ -309,6 +310,18 @@ class StackRun:
 
     def by_type(self, type_: str) -> list[Record]:
         return [r for r in self.records if r.type == type_]
+
+    @functools.cached_property
+    def _by_key(self) -> dict[str, Record]:
+        return {r.key: r for r in self.records}
+
+    def ancestors(self, record: Record) -> list[Record]:
+        """The components ``record`` sits in, outermost first (the stack itself is not a record)."""
+        out, parent = [], record.parent
+        while parent and parent in self._by_key:
+            out.insert(0, self._by_key[parent])
+            parent = out[0].parent
+        return out
 
     def get(self, type_: str, name: str) -> Record:
         matches = [r for r in self.records if r.type == type_ and r.name == name]

@@ -19,12 +19,7 @@ SWITCHED = ("gcp:sql/databaseInstance:DatabaseInstance", "gcp:container/nodePool
 
 def urn(run: StackRun, record: Record) -> str:
     """The resource's URN as the Pulumi engine writes it: the stack, the project, then its parents' types."""
-    by_key = {f"{r.type}::{r.name}": r for r in run.records}
-    types, parent = [record.type], record.parent
-    while parent:
-        above = by_key[parent]
-        types.insert(0, above.type)
-        parent = above.parent
+    types = [r.type for r in run.ancestors(record)] + [record.type]
     return f"urn:pulumi:{run.stack}::{PROJECT}::{'$'.join(types)}::{record.name}"
 
 

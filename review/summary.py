@@ -19,14 +19,7 @@ from review.recovery import recovery_section
 
 def owners(run: StackRun) -> dict[str, str]:
     """Record key -> key of the top-level component that (transitively) owns it."""
-    by_key = {r.key: r for r in run.records}
-    out: dict[str, str] = {}
-    for record in run.records:
-        current = record
-        while current.parent and current.parent in by_key:
-            current = by_key[current.parent]
-        out[record.key] = current.key
-    return out
+    return {record.key: (run.ancestors(record) or [record])[0].key for record in run.records}
 
 
 def _settings(run: StackRun) -> str:

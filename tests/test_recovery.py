@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from components.entry.platform_services import HOSTS_TTL
 from config import loader
 from plan import recovery
 from review.harness import run_stack
@@ -286,7 +287,7 @@ def test_hostnames_expire_as_fast_as_the_rto_counts(fixture_run, stack):
     hosts = [r for r in run.by_type("gcp:dns/recordSet:RecordSet") if r.name.endswith("-hosts")]
     dr = run.spec.env.dr
     for record in examined(hosts, "tenant hostname records") if run.spec.tenants else hosts:
-        assert record.inputs["ttl"] == (dr.dns_ttl_seconds if dr.active else 300), record.name
+        assert record.inputs["ttl"] == (dr.dns_ttl_seconds if dr.active else HOSTS_TTL), record.name
     if dr.active:
         assert recovery.failover_steps(run.spec)[-1].seconds == dr.dns_ttl_seconds
 

@@ -27,6 +27,7 @@ from config.naming import Naming
 
 meta = k8s.meta.v1
 GATEWAY_NAME = "platform"
+HOSTS_TTL = 300  # tenant hostnames without a DR region: nothing re-points them in a hurry
 GATEWAY_API = "gateway.networking.k8s.io/v1"
 CERTIFICATES_OPTION = "networking.gke.io/cert-manager-certs"
 
@@ -42,7 +43,7 @@ class PlatformServicesArgs:
     protect: bool
     provider: pulumi.ProviderResource
     inference_pools: bool = False  # the Inference Gateway is on: its routes need GKE's InferencePool CRD
-    hosts_ttl: int = 300  # the tenant hostnames' TTL: lower with a DR region, so a failover's new records spread fast
+    hosts_ttl: int = HOSTS_TTL  # the tenant hostnames' TTL: lower with a DR region, so re-pointed records spread fast
 
 
 # GKE installs the GA InferencePool CRD itself from 1.34.0-gke.1626000 (config/checks/entry.py); the program
