@@ -1,9 +1,10 @@
 """The AI platform, one stack: load the validated spec, assemble it layer by layer, export.
 
 platform (ProjectServices, NodeIdentity; Network, Encryption, ImageSupply, Cluster, GpuNodePools per
-region in use; Storage, Secrets, Database) -> paging (NotificationChannels) -> tenancy (TenantGuardrails,
-Tenant) -> recovery where there is DR (DatabaseReplica, BucketReplicas, ClusterBackup, StandbyPlatform)
--> workloads (Autoscaling, SharedInference, ModelWeights, WarmCapacity, InferenceEndpoint, GenBi) -> entry
+region in use; Storage, Secrets, Database) -> paging (NotificationChannels) -> the standby where there is DR
+(DatabaseReplica; the standby's cluster, TenantGuardrails, StandbyPlatform) -> serving (which cluster the
+Kubernetes side runs on: `dr.serving_region`) -> tenancy (TenantGuardrails, Tenant) -> recovery (BucketReplicas,
+ClusterBackup) -> workloads (Autoscaling, SharedInference, ModelWeights, WarmCapacity, InferenceEndpoint, GenBi) -> entry
 (PlatformServices, InferenceRouting, RouterMetrics, TenantEntry) -> operations (AlertRules, CloudAlerting,
 ServiceLevels, TenantLogs, AuditLogging, Dashboards, TraceCollector). One function per layer in layers/.
 """
@@ -12,7 +13,7 @@ import sys
 
 from config import ConfigError
 from config.loader import load_from_pulumi
-from layers import entry, operations, outputs, paging, platform, recovery, tenancy, workloads
+from layers import entry, operations, outputs, paging, platform, recovery, serving, tenancy, workloads
 from plan import Plan
 
 try:
@@ -25,9 +26,11 @@ plan = Plan.of(spec)
 base = platform.project(spec)
 primary = platform.regional_platform(spec, plan, base, spec.region)
 paged = paging.channels(spec, base, primary)
-tenants = tenancy.tenancy(spec, plan, base, primary, paged)
-standby = recovery.recovery(spec, plan, base, primary, tenants)
-served = workloads.workloads(spec, plan, base, primary, tenants)
-ways_in = entry.entry(spec, plan, base, primary, tenants, served)
-watched = operations.operations(spec, plan, base, primary, tenants, served, ways_in, paged, standby)
-outputs.export(spec, base, primary, tenants, served, ways_in, watched)
+waiting = recovery.standby(spec, base, primary)
+where = serving.serving(spec, primary, waiting.compute if waiting else None)
+tenants = tenancy.tenancy(spec, plan, base, primary, where, paged)
+dr = recovery.recovery(spec, plan, base, primary, tenants, waiting)
+served = workloads.workloads(spec, plan, base, primary, where, tenants, dr)
+ways_in = entry.entry(spec, plan, base, primary, where, tenants, served, waiting)
+watched = operations.operations(spec, plan, base, primary, where, tenants, served, ways_in, paged, dr)
+outputs.export(spec, base, primary, where, tenants, served, ways_in, watched)

@@ -29,7 +29,7 @@ class RecoveryCatalog(Spec):
     bucket_replication_seconds: Figure
     cluster_create_seconds: Figure
     restore_seconds: Figure
-    repoint_seconds: Figure
+    switch_apply_seconds: Figure
 
 
 class ServingCatalog(Spec):

@@ -47,9 +47,11 @@ class DrSpec(Spec):
                                                           "primary's (a peering or VPN between them stays possible).")
     backup: BackupSchedule | None = None
     serving_region: Literal["primary", "secondary"] = Field(
-        "primary", description="The failover switch: `secondary` promotes the DR database and raises the standby's "
-                               "pools to their minimums; the tenants' restore and re-pointing follow the runbook "
-                               "(docs/dr.md).")
+        "primary", description="The failover switch: `secondary` promotes the DR database, raises the standby's "
+                               "pools to their minimums, moves the program's Kubernetes side (tenants' namespaces, "
+                               "workloads, routes, in-cluster monitoring) to the standby on the DR copies of images, "
+                               "buckets, secrets and the database, and points the hostnames at the standby's "
+                               "gateway. Restore the tenants' backup into the standby first (docs/dr.md).")
     dns_ttl_seconds: int = Field(60, ge=30, le=300, description="TTL of tenants' hostname records while a DR mode is on: "
                                                                 "how long clients keep the old address after re-pointing.")
 

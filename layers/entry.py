@@ -1,4 +1,9 @@
-"""The way in (docs/entry.md): the gateway, then each exposing tenant's routes behind Cloud Armor and IAP."""
+"""The way in (docs/entry.md): the gateway, then each exposing tenant's routes behind Cloud Armor and IAP.
+
+With a warm standby the DR region has a gateway of its own, certificates issued, waiting on the standby
+cluster; the tenant hostnames point at the serving region's gateway, and the routes live in the serving
+cluster (layers/serving.py), so the switch re-points both.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from components.entry.router_metrics import RouterMetrics, RouterMetricsArgs
 from components.entry.tenant_entry import TenantEntry, TenantEntryArgs
 from components.workloads.inference import selector as endpoint_selector
 from config.spec import PlatformSpec
-from layers.platform import Project, RegionalPlatform
+from layers.platform import Foundation, Project, RegionalPlatform
+from layers.recovery import Standby
+from layers.serving import Serving
 from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 from plan import Plan
@@ -23,24 +30,34 @@ PLACEHOLDER_CLIENT = "000000000000-"  # the example OAuth client id's prefix in 
 
 @dataclass(frozen=True)
 class Entry:
-    gateway: PlatformServices | None
+    gateway: PlatformServices | None  # the serving region's
     sites: dict[str, TenantEntry] = field(default_factory=dict)  # by tenant
     urls: dict[str, str] = field(default_factory=dict)  # "<tenant>/<name>" -> https URL
 
 
-def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, tenancy: Tenancy,
-          workloads: Workloads) -> Entry:
-    settings, cluster, versions = spec.env.entry, platform.cluster, spec.catalog.versions
+def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, serving: Serving,
+          tenancy: Tenancy, workloads: Workloads, waiting: Standby | None) -> Entry:
+    settings, cluster, versions = spec.env.entry, serving.cluster, spec.catalog.versions
     if settings is None:
         return Entry(gateway=None)
     exposing = [t for t in spec.tenants if t.sites]
-    gateway = PlatformServices("entry", PlatformServicesArgs(
-        naming=platform.naming, region=platform.region, settings=settings,
-        namespace=spec.env.tenancy.gateway_namespace, sites=tuple(t.name for t in exposing),
-        subnet_id=platform.network.subnet_id, protect=spec.env.protect, provider=cluster.provider,
-        inference_pools=settings.inference_gateway,
-        hosts_ttl=spec.env.dr.dns_ttl_seconds if spec.env.dr.active else HOSTS_TTL),
+
+    def gateway_args(at: RegionalPlatform | Foundation, provider: pulumi.ProviderResource,
+                     **more: object) -> PlatformServicesArgs:
+        return PlatformServicesArgs(
+            naming=at.naming, region=at.region, settings=settings,
+            namespace=spec.env.tenancy.gateway_namespace, sites=tuple(t.name for t in exposing),
+            subnet_id=at.network.subnet_id, protect=spec.env.protect, provider=provider,
+            inference_pools=settings.inference_gateway,
+            hosts_ttl=spec.env.dr.dns_ttl_seconds if spec.env.dr.active else HOSTS_TTL, **more)
+
+    standby = PlatformServices(f"entry-{waiting.region}", gateway_args(
+        waiting.at, waiting.compute.cluster.provider, hostnames=False),
+        opts=base.after_apis) if waiting and waiting.compute else None
+    primary = PlatformServices("entry", gateway_args(
+        platform, platform.cluster.provider, hosts_address=standby.address if serving.secondary else None),
         opts=base.after_apis)
+    gateway = standby if serving.secondary else primary
     iap_secret = platform.secrets.values.get(settings.iap.client_secret)
     if exposing:
         _warn_about_iap(spec, iap_secret is None)
@@ -50,7 +67,7 @@ def entry(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatf
         routing = [InferenceRouting(f"routing-{t.name}-{name}", InferenceRoutingArgs(
             endpoint=name, namespace=tenant.namespace, selector=endpoint_selector(plans[f"{t.name}/{name}"]),
             port=SERVING_PORT, chart=versions.charts["llm-d-router-gateway"],
-            registry=platform.images.prefixes["ghcr.io"], image_tag=versions.images["llm-d-router-endpoint-picker"].tag,
+            registry=serving.images.prefixes["ghcr.io"], image_tag=versions.images["llm-d-router-endpoint-picker"].tag,
             replicas=spec.env.service_replicas, provider=cluster.provider, pool_crd=gateway.inference_pool_crd),
             opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant]))
             for name in t.expose] if settings.inference_gateway else []

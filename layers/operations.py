@@ -25,6 +25,7 @@ from layers.entry import Entry
 from layers.paging import Channels
 from layers.platform import Project, RegionalPlatform
 from layers.recovery import Recovery
+from layers.serving import Serving
 from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 from plan import Plan, alertmanager, alerts, dashboards
@@ -61,9 +62,12 @@ def _alertmanager_config(spec: PlatformSpec, platform: RegionalPlatform) -> pulu
         lambda resolved: alertmanager.render(spec, dict(zip(names, resolved, strict=True)))))
 
 
-def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, tenancy: Tenancy,
-               served: Workloads, ways_in: Entry, paged: Channels, standby: Recovery | None = None) -> Operations:
-    env, cluster, naming = spec.env, platform.cluster, platform.naming
+def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, serving: Serving,
+               tenancy: Tenancy, served: Workloads, ways_in: Entry, paged: Channels,
+               standby: Recovery | None = None) -> Operations:
+    """In-cluster rules and collectors run in the serving cluster, and what watches from outside names it; the
+    log buckets, audit sinks and their keys stay in the primary region."""
+    env, cluster, naming = spec.env, serving.cluster, platform.naming
     settings, plans = env.operations, plan.endpoint_plans()
     inference = env.inference.namespace
     namespaces: dict[str, pulumi.Input[str]] = {t: tenancy.tenants[t].namespace for t in tenancy.tenants}
@@ -74,13 +78,14 @@ def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: Regional
     # the namespaces they live in and for the workloads they watch
     watched = [*served.endpoints.values(), served.autoscaling]
     rules = AlertRules("alerting", AlertRulesArgs(
-        project=spec.project, project_number=base.number, workload_pool=cluster.workload_pool,
+        project=spec.project, project_number=base.number, workload_pool=platform.cluster.workload_pool,
         namespaced=namespaces, groups={ns: g for ns, g in groups.items() if g}, tenants=tuple(tenancy.tenants),
         cluster_groups=alerts.platform_groups(spec), alertmanager_config=_alertmanager_config(spec, platform),
         provider=cluster.provider), opts=pulumi.ResourceOptions(depends_on=[base.apis, *tenancy.tenants.values(),
                                                                             served.shared, *watched]))
     cloud = CloudAlerting("cloud-alerting", CloudAlertingArgs(
-        naming=naming, cluster=cluster.name, database_instance=platform.database.instance_name,
+        naming=naming, cluster=cluster.name,
+        database_instance=standby.database.instance_name if serving.secondary else platform.database.instance_name,
         channels=paged.platform.names,
         replica=standby.database.instance_name if standby and not spec.env.dr.failed_over else None,
         lag_ceiling_seconds=spec.catalog.recovery.sql_replication_lag_seconds.value), opts=base.after_apis)
@@ -111,9 +116,9 @@ def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: Regional
         endpoint = spec.shared_endpoints[TRACES]
         versions = spec.catalog.versions
         traces = TraceCollector("traces", TraceCollectorArgs(
-            project=spec.project, project_number=base.number, workload_pool=cluster.workload_pool,
+            project=spec.project, project_number=base.number, workload_pool=platform.cluster.workload_pool,
             namespace=endpoint.namespace, chart=versions.charts["opentelemetry-collector"],
-            image_prefix=platform.images.prefixes["docker.io"], image_tag=versions.images["otel-collector"].tag,
+            image_prefix=serving.images.prefixes["docker.io"], image_tag=versions.images["otel-collector"].tag,
             port=endpoint.port, replicas=2 if env.protect else 1,
             senders=tuple(sorted(t.name for t in spec.tenants if TRACES in t.uses)), provider=cluster.provider),
             opts=base.after_apis)

@@ -8,17 +8,19 @@ from config.spec import PlatformSpec
 from layers.entry import Entry
 from layers.operations import Operations
 from layers.platform import Project, RegionalPlatform
+from layers.serving import Serving
 from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 
 
-def export(spec: PlatformSpec, base: Project, platform: RegionalPlatform, tenancy: Tenancy, workloads: Workloads,
-           entry: Entry, operations: Operations) -> None:
+def export(spec: PlatformSpec, base: Project, platform: RegionalPlatform, serving: Serving, tenancy: Tenancy,
+           workloads: Workloads, entry: Entry, operations: Operations) -> None:
     pulumi.export("environment", spec.environment)
     pulumi.export("region", platform.region)
     pulumi.export("vpc", platform.network.vpc_id)
-    pulumi.export("cluster", platform.cluster.name)
-    pulumi.export("cluster_location", platform.cluster.location)
+    pulumi.export("serving_region", serving.region)  # the cluster below is the serving one (layers/serving.py)
+    pulumi.export("cluster", serving.cluster.name)
+    pulumi.export("cluster_location", serving.cluster.location)
     pulumi.export("node_service_account", base.nodes.email)
     pulumi.export("buckets", platform.storage.bucket_names)
     pulumi.export("database_connection", platform.database.connection_name)

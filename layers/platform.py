@@ -131,7 +131,8 @@ def compute(spec: PlatformSpec, base: Project, at: Foundation, *, location: str,
                                pods_range_name=network.pods_range_name, services_range_name=network.services_range_name,
                                control_plane_range=control_plane_range),
         settings=env.cluster, versions=versions.gke, nodes=node_settings, secrets_key=at.keys.key_id("gke-secrets"),
-        cpu_pools=cpu_pools, backup_agent=env.dr.active, gpu_metrics=bool(gpu_pools), protect=env.protect),
+        cpu_pools=cpu_pools, backup_agent=env.dr.active, gpu_metrics=bool(gpu_pools), protect=env.protect,
+        movable=env.dr.standby_cluster, standby=not primary),
         opts=base.after_apis)
     gpus = GpuNodePools(called("gpu"), GpuNodePoolsArgs(
         naming=at.naming, cluster_name=cluster.name, location=cluster.location, nodes=node_settings,
@@ -169,7 +170,8 @@ def regional_platform(spec: PlatformSpec, plan: Plan, base: Project, region: str
         model_paths=plan.model_paths(), cache_paths=plan.cache_paths()), opts=after_apis)
     twin = SecretStore(naming=dr_at.naming, region=dr_at.region, key=dr_at.keys.key_id("secrets"),
                        protect=protect) if dr_at else None
-    secret_store = SecretStore(naming=naming, region=region, key=keys.key_id("secrets"), protect=protect, twin=twin)
+    secret_store = SecretStore(naming=naming, region=region, key=keys.key_id("secrets"), protect=protect, twin=twin,
+                               serving_twins=dr.failed_over)
     supplied = secret_values_from_pulumi(spec)
     secrets = Secrets(called("secrets"), SecretsArgs(
         store=secret_store, project_number=base.number, workload_pool=cluster.workload_pool, secrets=tuple(

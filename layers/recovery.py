@@ -6,8 +6,10 @@ Per mode, in the DR region:
   backups stored there) with restore plans ready;
 - ``warm_standby``: also a cluster with its system pool up and its other pools at zero, the platform's
   guardrails and disk classes applied, and a restore plan of every tenant namespace into it.
-``serving_region: secondary`` is the failover: the replica is promoted in place and the standby's pools
-go to their minimums.
+``serving_region: secondary`` is the failover: the replica is promoted in place, the standby's pools go to their
+minimums, and the serving side moves to the standby (layers/serving.py). ``standby()`` is built before the
+tenancy layer (the serving side may run on its cluster), ``recovery()`` after it (the tenants' buckets and
+namespaces are what it protects).
 """
 
 from __future__ import annotations
@@ -65,8 +67,19 @@ def weights_access(plan: Plan, project_number: pulumi.Input[str], pool: pulumi.I
     return tuple(out)
 
 
-def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPlatform,
-             tenancy: Tenancy) -> Recovery | None:
+@dataclass(frozen=True)
+class Standby:
+    """What waits in the DR region for the switch: the database replica and, in warm standby, the cluster
+    with the platform's guardrails, disk classes and tenant baselines applied."""
+
+    region: str
+    at: Foundation
+    database: DatabaseReplica
+    compute: Compute | None
+
+
+def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Standby | None:
+    """Built before tenancy: the serving side (layers/serving.py) runs on this cluster after the switch."""
     dr, env = spec.env.dr, spec.env
     if not dr.active:
         return None
@@ -78,6 +91,33 @@ def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPla
         flags={name: flag.value for name, flag in spec.catalog.database_flags.flags.items()},
         vpc_id=at.network.vpc_id, psa_range_name=at.network.psa_range_name, key=keys.key_id("database"),
         promoted=dr.failed_over, protect=env.protect), opts=base.after_apis)
+    cluster = None
+    if dr.standby_cluster:
+        cpu, gpu = standby_pools(spec)
+        cluster = compute(spec, base, at, location=region, zones=tuple(dr.zones), regional=True,
+                          control_plane_range=dr.network.control_plane_range, cpu_pools=cpu,
+                          gpu_pools=tuple(PlacedGpuPool(pool, zones, preload(spec, pool).disk_image)
+                                          for pool, zones in gpu))
+        TenantGuardrails(f"guardrails-{region}", TenantGuardrailsArgs(
+            platform_identities=tuple(env.tenancy.identities(spec.project)),
+            platform_groups=tuple(env.tenancy.platform_groups),
+            accelerators=tuple(sorted({p.accelerator for p in env.gpu_pools})), storage_classes=TENANT_CLASSES,
+            provider=cluster.cluster.provider), opts=base.after_apis)
+        routers = bool(env.entry and env.entry.inference_gateway)
+        StandbyPlatform(f"standby-{region}", StandbyPlatformArgs(
+            disk_key=keys.key_id("disks"), protect=env.protect,
+            tenants=tuple((t.name, routers and bool(t.expose)) for t in spec.tenants),
+            provider=cluster.cluster.provider), opts=base.after_apis)
+    return Standby(region=region, at=at, database=database, compute=cluster)
+
+
+def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPlatform, tenancy: Tenancy,
+             waiting: Standby | None) -> Recovery | None:
+    dr, env = spec.env.dr, spec.env
+    if waiting is None:
+        return None
+    region, at, standby = waiting.region, waiting.at, waiting.compute
+    naming, keys = at.naming, at.keys
     storage = env.data.storage
     twins = BucketPolicy(naming=naming, settings=storage.model_copy(update={"location": region.upper()}),
                          protect=env.protect)
@@ -91,27 +131,11 @@ def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPla
     buckets = BucketReplicas(f"buckets-{region}", BucketReplicasArgs(
         buckets=twins, key=keys.key_id("storage"), replicated=tuple(replicated), project_number=base.number),
         opts=base.after_apis)
-    standby = None
-    if dr.standby_cluster:
-        cpu, gpu = standby_pools(spec)
-        standby = compute(spec, base, at, location=region, zones=tuple(dr.zones), regional=True,
-                          control_plane_range=dr.network.control_plane_range, cpu_pools=cpu,
-                          gpu_pools=tuple(PlacedGpuPool(pool, zones, preload(spec, pool).disk_image)
-                                          for pool, zones in gpu))
-        TenantGuardrails(f"guardrails-{region}", TenantGuardrailsArgs(
-            platform_identities=tuple(env.tenancy.identities(spec.project)),
-            platform_groups=tuple(env.tenancy.platform_groups),
-            accelerators=tuple(sorted({p.accelerator for p in env.gpu_pools})), storage_classes=TENANT_CLASSES,
-            provider=standby.cluster.provider), opts=base.after_apis)
-        routers = bool(env.entry and env.entry.inference_gateway)
-        StandbyPlatform(f"standby-{region}", StandbyPlatformArgs(
-            disk_key=keys.key_id("disks"), protect=env.protect,
-            tenants=tuple((t.name, routers and bool(t.expose)) for t in spec.tenants),
-            provider=standby.cluster.provider), opts=base.after_apis)
     backup = ClusterBackup(f"backup-{region}", ClusterBackupArgs(
         naming=naming, region=region, cluster=cluster_id(spec.project, primary),
         primary=Target(cluster_id(spec.project, primary), spec.region),
         namespaces=tuple(t.name for t in spec.tenants), schedule=dr.backup, key=keys.key_id("backups"),
-        standby=Target(cluster_id(spec.project, standby), region) if standby else None, protect=env.protect),
+        standby=Target(cluster_id(spec.project, standby), region) if standby else None, protect=env.protect,
+        standby_serves=dr.failed_over),
         opts=pulumi.ResourceOptions(depends_on=[base.apis, *tenancy.tenants.values()]))
-    return Recovery(region=region, at=at, database=database, buckets=buckets, backup=backup, standby=standby)
+    return Recovery(region=region, at=at, database=waiting.database, buckets=buckets, backup=backup, standby=standby)

@@ -1,4 +1,7 @@
-"""Tenancy: the guardrails every tenant namespace lives under, then each tenant's kit (docs/tenants.md)."""
+"""Tenancy: the guardrails every tenant namespace lives under, then each tenant's kit (docs/tenants.md).
+
+The guardrails and the tenants' cluster-wide baselines belong to the primary cluster (a standby has its own);
+each tenant's namespace lives in the serving cluster (layers/serving.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from config.google import kube_dns_ip
 from config.spec import PlatformSpec
 from layers.paging import Channels
 from layers.platform import Project, RegionalPlatform
+from layers.serving import Serving
 from plan import Plan
 
 
@@ -21,7 +25,8 @@ class Tenancy:
     tenants: dict[str, Tenant]  # by tenant name
 
 
-def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, paged: Channels) -> Tenancy:
+def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPlatform, serving: Serving,
+            paged: Channels) -> Tenancy:
     env, cluster = spec.env, platform.cluster
     guardrails = TenantGuardrails("guardrails", TenantGuardrailsArgs(
         platform_identities=tuple(env.tenancy.identities(spec.project)),
@@ -30,20 +35,20 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
         provider=cluster.provider), opts=base.after_apis)
     billing = Billing(account=env.tenancy.billing_account, currency=spec.catalog.prices.currency,
                       project_number=base.number) if env.tenancy.billing_account else None
-    plans = plan.endpoint_plans()
+    plans, addresses = plan.endpoint_plans(), serving.addresses
     tenants = {
         t.name: Tenant(f"tenant-{t.name}", TenantArgs(
             tenant=t, quota=plan.quota(t), naming=platform.naming,
             network=TenantNetworkArgs(
-                gateway_namespace=env.tenancy.gateway_namespace, proxy_only_range=env.network.proxy_only_range,
-                database_range=env.network.private_service_access_range,
-                kube_dns_ip=kube_dns_ip(env.network.services_range),
+                gateway_namespace=env.tenancy.gateway_namespace, proxy_only_range=addresses.proxy_only_range,
+                database_range=addresses.private_service_access_range,
+                kube_dns_ip=kube_dns_ip(addresses.services_range),
                 shared_endpoints=tuple(Endpoint(e.namespace, e.port)
                                        for e in (spec.shared_endpoints[u] for u in t.uses)),
                 routers=bool(env.entry and env.entry.inference_gateway and t.expose)),
             buckets=platform.buckets, bucket_key=platform.keys.key_id("storage"), secrets=platform.secret_store,
             database_instance=platform.database.instance_name, workload_pool=cluster.workload_pool,
-            provider=cluster.provider, admin_role=guardrails.tenant_admin_role,
+            provider=serving.cluster.provider, baseline_provider=cluster.provider, admin_role=guardrails.tenant_admin_role,
             forbidden_storage_classes=NOT_FOR_TENANTS,
             shared_secrets={s.name: platform.secrets.ids[s.name] for s in spec.shared_secrets(t)},
             shared_secret_twins={s.name: platform.secrets.twins[s.name] for s in spec.shared_secrets(t)

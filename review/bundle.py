@@ -13,7 +13,6 @@ import yaml
 from review.facts import facts_json
 from review.harness import HELM_RELEASE, StackRun, is_patch, manifests
 from review.policy import policy_json
-from review.recovery import failover_targets
 from review.summary import render_summary
 
 
@@ -35,8 +34,9 @@ def discard_bundle(out: Path) -> None:
         out.unlink()
 
 
-def write_bundle(run: StackRun, out: Path) -> Path:
-    """Replace ``out`` with the review bundle of ``run``; returns the directory."""
+def write_bundle(run: StackRun, out: Path, failover_targets: list[str] | None = None) -> Path:
+    """Replace ``out`` with the review bundle of ``run`` (and the switch's ``failover_targets``, where there is a
+    standby: review/recovery.py); returns the directory."""
     discard_bundle(out)
     (out / "k8s").mkdir(parents=True)
     (out / "resources.json").write_text(resources_json(run), encoding="utf-8")
@@ -55,6 +55,6 @@ def write_bundle(run: StackRun, out: Path) -> Path:
     (out / "summary.md").write_text(render_summary(run), encoding="utf-8")
     (out / "policy.json").write_text(policy_json(run), encoding="utf-8")
     (out / "facts.json").write_text(facts_json(run), encoding="utf-8")
-    if targets := failover_targets(run):
-        (out / "failover-targets.txt").write_text("\n".join(targets) + "\n", encoding="utf-8")
+    if failover_targets:
+        (out / "failover-targets.txt").write_text("\n".join(failover_targets) + "\n", encoding="utf-8")
     return out

@@ -13,6 +13,7 @@ import hashlib
 import ipaddress
 import json
 import runpy
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -398,6 +399,17 @@ def placeholders(stack_config: dict[str, Any]) -> tuple[dict[str, Any], list[str
         else:
             plain[key] = value
     return plain, secret
+
+
+def copy_tree(target: Path, source: Path = ROOT) -> Path:
+    """Copy a project tree's stack files and config data, with this program and catalog, to ``target``."""
+    for item in source.glob("Pulumi*.yaml"):
+        shutil.copy(item, target / item.name)
+    shutil.copy(ROOT / "__main__.py", target / "__main__.py")
+    data = shutil.ignore_patterns("__pycache__", "*.py")
+    shutil.copytree(source / "config", target / "config", ignore=data, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "config" / "catalog", target / "config" / "catalog", ignore=data, dirs_exist_ok=True)
+    return target
 
 
 def run_stack(stack: str, root: Path = ROOT, stack_config: dict[str, Any] | None = None,

@@ -3,18 +3,18 @@ and what the DR region costs a month (plan/recovery.py; docs/dr.md has the runbo
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+import yaml
+
 from plan import recovery
-from review.harness import PROJECT, Record, StackRun
+from review.harness import PROJECT, Record, StackRun, copy_tree, run_stack
 from review.markdown import duration, money, table
 
 
 def _in_region(run: StackRun, type_: str, region: str) -> int:
     return sum(1 for r in run.by_type(type_) if f"-{region}" in r.name or f"-{region}" in r.parent)
-
-
-# What the switch (`dr.serving_region: secondary`) changes, all in the DR region: the replica (promoted) and the
-# standby's node pools (raised to their minimums). tests/test_recovery.py proves nothing else changes.
-SWITCHED = ("gcp:sql/databaseInstance:DatabaseInstance", "gcp:container/nodePool:NodePool")
 
 
 def urn(run: StackRun, record: Record) -> str:
@@ -23,13 +23,25 @@ def urn(run: StackRun, record: Record) -> str:
     return f"urn:pulumi:{run.stack}::{PROJECT}::{'$'.join(types)}::{record.name}"
 
 
-def failover_targets(run: StackRun) -> list[str]:
-    """The URNs to apply in a regional outage, when `pulumi up` cannot reach the lost region's cluster and
-    resources to diff them (docs/dr.md): exactly what the switch changes. Empty without a standby."""
-    dr = run.spec.env.dr
-    if not dr.standby_cluster:
-        return []
-    return sorted(urn(run, r) for t in SWITCHED for r in run.by_type(t) if f"-{dr.secondary_region}-" in r.name)
+def switched(run: StackRun, root: Path) -> StackRun:
+    """The same stack with the failover switch the other way (``dr.serving_region``), run from a copy of ``root``."""
+    with tempfile.TemporaryDirectory(prefix="switched-") as tmp:
+        tree = copy_tree(Path(tmp), root)
+        path = tree / "config" / "environments" / f"{run.spec.environment}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["dr"]["serving_region"] = "primary" if run.spec.env.dr.failed_over else "secondary"
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        return run_stack(run.stack, tree)
+
+
+def failover_targets(run: StackRun, other: StackRun) -> list[str]:
+    """The URNs to apply in a regional outage, when `pulumi up` cannot reach the lost region's cluster to diff
+    what is there (docs/dr.md): exactly what the switch changes, ``other`` being the stack switched the other way.
+    A Kubernetes object that changes cluster is in it (its provider changes: the engine replaces it). What the
+    switch removes (the replica-lag alert policy) waits for the next full `pulumi up`."""
+    after = {(r.type, r.name): r for r in other.records}
+    return sorted(urn(run, r) for r in run.records if r.custom and (r.type, r.name) in after
+                  and (r.inputs, r.provider) != (after[(r.type, r.name)].inputs, after[(r.type, r.name)].provider))
 
 
 def recovery_section(run: StackRun) -> str:
@@ -54,10 +66,11 @@ def recovery_section(run: StackRun) -> str:
             "(RPO) and when it is usable again after the decision to fail over:\n\n"
             + table(["data", "comes back from", "RPO", "usable after"], rows)
             + "\nFailing over (docs/dr.md), step by step:\n\n" + table(["step", "takes", "source"], step_rows)
-            + (f"\nThe switch touches {len(failover_targets(run))} resources (the replica and the standby's node pools), "
-               "listed in `failover-targets.txt` beside this summary: in a regional outage, apply only them "
-               "(docs/dr.md, failing over).\n"
-               if dr.standby_cluster else "")
+            + ("\nThe switch promotes the replica, raises the standby's pools, moves every Kubernetes object the "
+               "program owns in the tenants' namespaces, the workloads, the routes and the in-cluster monitoring to "
+               "the other cluster, and points the hostnames at its gateway. `python -m review <stack>` lists what it "
+               "changes in `failover-targets.txt` beside this summary: in a regional outage, apply only those "
+               "(docs/dr.md, failing over).\n" if dr.standby_cluster else "")
             + f"\nThe DR region at rest, at {spec.region} list prices:\n\n" + table(["item", "sizing", "monthly"],
                                                                                    cost_rows))
 

@@ -8,7 +8,6 @@ with the real catalog and program) for tests that assert known values, and the r
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,22 +18,11 @@ import yaml
 import config
 from config import loader
 from config.loader import ROOT, project_stacks
-from review.harness import StackRun, run_stack
+from review.harness import StackRun, copy_tree, run_stack
 from tests import vacuity
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STACKS = tuple(project_stacks(ROOT))
-
-
-def copy_tree(target: Path, source: Path = ROOT) -> Path:
-    """Copy a project tree's stack files and config data, with this program and catalog, to ``target``."""
-    for item in source.glob("Pulumi*.yaml"):
-        shutil.copy(item, target / item.name)
-    shutil.copy(ROOT / "__main__.py", target / "__main__.py")
-    data = shutil.ignore_patterns("__pycache__", "*.py")
-    shutil.copytree(source / "config", target / "config", ignore=data, dirs_exist_ok=True)
-    shutil.copytree(ROOT / "config" / "catalog", target / "config" / "catalog", ignore=data, dirs_exist_ok=True)
-    return target
 
 
 def fixture_tree(target: Path) -> Path:

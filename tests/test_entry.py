@@ -19,7 +19,7 @@ from policy.pod_security import violations
 from tests.admission import Request, denials
 from tests.conftest import edit_yaml
 from tests.graph import Graph
-from tests.helpers import load_error, objects
+from tests.helpers import SERVING_CLUSTER, load_error, objects
 from tests.isolation import cilium_denies_egress
 from tests.vacuity import examined
 
@@ -72,7 +72,8 @@ def test_no_route_reaches_another_tenant(run):
 
 def test_every_backend_is_guarded_by_cloud_armor_iap_and_a_health_check(run):
     entry = run.spec.env.entry
-    (armor,) = run.by_type("gcp:compute/regionSecurityPolicy:RegionSecurityPolicy")
+    (armor,) = [p for p in run.by_type("gcp:compute/regionSecurityPolicy:RegionSecurityPolicy")
+                if p.inputs["region"] == run.spec.region]  # the serving gateway's (a standby has its own)
     for route in tenant_routes(run):
         namespace = route["metadata"]["namespace"]
         for backend in route["spec"]["rules"][0]["backendRefs"]:
@@ -135,7 +136,8 @@ def test_iap_admits_only_the_tenants_groups_and_clients_on_its_hosts(run):
 def test_tls_certificates_dns_and_redirect(run):
     entry = run.spec.env.entry
     sites = sorted(t.name for t in run.spec.tenants if t.sites)
-    certificates = run.by_type("gcp:certificatemanager/certificate:Certificate")
+    certificates = [c for c in run.by_type("gcp:certificatemanager/certificate:Certificate")
+                    if c.parent.endswith("PlatformServices::entry")]  # a standby's gateway has its own
     assert sorted(c.inputs["managed"]["domains"][0] for c in certificates) == \
         sorted(f"*.{entry.tenant_domain(s)}" for s in sites)
     assert {c.inputs["location"] for c in certificates} <= {run.spec.region}, "regional gateways take regional certs"
@@ -160,7 +162,8 @@ def test_tls_certificates_dns_and_redirect(run):
 @pytest.mark.parametrize(("stack", "preview"), [("dev", True), ("staging", True), ("prod", False)])
 def test_waf_in_preview_outside_prod_and_rate_limited_everywhere(fixture_run, stack, preview):
     run = fixture_run(stack)
-    rules = run.by_type("gcp:compute/regionSecurityPolicyRule:RegionSecurityPolicyRule")
+    rules = [r for r in run.by_type("gcp:compute/regionSecurityPolicyRule:RegionSecurityPolicyRule")
+             if r.inputs["region"] == run.spec.region]  # a standby's gateway has the same rules
     waf = [r for r in rules if "evaluatePreconfiguredWaf" in str(r.inputs.get("match"))]
     assert waf and {r.inputs.get("preview", False) for r in waf} == {preview}
     (limit,) = [r for r in rules if r.inputs["action"] == "throttle"]
@@ -172,16 +175,17 @@ def test_waf_in_preview_outside_prod_and_rate_limited_everywhere(fixture_run, st
 
 def test_routes_wait_for_the_gateway_and_the_backend_policy_for_its_secret(run):
     graph = Graph(run.records)
-    (gateway,) = [r for r in run.records if r.type.endswith(":Gateway")]
+    gateways = {r.provider: r for r in run.records if r.type.endswith(":Gateway")}  # one per cluster (a standby's)
+    assert SERVING_CLUSTER in gateways
     for record in run.records:
         if record.type.endswith(":HTTPRoute") and record.name.startswith("entry-") and record.name != "entry-redirect":
-            assert gateway.key in graph.waits_for(record.key), record.name
+            assert gateways[record.provider].key in graph.waits_for(record.key), record.name
         if record.type.endswith(":GCPBackendPolicy"):
             assert any(k.endswith("-iap-secret") for k in graph.waits_for(record.key)), record.name
     # a route exists only once GKE reports its IAP/Cloud Armor policy and its health check attached
     for route in (r for r in run.records if r.type.endswith(":HTTPRoute") and r.name != "entry-redirect"
                   and not r.name.startswith("entry-redirect")):
-        if route.parent.endswith("PlatformServices::entry"):
+        if "PlatformServices::entry" in route.parent:  # a gateway's own redirect (a standby's too)
             continue
         guards = [r for r in run.records if r.type.endswith((":GCPBackendPolicy", ":HealthCheckPolicy"))
                   and r.name.removesuffix("-backend-policy").removesuffix("-health-check") == route.name.removesuffix("-route")]

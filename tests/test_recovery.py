@@ -9,6 +9,7 @@ import pytest
 
 from components.entry.platform_services import HOSTS_TTL
 from config import loader
+from config.google import kube_dns_ip
 from plan import recovery
 from review.harness import run_stack
 from tests import inventory
@@ -23,7 +24,12 @@ PILOT_LIGHT = {"gcp:compute/network:Network", "gcp:kms/keyRing:KeyRing", "gcp:ar
                "gcp:sql/databaseInstance:DatabaseInstance", "gcp:storage/bucket:Bucket",
                "gcp:storage/transferJob:TransferJob", "gcp:gkebackup/backupPlan:BackupPlan",
                "gcp:gkebackup/restorePlan:RestorePlan", "gcp:secretmanager/secret:Secret"}
-WARM_STANDBY = {CLUSTER, "gcp:container/nodePool:NodePool"}
+WARM_STANDBY = {CLUSTER, "gcp:container/nodePool:NodePool",
+                # its gateway, certificates issued before they are needed
+                "gcp:compute/address:Address", "gcp:compute/regionSslPolicy:RegionSslPolicy",
+                "gcp:compute/regionSecurityPolicy:RegionSecurityPolicy",
+                "gcp:certificatemanager/certificate:Certificate",
+                "gcp:certificatemanager/dnsAuthorization:DnsAuthorization"}
 
 
 def in_dr(record) -> bool:
@@ -92,7 +98,8 @@ def test_the_standby_carries_the_primarys_guardrails_and_isolation(fixture_run):
                    if o["metadata"].get("labels", {}).get("app.kubernetes.io/component") in guarded
                    and o["metadata"]["name"] != "filestore"}  # the platform's model cache: not a tenant class
         assert primary, kind
-        there = {o["metadata"]["name"]: o for o in objects(run, kind, cluster=standby)}
+        there = {o["metadata"]["name"]: o for o in objects(run, kind, cluster=standby)
+                 if o["metadata"].get("labels", {}).get("app.kubernetes.io/component") in guarded}
         assert set(there) == set(primary), kind
         for name, obj in primary.items():
             if kind == "StorageClass":  # the same classes, with the DR region's disk key
@@ -107,7 +114,9 @@ def test_the_standby_carries_the_primarys_guardrails_and_isolation(fixture_run):
 
 def test_the_backup_plan_is_stored_in_the_dr_region_and_restores_are_ready(fixture_run):
     run = fixture_run("prod")
-    (plan,) = run.by_type("gcp:gkebackup/backupPlan:BackupPlan")
+    plans = {p.name: p for p in run.by_type("gcp:gkebackup/backupPlan:BackupPlan")}
+    plan, waiting = plans.pop(f"backup-{DR}-plan"), plans.pop(f"backup-{DR}-standby-plan")
+    assert not plans
     dr = run.spec.env.dr
     assert plan.inputs["location"] == DR and plan.inputs["cluster"].endswith("/clusters/aip-prod-gke")
     config = plan.inputs["backupConfig"]
@@ -128,6 +137,19 @@ def test_the_backup_plan_is_stored_in_the_dr_region_and_restores_are_ready(fixtu
     assert standby["restoreConfig"]["volumeDataRestorePolicy"] == "RESTORE_VOLUME_DATA_FROM_BACKUP"
     for restore in restores.values():  # the primary's webhooks, CRDs and ClusterRoles never come back from a backup
         assert restore["restoreConfig"]["clusterResourceRestoreScope"] == {"noGroupKinds": True}
+    # the standby's own plan waits, paused, with the same schedule; its failback plan restores into the primary
+    assert waiting.inputs["cluster"].endswith("/clusters/aip-prod-us-east4-gke") and waiting.inputs["location"] == DR
+    assert waiting.inputs["backupSchedule"] == {**plan.inputs["backupSchedule"], "paused": True}
+    assert waiting.inputs["backupConfig"] == config
+    failback = restores[f"backup-{DR}-failback"]
+    assert failback["location"] == run.spec.region and failback["cluster"].endswith("/clusters/aip-prod-gke")
+    assert failback["restoreConfig"] == standby["restoreConfig"]
+
+
+def test_while_the_standby_serves_it_is_backed_up(failed_over):
+    plans = {p.name: p.inputs for p in failed_over.by_type("gcp:gkebackup/backupPlan:BackupPlan")}
+    assert plans[f"backup-{DR}-standby-plan"]["backupSchedule"]["paused"] is False
+    assert "paused" not in plans[f"backup-{DR}-plan"]["backupSchedule"]  # the primary's keeps going (failback)
 
 
 def test_the_replica_follows_the_primary(fixture_run):
@@ -233,29 +255,126 @@ def test_failing_over_promotes_the_replica_and_raises_the_standby(fixture_run, f
         assert resting["autoscaling"]["totalMinNodeCount"] == 0
 
 
-def test_the_switch_changes_only_its_targets(fixture_run, failed_over):
-    """In a regional outage the runbook applies only the review's failover targets: they must hold everything the
-    switch changes in the DR region, and what else it changes must be global (Cloud Monitoring), not in the lost
-    region."""
+PRIMARY_K8S, STANDBY_K8S = "pulumi:providers:kubernetes::cluster-k8s", f"pulumi:providers:kubernetes::cluster-{DR}-k8s"
+# Global services: reachable whichever region is lost.
+GLOBAL = {"gcp:dns/recordSet:RecordSet", "gcp:monitoring/alertPolicy:AlertPolicy", "gcp:monitoring/dashboard:Dashboard",
+          "gcp:logging/projectSink:ProjectSink"}
+
+
+def by_key(run) -> dict:
+    return {(r.type, r.name): r for r in run.records}
+
+
+def test_in_an_outage_the_switch_needs_nothing_from_the_lost_region(fixture_run, failed_over):
+    """The runbook applies the review's failover targets without refreshing: each must be in the DR region, in a
+    global service, or a Kubernetes object leaving the lost cluster for the standby (its delete there is dropped:
+    deleteUnreachable). Failing back applies the same set."""
     from review.recovery import failover_targets
 
     before = fixture_run("prod")
-    old = {(r.type, r.name): r for r in before.records}
-    new = {(r.type, r.name): r for r in failed_over.records}
-    changed = {k for k in old.keys() & new.keys() if old[k].inputs != new[k].inputs}
-    targets = failover_targets(before)
-    assert targets == failover_targets(failed_over)
-    named = {(t.split("::")[2].split("$")[-1], t.split("::")[-1]) for t in targets}
-    assert changed and changed <= named
-    assert {t for t, _ in old.keys() ^ new.keys()} <= {"gcp:monitoring/alertPolicy:AlertPolicy"}
-    for target in targets:  # the URN the engine writes: each parent's type, outermost first
+    old, new = by_key(before), by_key(failed_over)
+    targets = failover_targets(before, failed_over)
+    assert targets == failover_targets(failed_over, before)
+    moved = 0
+    for target in targets:
         kind, name = target.split("::")[2].split("$"), target.split("::")[-1]
-        record = old[(kind[-1], name)]
-        chain = []
-        while record.parent:
-            record = next(r for r in before.records if f"{r.type}::{r.name}" == record.parent)
-            chain.insert(0, record.type)
-        assert kind[:-1] == chain and target.startswith("urn:pulumi:prod::ai-platform::")
+        was, now = old[(kind[-1], name)], new[(kind[-1], name)]
+        if was.provider != now.provider:
+            assert (was.provider, now.provider) == (PRIMARY_K8S, STANDBY_K8S), target
+            assert not (was.protect or was.retain_on_delete), f"{target}: protected, so the move cannot replace it"
+            moved += 1
+        else:
+            assert in_dr(was) or was.type in GLOBAL, target
+        assert kind[:-1] == [r.type for r in before.ancestors(was)] and target.startswith("urn:pulumi:prod::ai-platform::")
+    assert moved and {t for t, _ in old.keys() ^ new.keys()} <= {"gcp:monitoring/alertPolicy:AlertPolicy"}
+    providers = {r.name: r.inputs for r in before.by_type("pulumi:providers:kubernetes")}
+    assert providers["cluster-k8s"]["deleteUnreachable"] == "true" == providers[f"cluster-{DR}-k8s"]["deleteUnreachable"]
+    assert providers[f"cluster-{DR}-k8s"]["enablePatchForce"] == "true"  # its objects arrive by restore first
+
+
+def test_the_switch_moves_the_kubernetes_side_and_leaves_the_platforms_own(fixture_run, failed_over):
+    """Tenants' namespaces, workloads, routes and in-cluster monitoring move to the standby; what the primary
+    cluster's platform layer applies (guardrails, classes, baselines, its gateway) stays, unchanged."""
+    before, old, new = fixture_run("prod"), by_key(fixture_run("prod")), by_key(failed_over)
+    stays = [k for k, r in old.items() if r.provider == PRIMARY_K8S and new[k].provider == PRIMARY_K8S]
+    assert all(old[k].inputs == new[k].inputs for k in stays)
+    namespaces = {o["metadata"]["name"] for o in objects(failed_over, "Namespace", cluster=STANDBY_K8S)}
+    assert {t.name for t in examined(before.spec.tenants, "tenants")} | {before.spec.env.inference.namespace} <= namespaces
+    assert not {t.name for t in before.spec.tenants} & {o["metadata"]["name"] for o in objects(failed_over, "Namespace")}
+
+
+def leaves(value, path: str = ""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaves(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from leaves(item, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def test_what_moves_is_what_ran_in_the_primary_with_the_dr_regions_references(fixture_run, failed_over):
+    """Each object that moves is the object the primary ran, valid against its schema, differing only where it names
+    a regional thing (the DR region's caches, ranges, cluster, copies): the tenants keep their Pod Security, quotas,
+    RBAC and network policies (tests/test_isolation.py checks those on the primary's)."""
+    from tests.test_manifests import validate
+
+    old, new = by_key(fixture_run("prod")), by_key(failed_over)
+    dr = failed_over.spec.env.dr.network
+    ranges = {dr.proxy_only_range, dr.private_service_access_range, dr.services_range}
+    dns = f"{kube_dns_ip(dr.services_range)}/32"
+    moved = [k for k in new if old.get(k) and old[k].provider == PRIMARY_K8S and new[k].provider == STANDBY_K8S]
+    for key in examined(moved, "moved objects"):
+        was, now = old[key].inputs, new[key].inputs
+        if now.get("kind") and now.get("apiVersion"):
+            validate(now)
+        before, after = dict(leaves(was)), dict(leaves(now))
+        assert before.keys() == after.keys(), key
+        for path in before:
+            if before[path] != after[path]:
+                assert DR in str(after[path]) or after[path] in ranges | {dns}, (key, path, after[path])
+
+
+def test_after_the_switch_the_standby_reaches_only_the_dr_region(failed_over):
+    """What moved names the DR region's caches, ranges, gateway, database, bucket twins and secret twins: nothing
+    in the lost region (the names of the primary region's buckets, secrets, database, cluster and gateway parts,
+    its address ranges)."""
+    spec = failed_over.spec
+    names = {"gcp:storage/bucket:Bucket": "name", "gcp:secretmanager/secret:Secret": "secretId",
+             "gcp:sql/databaseInstance:DatabaseInstance": "name", CLUSTER: "name",
+             "gcp:compute/regionSecurityPolicy:RegionSecurityPolicy": "name", "gcp:compute/address:Address": "name",
+             "gcp:certificatemanager/certificate:Certificate": "name",
+             "gcp:compute/regionSslPolicy:RegionSslPolicy": "name"}
+    primary = {r.inputs[field] for kind, field in names.items() for r in failed_over.by_type(kind) if not in_dr(r)}
+    net = spec.env.network
+    primary |= {spec.region, net.proxy_only_range, net.private_service_access_range, net.services_range}
+    moved = [r for r in failed_over.records if r.provider == STANDBY_K8S and r.custom
+             and not r.name.startswith((f"guardrails-{DR}", f"standby-{DR}", f"entry-{DR}"))]
+    assert examined(moved, "objects moved to the standby")
+    for record in moved:
+        text = json.dumps(record.inputs)
+        assert not [n for n in primary if f'"{n}"' in text or f"{n}/" in text or f"{n}:" in text
+                    or f"/{n}" in text or f'={n}"' in text], record.name
+
+
+def test_hostnames_follow_the_serving_gateway(fixture_run, failed_over):
+    """A warm standby has its own gateway, with certificates for every site in the DR region; the hostnames
+    point at the primary's gateway until the switch, then at the standby's."""
+    from review.harness import _mock_id  # the address the mocks give, as Google would allocate one
+
+    before = fixture_run("prod")
+    for run, serving in ((before, "entry"), (failed_over, f"entry-{DR}")):
+        addresses = {r.name: _mock_id(r.type, r.inputs, r.name)[1]["address"]
+                     for r in run.by_type("gcp:compute/address:Address")}
+        hosts = [r for r in run.by_type("gcp:dns/recordSet:RecordSet") if r.name.endswith("-hosts")]
+        sites = [t.name for t in run.spec.tenants if t.sites]
+        assert {h.name for h in examined(hosts, "hostname records")} == {f"entry-{s}-hosts" for s in sites}
+        for record in hosts:
+            assert record.inputs["rrdatas"] == [addresses[f"{serving}-address"]], record.name
+        certificates = {r.name for r in run.by_type("gcp:certificatemanager/certificate:Certificate")
+                        if r.inputs["location"] == DR}
+        assert certificates == {f"entry-{DR}-{s}-certificate" for s in sites}
 
 
 # --- RPO and RTO ---------------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ class Database(pulumi.ComponentResource):
 
 @dataclass(frozen=True)
 class ConsumerDatabase:
-    """What ``add_database`` made: the database name and the id of its password secret."""
+    """What ``add_database`` made: the database name and the id of the password secret workloads read (the
+    twin's once the DR region serves)."""
 
     name: pulumi.Output[str]
     password_secret_id: pulumi.Output[str]
@@ -130,4 +131,4 @@ def add_database(resource_name: str, *, instance: pulumi.Input[str], store: Secr
     for i, reader in enumerate(readers):
         grant_access(f"{resource_name}-db-password-reader-{i}", project=secret.project, secret_id=secret.secret_id,
                      member=reader, parent=parent, twin=twin)
-    return ConsumerDatabase(database.name, secret.id)
+    return ConsumerDatabase(database.name, store.served(secret, twin))

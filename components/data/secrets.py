@@ -34,6 +34,12 @@ class SecretStore:
     key: pulumi.Input[str]
     protect: bool
     twin: SecretStore | None = None
+    serving_twins: bool = False  # the DR region serves (`dr.serving_region: secondary`): workloads read the twins
+
+    def served(self, secret: gcp.secretmanager.Secret, twin: gcp.secretmanager.Secret | None) -> pulumi.Output[str]:
+        """The id a workload's SecretProviderClass names: the twin's once the DR region serves, since the
+        source's only replica is in the region that failed."""
+        return twin.id if self.serving_twins and twin is not None else secret.id
 
 
 def twin_secret(resource_name: str, store: SecretStore, thing: str, value: pulumi.Input[str] | None, *,
@@ -143,7 +149,8 @@ class SecretsArgs:
 
 class Secrets(pulumi.ComponentResource):
     """The platform's externally supplied secrets, each readable only by its readers. Outputs: ``ids``
-    (secret ids, for IAM grants), ``paths`` (full resource names, for SecretProviderClasses) and
+    (secret ids, for IAM grants), ``paths`` (full resource names, for SecretProviderClasses: the twins' once the
+    DR region serves) and
     ``values`` (the stored value of each supplied secret, for the few consumers that need it as a
     Kubernetes Secret: the IAP OAuth client), ``twins`` (each secret's DR twin, where the store has one: grants
     on a secret are repeated on its twin)."""
@@ -172,7 +179,7 @@ class Secrets(pulumi.ComponentResource):
             if twin is not None:
                 self.twins[supplied.name] = twin
             ids[supplied.name] = secret.secret_id
-            paths[supplied.name] = secret.id  # projects/<p>/secrets/<id>: what a SecretProviderClass names
+            paths[supplied.name] = args.store.served(secret, twin)  # projects/<p>/secrets/<id>: what a SecretProviderClass names
         self.ids = ids
         self.paths = paths
         self.values = values

@@ -44,6 +44,12 @@ class PlatformServicesArgs:
     provider: pulumi.ProviderResource
     inference_pools: bool = False  # the Inference Gateway is on: its routes need GKE's InferencePool CRD
     hosts_ttl: int = HOSTS_TTL  # the tenant hostnames' TTL: lower with a DR region, so re-pointed records spread fast
+    # This gateway keeps the tenant hostname records and its DNS authorizations' challenge records. A DR region's
+    # does not: the hostnames point at whichever gateway serves, and a per-project authorization asks for the same
+    # record in every location of the project (one record answers both regions' certificates).
+    hostnames: bool = True
+    hosts_address: pulumi.Input[str] | None = None  # where those records point: another region's gateway once it
+    # serves (`dr.serving_region: secondary`); None: this one
 
 
 # GKE installs the GA InferencePool CRD itself from 1.34.0-gke.1626000 (config/checks/entry.py); the program
@@ -89,9 +95,10 @@ class PlatformServices(pulumi.ComponentResource):
                 location=region, type="PER_PROJECT_RECORD", domain=domain, labels=naming.labels("entry", site),
                 opts=replace_first)
             record = authorization.dns_resource_records[0]
-            gcp.dns.RecordSet(
-                f"{name}-{site}-acme-challenge", project=naming.project, managed_zone=zone, name=record.name,
-                type=record.type, ttl=300, rrdatas=[record.data], opts=child)
+            if args.hostnames:
+                gcp.dns.RecordSet(
+                    f"{name}-{site}-acme-challenge", project=naming.project, managed_zone=zone, name=record.name,
+                    type=record.type, ttl=300, rrdatas=[record.data], opts=child)
             certificate = gcp.certificatemanager.Certificate(
                 f"{name}-{site}-certificate", name=naming.name(f"{site}-tls"), project=naming.project,
                 location=region, labels=naming.labels("entry", site),
@@ -100,9 +107,10 @@ class PlatformServices(pulumi.ComponentResource):
                     domains=[f"*.{domain}"], dns_authorizations=[authorization.id]),
                 opts=replace_first)
             certificates.append(certificate)
-            gcp.dns.RecordSet(
-                f"{name}-{site}-hosts", project=naming.project, managed_zone=zone, name=f"*.{domain}.", type="A",
-                ttl=args.hosts_ttl, rrdatas=[address.address], opts=child)
+            if args.hostnames:
+                gcp.dns.RecordSet(
+                    f"{name}-{site}-hosts", project=naming.project, managed_zone=zone, name=f"*.{domain}.", type="A",
+                    ttl=args.hosts_ttl, rrdatas=[args.hosts_address or address.address], opts=child)
 
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
         namespace = k8s.core.v1.Namespace(

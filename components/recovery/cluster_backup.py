@@ -12,6 +12,8 @@ Restore plans are made ahead, so a restore is one command (docs/dr.md):
   the standby's own StorageClasses (its region's disk key) and guardrails, which the platform applies
   there and which the restore keeps. No cluster-scoped object comes from a backup (the primary's
   webhooks and CRDs would point at the primary).
+With a standby, its own plan waits paused: the switch (``standby_serves``) starts it, so the namespaces
+keep their RPO while the standby serves, and its failback plan restores them into the primary.
 Volume backups stay encrypted with the disks' own key (the primary region's `disks` key): restoring a
 volume needs that key reachable (docs/dr.md, "What is not covered").
 Backup for GKE skips managed namespaces (kube-system, gmp-public, ...): nothing of the platform's lives
@@ -53,6 +55,7 @@ class ClusterBackupArgs:
     key: pulumi.Input[str]  # the DR region's `backups` key
     standby: Target | None  # the warm standby's cluster, if any
     protect: bool
+    standby_serves: bool = False  # the DR region serves (`dr.serving_region: secondary`): back the standby up
 
 
 def restore_config(namespaces: list[str]) -> gb.RestorePlanRestoreConfigArgs:
@@ -69,25 +72,13 @@ def restore_config(namespaces: list[str]) -> gb.RestorePlanRestoreConfigArgs:
 
 class ClusterBackup(pulumi.ComponentResource):
     """Outputs: ``plan`` (the backup plan's id), ``restore_plans`` (key -> restore plan id: ``<tenant>`` for
-    an undelete in the serving cluster, ``standby`` for the warm standby)."""
+    an undelete in the primary cluster, ``standby`` for the warm standby, ``failback`` from it)."""
 
     def __init__(self, name: str, args: ClusterBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("recovery", "ClusterBackup"), name, None, opts)
-        naming, sched, child = args.naming, args.schedule, pulumi.ResourceOptions(parent=self)
-        plan = gb.BackupPlan(
-            f"{name}-plan", name=naming.name("tenants"), project=naming.project, location=args.region,
-            cluster=args.cluster, description="Tenants' namespaces: objects, Secrets and volumes",
-            backup_config=gb.BackupPlanBackupConfigArgs(
-                selected_namespaces=gb.BackupPlanBackupConfigSelectedNamespacesArgs(
-                    namespaces=sorted(args.namespaces)),
-                include_secrets=True, include_volume_data=True,
-                encryption_key=gb.BackupPlanBackupConfigEncryptionKeyArgs(gcp_kms_encryption_key=args.key)),
-            backup_schedule=gb.BackupPlanBackupScheduleArgs(
-                rpo_config=gb.BackupPlanBackupScheduleRpoConfigArgs(target_rpo_minutes=sched.rpo_minutes)),
-            retention_policy=gb.BackupPlanRetentionPolicyArgs(
-                backup_retain_days=sched.retain_days, backup_delete_lock_days=sched.delete_lock_days),
-            labels=naming.labels("recovery"),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        naming, child = args.naming, pulumi.ResourceOptions(parent=self)
+        plan = self._plan(f"{name}-plan", naming.name("tenants"), args.cluster, args,
+                          "Tenants' namespaces: objects, Secrets and volumes")
         self.plan: pulumi.Output[str] = plan.id
         self.restore_plans: dict[str, pulumi.Output[str]] = {}
         for tenant in sorted(args.namespaces):
@@ -104,4 +95,33 @@ class ClusterBackup(pulumi.ComponentResource):
                 description="Every tenant namespace into the warm standby cluster (failover)",
                 restore_config=restore_config(sorted(args.namespaces)),
                 labels=naming.labels("recovery"), opts=child).id
+            standby = self._plan(f"{name}-standby-plan", naming.name("standby-tenants"), args.standby.cluster, args,
+                                 "Tenants' namespaces in the warm standby while it serves (paused until then)",
+                                 paused=not args.standby_serves)
+            self.restore_plans["failback"] = gb.RestorePlan(
+                f"{name}-failback", name=naming.name("tenants-to-primary"), project=naming.project,
+                location=args.primary.region, backup_plan=standby.id, cluster=args.primary.cluster,
+                description="Every tenant namespace from the standby back into the primary cluster (failback)",
+                restore_config=restore_config(sorted(args.namespaces)),
+                labels=naming.labels("recovery"), opts=child).id
         self.register_outputs({"plan": self.plan, "restore_plans": self.restore_plans})
+
+    def _plan(self, resource_name: str, plan_name: str, cluster: pulumi.Input[str], args: ClusterBackupArgs,
+              description: str, *, paused: bool | None = None) -> gb.BackupPlan:
+        """A plan of the tenants' namespaces in ``cluster``, stored in the DR region under its key."""
+        sched = args.schedule
+        return gb.BackupPlan(
+            resource_name, name=plan_name, project=args.naming.project, location=args.region,
+            cluster=cluster, description=description,
+            backup_config=gb.BackupPlanBackupConfigArgs(
+                selected_namespaces=gb.BackupPlanBackupConfigSelectedNamespacesArgs(
+                    namespaces=sorted(args.namespaces)),
+                include_secrets=True, include_volume_data=True,
+                encryption_key=gb.BackupPlanBackupConfigEncryptionKeyArgs(gcp_kms_encryption_key=args.key)),
+            backup_schedule=gb.BackupPlanBackupScheduleArgs(
+                rpo_config=gb.BackupPlanBackupScheduleRpoConfigArgs(target_rpo_minutes=sched.rpo_minutes),
+                paused=paused),
+            retention_policy=gb.BackupPlanRetentionPolicyArgs(
+                backup_retain_days=sched.retain_days, backup_delete_lock_days=sched.delete_lock_days),
+            labels=args.naming.labels("recovery"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))

@@ -91,7 +91,7 @@ class TenantArgs:
     secrets: SecretStore
     database_instance: pulumi.Input[str]
     workload_pool: pulumi.Input[str]  # the cluster's output: members naming the pool wait for it
-    provider: pulumi.ProviderResource
+    provider: pulumi.ProviderResource  # the serving cluster's (layers/serving.py)
     admin_role: pulumi.Input[str]  # the tenant-admin ClusterRole owners are bound to
     forbidden_storage_classes: tuple[str, ...]  # quota 0: GKE's non-CMEK classes, per-claim Filestore
     shared_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # name -> id the workloads read
@@ -102,6 +102,9 @@ class TenantArgs:
     budget_channels: list[pulumi.Input[str]] = field(default_factory=list)  # the tenant's mail channels (<= 5)
     cache_folders: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # endpoint -> its compile cache folder
     project_number: pulumi.Input[str] = ""  # for the endpoints' Workload Identity principals
+    # The cluster whose cluster-wide baselines this tenant keeps: the primary's, where the tenancy layer's guardrails
+    # are (a standby gets its own from StandbyPlatform, so a failover moves only the namespace). None: ``provider``.
+    baseline_provider: pulumi.ProviderResource | None = None
 
 
 class Tenant(pulumi.ComponentResource):
@@ -149,15 +152,17 @@ class Tenant(pulumi.ComponentResource):
             opts=in_ns)
         network_policies(f"{name}-netpol", args.network, namespace=ns, labels=labels("network-policy", ns),
                          opts=in_ns)
+        cluster_wide = pulumi.ResourceOptions(parent=self, provider=args.baseline_provider or provider,
+                                              depends_on=[namespace])
         k8s.apiextensions.CustomResource(
             f"{name}-baseline", api_version="cilium.io/v2", kind="CiliumClusterwideNetworkPolicy",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-baseline", labels=labels("network-policy", ns)),
-            spec=baseline(ns, routers=args.network.routers), opts=in_ns)
+            spec=baseline(ns, routers=args.network.routers), opts=cluster_wide)
         if args.network.routers:
             k8s.apiextensions.CustomResource(
                 f"{name}-router-baseline", api_version="cilium.io/v2", kind="CiliumClusterwideNetworkPolicy",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{ns}-router", labels=labels("network-policy", ns)),
-                spec=router_baseline(ns), opts=in_ns)
+                spec=router_baseline(ns), opts=cluster_wide)
         for role, role_name, groups in (("admin", args.admin_role, tenant.owners), ("view", "view", tenant.viewers)):
             if groups:
                 k8s.rbac.v1.RoleBinding(

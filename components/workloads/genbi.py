@@ -94,7 +94,7 @@ class GenBi(pulumi.ComponentResource):
                                          parent=self, tenant=args.tenant)
             grant_access(f"{name}-{thing}-reader", project=secret.project, secret_id=secret.secret_id,
                          member=args.google_member, parent=self, twin=twin)
-            secrets[thing] = secret.id
+            secrets[thing] = args.store.served(secret, twin)
         # each part mounts only what it reads: the UI its encryption pair, the AI service and Qdrant the key
         ui_spc = secret_provider_class(
             f"{name}-spc", name=f"{w}-genbi-ui", namespace=args.namespace, labels_=args.labels, opts=self._k8s_opts,

@@ -75,6 +75,8 @@ class ModelWeightsArgs:
     provider: pulumi.ProviderResource
     token_version: pulumi.Input[str] | None = None  # the token's current Secret Manager version: a new one reruns
     node_pool: str | None = None  # a CPU pool with room for the scratch copy (not the small system pool)
+    mount: pulumi.Input[str] | None = None  # the bucket the Jobs write through (its DR twin once the DR region
+    # serves: the twin repeats the writer's grant); None: ``bucket``
 
 
 def job_name(copy: WeightCopy, token_version: str = "") -> str:
@@ -141,7 +143,7 @@ def loader_pod(copy: WeightCopy, args: ModelWeightsArgs, with_token: bool) -> co
               core.VolumeMountArgs(name="tmp", mount_path="/tmp")]  # noqa: S108 (an emptyDir)
     volumes = [
         core.VolumeArgs(name="weights", csi=core.CSIVolumeSourceArgs(
-            driver=GCSFUSE_DRIVER, volume_attributes=pulumi.Output.from_input(args.bucket).apply(lambda bucket: {
+            driver=GCSFUSE_DRIVER, volume_attributes=pulumi.Output.from_input(args.mount or args.bucket).apply(lambda bucket: {
                 "bucketName": bucket, "mountOptions": f"implicit-dirs,only-dir={copy.cache_path}"}))),
         core.VolumeArgs(name="scratch", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit=scratch)),
         core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="1Gi")),
