@@ -2,7 +2,7 @@
 
 platform (ProjectServices, NodeIdentity; Network, Encryption, ImageSupply, Cluster, GpuNodePools per
 region in use; Storage, Secrets, Database) -> paging (NotificationChannels) -> the standby where there is DR
-(DatabaseReplica; the standby's cluster, TenantGuardrails, StandbyPlatform) -> serving (which cluster the
+(DatabaseReplica; the standby's cluster, TenantGuardrails, StandbyPlatform, FailoverRestore) -> serving (which cluster the
 Kubernetes side runs on: `dr.serving_region`) -> tenancy (TenantGuardrails, Tenant) -> recovery (BucketReplicas,
 ClusterBackup) -> workloads (Autoscaling, SharedInference, ModelWeights, WarmCapacity, InferenceEndpoint, GenBi) -> entry
 (PlatformServices, InferenceRouting, RouterMetrics, TenantEntry) -> operations (AlertRules, CloudAlerting,
@@ -27,7 +27,8 @@ base = platform.project(spec)
 primary = platform.regional_platform(spec, plan, base, spec.region)
 paged = paging.channels(spec, base, primary)
 waiting = recovery.standby(spec, base, primary)
-where = serving.serving(spec, primary, waiting.compute if waiting else None)
+where = serving.serving(spec, primary, waiting.compute if waiting else None,
+                        (waiting.restore.job,) if waiting and waiting.restore and waiting.restore.job else ())
 tenants = tenancy.tenancy(spec, plan, base, primary, where, paged)
 dr = recovery.recovery(spec, plan, base, primary, tenants, waiting)
 served = workloads.workloads(spec, plan, base, primary, where, tenants, dr)

@@ -121,6 +121,6 @@ def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: Regional
             image_prefix=serving.images.prefixes["docker.io"], image_tag=versions.images["otel-collector"].tag,
             port=endpoint.port, replicas=2 if env.protect else 1,
             senders=tuple(sorted(t.name for t in spec.tenants if TRACES in t.uses)), provider=cluster.provider),
-            opts=base.after_apis)
+            opts=serving.after(base.apis))
     return Operations(rules=rules, cloud=cloud, service_levels=levels, logs=logs, audit=audit, dashboards=board,
                       traces=traces)

@@ -21,9 +21,11 @@ import pulumi
 from components.data.storage import TENANT_CLASSES, BucketPolicy
 from components.platform.gpu_pools import PlacedGpuPool
 from components.platform.identity import workload_principal
+from components.platform.image_supply import image_ref
 from components.recovery.bucket_replicas import Access, BucketReplicas, BucketReplicasArgs, ReplicatedBucket
 from components.recovery.cluster_backup import ClusterBackup, ClusterBackupArgs, Target
 from components.recovery.database_replica import DatabaseReplica, DatabaseReplicaArgs
+from components.recovery.failover_restore import FailoverRestore, FailoverRestoreArgs, principal_subject
 from components.recovery.standby_platform import StandbyPlatform, StandbyPlatformArgs
 from components.tenancy.guardrails import TenantGuardrails, TenantGuardrailsArgs
 from components.tenancy.tenant import OBJECT_USER, OBJECT_VIEWER
@@ -76,6 +78,7 @@ class Standby:
     at: Foundation
     database: DatabaseReplica
     compute: Compute | None
+    restore: FailoverRestore | None  # its Job runs the restore while the switch is on
 
 
 def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Standby | None:
@@ -91,7 +94,7 @@ def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Sta
         flags={name: flag.value for name, flag in spec.catalog.database_flags.flags.items()},
         vpc_id=at.network.vpc_id, psa_range_name=at.network.psa_range_name, key=keys.key_id("database"),
         promoted=dr.failed_over, protect=env.protect), opts=base.after_apis)
-    cluster = None
+    cluster, restore = None, None
     if dr.standby_cluster:
         cpu, gpu = standby_pools(spec)
         cluster = compute(spec, base, at, location=region, zones=tuple(dr.zones), regional=True,
@@ -108,7 +111,12 @@ def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Sta
             disk_key=keys.key_id("disks"), protect=env.protect,
             tenants=tuple((t.name, routers and bool(t.expose)) for t in spec.tenants),
             provider=cluster.cluster.provider), opts=base.after_apis)
-    return Standby(region=region, at=at, database=database, compute=cluster)
+        restore = FailoverRestore(f"restore-{region}", FailoverRestoreArgs(
+            project=spec.project, location=region, backup_plan=naming.name("tenants"),
+            restore_plan=naming.name("tenants-to-standby"),
+            image=image_ref(at.images.prefixes, spec.catalog.versions.images["google-cloud-cli"]),
+            provider=cluster.cluster.provider, run=dr.failed_over), opts=base.after_apis)
+    return Standby(region=region, at=at, database=database, compute=cluster, restore=restore)
 
 
 def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPlatform, tenancy: Tenancy,
@@ -136,6 +144,7 @@ def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPla
         primary=Target(cluster_id(spec.project, primary), spec.region),
         namespaces=tuple(t.name for t in spec.tenants), schedule=dr.backup, key=keys.key_id("backups"),
         standby=Target(cluster_id(spec.project, standby), region) if standby else None, protect=env.protect,
-        standby_serves=dr.failed_over),
+        standby_serves=dr.failed_over,
+        restorer=workload_principal(base.number, standby.cluster.workload_pool, principal_subject()) if standby else None),
         opts=pulumi.ResourceOptions(depends_on=[base.apis, *tenancy.tenants.values()]))
     return Recovery(region=region, at=at, database=waiting.database, buckets=buckets, backup=backup, standby=standby)

@@ -13,7 +13,9 @@ reached, dropped from the state: both providers have ``deleteUnreachable``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import pulumi
 
 from components.platform.cluster import Cluster
 from components.platform.image_supply import ImageSupply
@@ -33,13 +35,21 @@ class Serving:
     addresses: NetworkSpec  # the region's address plan (config: `network`, or `dr.network`)
     images: ImageSupply
     secondary: bool  # the DR region serves: workloads read the DR copies of buckets, secrets and the database
+    ready: tuple[pulumi.Resource, ...] = field(default=())  # what must finish first: the failover's restore
+
+    def after(self, apis: pulumi.Resource) -> pulumi.ResourceOptions:
+        """Options of a component at the root of the serving side: it waits for the APIs and for ``ready`` (what
+        depends on it waits too)."""
+        return pulumi.ResourceOptions(depends_on=[apis, *self.ready])
 
 
-def serving(spec: PlatformSpec, primary: RegionalPlatform, standby: Compute | None) -> Serving:
-    """``standby``: the DR region's cluster (layers/recovery.py), which config requires for the switch."""
+def serving(spec: PlatformSpec, primary: RegionalPlatform, standby: Compute | None,
+            ready: tuple[pulumi.Resource, ...] = ()) -> Serving:
+    """``standby``: the DR region's cluster (layers/recovery.py), which config requires for the switch; ``ready``:
+    the restore Job the switch runs there."""
     if not spec.env.dr.failed_over:
         return Serving(region=primary.region, naming=primary.naming, cluster=primary.cluster,
                        network=primary.network, addresses=spec.env.network, images=primary.images, secondary=False)
     at = primary.dr
     return Serving(region=at.region, naming=at.naming, cluster=standby.cluster, network=at.network,
-                   addresses=spec.env.dr.network, images=at.images, secondary=True)
+                   addresses=spec.env.dr.network, images=at.images, secondary=True, ready=ready)

@@ -59,7 +59,7 @@ def tenancy(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalPla
             budget_channels=paged.tenants[t.name].emails,
             cache_folders={w.name: platform.storage.cache_folders[plans[f"{t.name}/{w.name}"].cache_folder]
                            for w in t.workloads if w.kind == "inference"}),
-            opts=base.after_apis)
+            opts=serving.after(base.apis))
         for t in spec.tenants
     }
     return Tenancy(guardrails=guardrails, tenants=tenants)

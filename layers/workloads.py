@@ -51,7 +51,7 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
     autoscaling = Autoscaling("autoscaling", AutoscalingArgs(
         naming=platform.naming, chart=versions.charts["keda"], registry=images.prefixes["ghcr.io"],
         image_tag=versions.images["keda"].tag, project_number=base.number, workload_pool=platform.cluster.workload_pool,
-        operator_replicas=env.service_replicas, provider=cluster.provider), opts=base.after_apis)
+        operator_replicas=env.service_replicas, provider=cluster.provider), opts=serving.after(base.apis))
     vllm = image_ref(images.prefixes, versions.images["vllm"])
     shared = SharedInference("inference", SharedInferenceArgs(
         namespace=inference.namespace, endpoints={
@@ -61,7 +61,7 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
                                                        .cache_folder] for e in inference.endpoints},
         consumers=tuple(t.name for t in spec.tenants if set(t.uses) & {e.name for e in inference.endpoints}),
         models_bucket=models_bucket, project_number=base.number, workload_pool=platform.cluster.workload_pool,
-        provider=cluster.provider), opts=base.after_apis)
+        provider=cluster.provider), opts=serving.after(base.apis))
     copies = plan.weight_copies()
     if any(c.gated for c in copies) and platform.supplied.get(HF_TOKEN_SECRET) is None:
         pulumi.log.warn("a gated model is served but ai-platform:hfToken is not set: its loader Job cannot download "

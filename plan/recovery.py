@@ -71,9 +71,10 @@ def slowest_replica(spec: PlatformSpec) -> Step:
 
 
 def failover_steps(spec: PlatformSpec) -> list[Step]:
-    """The steps from the decision to fail over until every endpoint serves, in order (docs/dr.md): the database
-    promotion and the restore run side by side (the longer counts); then the switch moves the Kubernetes side onto
-    what the restore brought back; then the slowest endpoint starts and clients follow the hostnames."""
+    """The steps from the decision to fail over until every endpoint serves, in order (docs/dr.md). One `pulumi up`
+    with the switch on runs the first two: the database promotion and the restore Job side by side (the longer
+    counts), then the Kubernetes side moving onto what the restore brought back; then the slowest endpoint starts
+    and clients follow the hostnames."""
     dr, figures = spec.env.dr, spec.catalog.recovery
     steps = []
     if dr.mode == "pilot_light":
@@ -81,9 +82,9 @@ def failover_steps(spec: PlatformSpec) -> list[Step]:
     promote, restore = figures.sql_promotion_seconds, figures.restore_seconds
     longer = max((promote, "promote the database replica"), (restore, "restore the tenants' namespaces"),
                  key=lambda x: x[0].value)
-    steps.append(Step(f"{longer[1]} (in parallel with the "
+    steps.append(Step(f"the switch: {longer[1]} (in parallel with the "
                       f"{'restore' if longer[0] is promote else 'promotion'})", longer[0].value, longer[0].source))
-    steps.append(_step("apply the switch: the Kubernetes side moves to the standby, the hostnames to its gateway",
+    steps.append(_step("the switch: the Kubernetes side moves to the standby, the hostnames to its gateway",
                        figures.switch_apply_seconds))
     steps.append(slowest_replica(spec))
     steps.append(Step("clients follow the hostnames' new records", dr.dns_ttl_seconds, "dr.dns_ttl_seconds"))

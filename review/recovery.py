@@ -36,12 +36,16 @@ def switched(run: StackRun, root: Path) -> StackRun:
 
 def failover_targets(run: StackRun, other: StackRun) -> list[str]:
     """The URNs to apply in a regional outage, when `pulumi up` cannot reach the lost region's cluster to diff
-    what is there (docs/dr.md): exactly what the switch changes, ``other`` being the stack switched the other way.
-    A Kubernetes object that changes cluster is in it (its provider changes: the engine replaces it). What the
-    switch removes (the replica-lag alert policy) waits for the next full `pulumi up`."""
+    what is there (docs/dr.md): exactly what the switch changes or creates, ``other`` being the stack switched the
+    other way. A Kubernetes object that changes cluster is in it (its provider changes: the engine replaces it).
+    What the switch removes (the replica-lag alert policy, the finished restore Job at failback) waits for the
+    next full `pulumi up`."""
+    before = {(r.type, r.name): r for r in run.records}
     after = {(r.type, r.name): r for r in other.records}
-    return sorted(urn(run, r) for r in run.records if r.custom and (r.type, r.name) in after
-                  and (r.inputs, r.provider) != (after[(r.type, r.name)].inputs, after[(r.type, r.name)].provider))
+    changed = [urn(run, r) for key, r in before.items() if r.custom and key in after
+               and (r.inputs, r.provider) != (after[key].inputs, after[key].provider)]
+    created = [urn(other, r) for key, r in after.items() if r.custom and key not in before]
+    return sorted(changed + created)
 
 
 def recovery_section(run: StackRun) -> str:
@@ -66,9 +70,10 @@ def recovery_section(run: StackRun) -> str:
             "(RPO) and when it is usable again after the decision to fail over:\n\n"
             + table(["data", "comes back from", "RPO", "usable after"], rows)
             + "\nFailing over (docs/dr.md), step by step:\n\n" + table(["step", "takes", "source"], step_rows)
-            + ("\nThe switch promotes the replica, raises the standby's pools, moves every Kubernetes object the "
-               "program owns in the tenants' namespaces, the workloads, the routes and the in-cluster monitoring to "
-               "the other cluster, and points the hostnames at its gateway. `python -m review <stack>` lists what it "
+            + ("\nThe switch promotes the replica, raises the standby's pools, restores the tenants' namespaces into "
+               "the standby (a Job it waits for), then moves every Kubernetes object the program owns in the "
+               "tenants' namespaces, the workloads, the routes and the in-cluster monitoring to the other cluster, "
+               "and points the hostnames at its gateway. `python -m review <stack>` lists what it "
                "changes in `failover-targets.txt` beside this summary: in a regional outage, apply only those "
                "(docs/dr.md, failing over).\n" if dr.standby_cluster else "")
             + f"\nThe DR region at rest, at {spec.region} list prices:\n\n" + table(["item", "sizing", "monthly"],

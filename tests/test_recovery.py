@@ -268,16 +268,29 @@ def by_key(run) -> dict:
 def test_in_an_outage_the_switch_needs_nothing_from_the_lost_region(fixture_run, failed_over):
     """The runbook applies the review's failover targets without refreshing: each must be in the DR region, in a
     global service, or a Kubernetes object leaving the lost cluster for the standby (its delete there is dropped:
-    deleteUnreachable). Failing back applies the same set."""
+    deleteUnreachable). It creates only the restore Job in the standby; failing back changes the same resources
+    and creates only the replica-lag policy again."""
     from review.recovery import failover_targets
 
     before = fixture_run("prod")
     old, new = by_key(before), by_key(failed_over)
-    targets = failover_targets(before, failed_over)
-    assert targets == failover_targets(failed_over, before)
+    targets, back = failover_targets(before, failed_over), failover_targets(failed_over, before)
+
+    def named(urn: str) -> tuple[str, str]:
+        return urn.split("::")[2].split("$")[-1], urn.split("::")[-1]
+
+    created = {named(t) for t in targets} - old.keys()
+    assert {k for k in created if k[0].startswith("kubernetes:")} == {("kubernetes:batch/v1:Job", f"restore-{DR}-job")}
+    assert all(new[k].provider == STANDBY_K8S for k in created)
+    assert {named(t) for t in back} - new.keys() == {("gcp:monitoring/alertPolicy:AlertPolicy",
+                                                       "cloud-alerting-database-replica-lag")}
+    assert set(targets) - {t for t in targets if named(t) in created} == \
+        set(back) - {t for t in back if named(t) not in new}
     moved = 0
     for target in targets:
         kind, name = target.split("::")[2].split("$"), target.split("::")[-1]
+        if (kind[-1], name) in created:
+            continue
         was, now = old[(kind[-1], name)], new[(kind[-1], name)]
         if was.provider != now.provider:
             assert (was.provider, now.provider) == (PRIMARY_K8S, STANDBY_K8S), target
@@ -286,10 +299,38 @@ def test_in_an_outage_the_switch_needs_nothing_from_the_lost_region(fixture_run,
         else:
             assert in_dr(was) or was.type in GLOBAL, target
         assert kind[:-1] == [r.type for r in before.ancestors(was)] and target.startswith("urn:pulumi:prod::ai-platform::")
-    assert moved and {t for t, _ in old.keys() ^ new.keys()} <= {"gcp:monitoring/alertPolicy:AlertPolicy"}
+    assert moved and {t for t, _ in old.keys() - new.keys()} <= {"gcp:monitoring/alertPolicy:AlertPolicy"}
     providers = {r.name: r.inputs for r in before.by_type("pulumi:providers:kubernetes")}
     assert providers["cluster-k8s"]["deleteUnreachable"] == "true" == providers[f"cluster-{DR}-k8s"]["deleteUnreachable"]
     assert providers[f"cluster-{DR}-k8s"]["enablePatchForce"] == "true"  # its objects arrive by restore first
+
+
+def test_the_switch_restores_the_tenants_before_anything_moves(fixture_run, failed_over):
+    """The switch's restore Job restores the newest backup into the standby through the standby's restore plan,
+    as an identity that may restore through that plan only; every object the switch moves waits for it."""
+    from tests.graph import Graph
+    from tests.test_manifests import validate
+
+    (job,) = [r for r in failed_over.by_type("kubernetes:batch/v1:Job") if r.name == f"restore-{DR}-job"]
+    assert job.provider == STANDBY_K8S
+    validate(job.inputs)
+    env = {e["name"]: e["value"] for e in job.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+    restores = {r.name: r.inputs for r in failed_over.by_type("gcp:gkebackup/restorePlan:RestorePlan")}
+    plans = {r.name: r.inputs for r in failed_over.by_type("gcp:gkebackup/backupPlan:BackupPlan")}
+    assert (env["LOCATION"], env["RESTORE_PLAN"], env["BACKUP_PLAN"]) == (
+        DR, restores[f"backup-{DR}-standby"]["name"], plans[f"backup-{DR}-plan"]["name"])
+    assert "owner: helm" in env["FILTER"]
+    (grant,) = failed_over.by_type("gcp:gkebackup/restorePlanIamMember:RestorePlanIamMember")
+    account = job.inputs["spec"]["template"]["spec"]["serviceAccountName"]
+    assert grant.inputs["member"].endswith(f"/subject/ns/{job.inputs['metadata']['namespace']}/sa/{account}")
+    assert grant.inputs["name"] == restores[f"backup-{DR}-standby"]["name"]
+    assert grant.inputs["role"] == "roles/gkebackup.delegatedRestoreAdmin"
+    assert not [r for r in fixture_run("prod").by_type("kubernetes:batch/v1:Job") if r.name == job.name]  # at rest
+    graph, old = Graph(failed_over.records), by_key(fixture_run("prod"))
+    moved = [r for r in failed_over.records if r.provider == STANDBY_K8S and (r.type, r.name) in old
+             and old[(r.type, r.name)].provider == PRIMARY_K8S]
+    for record in examined(moved, "moved objects"):
+        assert job.key in graph.waits_for(record.key), record.name
 
 
 def test_the_switch_moves_the_kubernetes_side_and_leaves_the_platforms_own(fixture_run, failed_over):

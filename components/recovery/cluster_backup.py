@@ -34,6 +34,8 @@ from config.recovery import BackupSchedule
 gb = gcp.gkebackup
 KEEP_WHAT_EXISTS = "MERGE_SKIP_ON_CONFLICT"  # the platform's objects win; the rest comes from the backup
 FROM_BACKUP = "RESTORE_VOLUME_DATA_FROM_BACKUP"
+RESTORER = "roles/gkebackup.delegatedRestoreAdmin"  # creates restores within one restore plan
+BACKUP_VIEWER = "roles/gkebackup.viewer"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class ClusterBackupArgs:
     standby: Target | None  # the warm standby's cluster, if any
     protect: bool
     standby_serves: bool = False  # the DR region serves (`dr.serving_region: secondary`): back the standby up
+    restorer: pulumi.Input[str] | None = None  # the switch's restore Job (components/recovery/failover_restore.py)
 
 
 def restore_config(namespaces: list[str]) -> gb.RestorePlanRestoreConfigArgs:
@@ -89,12 +92,21 @@ class ClusterBackup(pulumi.ComponentResource):
                 restore_config=restore_config([tenant]),
                 labels=naming.labels("recovery", tenant), opts=child).id
         if args.standby is not None:
-            self.restore_plans["standby"] = gb.RestorePlan(
+            into_standby = gb.RestorePlan(
                 f"{name}-standby", name=naming.name("tenants-to-standby"), project=naming.project,
                 location=args.standby.region, backup_plan=plan.id, cluster=args.standby.cluster,
                 description="Every tenant namespace into the warm standby cluster (failover)",
                 restore_config=restore_config(sorted(args.namespaces)),
-                labels=naming.labels("recovery"), opts=child).id
+                labels=naming.labels("recovery"), opts=child)
+            self.restore_plans["standby"] = into_standby.id
+            if args.restorer is not None:
+                # restores through this plan only, and reading which backups exist (a project-level role:
+                # Backup for GKE's viewer role has no narrower resource)
+                gb.RestorePlanIamMember(
+                    f"{name}-standby-restorer", project=naming.project, location=args.standby.region,
+                    name=into_standby.name, role=RESTORER, member=args.restorer, opts=child)
+                gcp.projects.IAMMember(f"{name}-restorer-viewer", project=naming.project, role=BACKUP_VIEWER,
+                                       member=args.restorer, opts=child)
             standby = self._plan(f"{name}-standby-plan", naming.name("standby-tenants"), args.standby.cluster, args,
                                  "Tenants' namespaces in the warm standby while it serves (paused until then)",
                                  paused=not args.standby_serves)
