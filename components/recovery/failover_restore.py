@@ -2,7 +2,8 @@
 the tenants' namespaces into it (docs/dr.md).
 
 Backup for GKE has no Pulumi resource for a restore (it is an operation, not a resource), so the switch
-runs `gcloud container backup-restore restores create --wait-for-completion` in a Job, which Pulumi waits
+runs `gcloud beta container backup-restore restores create --wait-for-completion` (the command group and its
+fine-grained `--filter-file` are in gcloud's beta surface only) in a Job, which Pulumi waits
 for: everything the switch moves to the standby waits for it (layers/serving.py), since a StatefulSet
 created before its claim is restored would claim an empty volume and the restore would skip the claim.
 The newest *succeeded* backup is chosen when the Job runs. Helm's release records are left out (the
@@ -39,12 +40,12 @@ FILTER = """exclusionFilters:
   labels: {owner: helm}
 """
 SCRIPT = """set -eu
-backup=$(gcloud container backup-restore backups list --project="$PROJECT" --location="$LOCATION" \\
+backup=$(gcloud beta container backup-restore backups list --project="$PROJECT" --location="$LOCATION" \\
   --backup-plan="$BACKUP_PLAN" --filter='state=SUCCEEDED' --sort-by=~createTime --limit=1 --format='value(name)')
 [ -n "$backup" ] || { echo "no succeeded backup in $BACKUP_PLAN: nothing to restore" >&2; exit 1; }
 printf '%s' "$FILTER" > /tmp/filter.yaml
 echo "restoring $backup"
-gcloud container backup-restore restores create "failover-$(date -u +%Y%m%d%H%M%S)" --project="$PROJECT" \\
+gcloud beta container backup-restore restores create "failover-$(date -u +%Y%m%d%H%M%S)" --project="$PROJECT" \\
   --location="$LOCATION" --restore-plan="$RESTORE_PLAN" --backup="$backup" --filter-file=/tmp/filter.yaml \\
   --wait-for-completion
 """
