@@ -158,9 +158,10 @@ def _mock_id(typ: str, i: dict[str, Any], name: str) -> tuple[str, dict[str, Any
         return path, {"selfLink": compute + path, "address": ip}
     if typ == "gcp:certificatemanager/dnsAuthorization:DnsAuthorization":
         domain = i["domain"]
+        # a regional (per-project) authorization's record names its location (published examples)
         return f"projects/{p}/locations/{loc}/dnsAuthorizations/{n}", {"dnsResourceRecords": [{
-            "name": f"_acme-challenge_{_hash(domain)[:16]}.{domain}.", "type": "CNAME",
-            "data": f"{_hash(p, domain)[:36]}.4.authorize.certificatemanager.goog."}]}
+            "name": f"_acme-challenge_{_hash(p, loc or '', domain)[:16]}.{domain}.", "type": "CNAME",
+            "data": f"{_hash(p, domain)[:36]}.1.{loc}.authorize.certificatemanager.goog."}]}
     if typ == "gcp:certificatemanager/certificate:Certificate":
         return f"projects/{p}/locations/{loc}/certificates/{n}", {}
     if typ in ("gcp:compute/regionSecurityPolicy:RegionSecurityPolicy", "gcp:compute/regionSslPolicy:RegionSslPolicy"):

@@ -303,6 +303,7 @@ def test_in_an_outage_the_switch_needs_nothing_from_the_lost_region(fixture_run,
     providers = {r.name: r.inputs for r in before.by_type("pulumi:providers:kubernetes")}
     assert providers["cluster-k8s"]["deleteUnreachable"] == "true" == providers[f"cluster-{DR}-k8s"]["deleteUnreachable"]
     assert providers[f"cluster-{DR}-k8s"]["enablePatchForce"] == "true"  # its objects arrive by restore first
+    assert providers[f"cluster-{DR}-k8s"]["upsertExistingObjects"] == "true"  # and would be AlreadyExists otherwise
 
 
 def test_the_switch_restores_the_tenants_before_anything_moves(fixture_run, failed_over):
@@ -416,6 +417,8 @@ def test_hostnames_follow_the_serving_gateway(fixture_run, failed_over):
         certificates = {r.name for r in run.by_type("gcp:certificatemanager/certificate:Certificate")
                         if r.inputs["location"] == DR}
         assert certificates == {f"entry-{DR}-{s}-certificate" for s in sites}
+        challenges = {r.name for r in run.by_type("gcp:dns/recordSet:RecordSet") if r.name.endswith("-acme-challenge")}
+        assert challenges == {f"{g}-{s}-acme-challenge" for g in ("entry", f"entry-{DR}") for s in sites}
 
 
 # --- RPO and RTO ---------------------------------------------------------------------------------------

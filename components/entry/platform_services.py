@@ -44,9 +44,9 @@ class PlatformServicesArgs:
     provider: pulumi.ProviderResource
     inference_pools: bool = False  # the Inference Gateway is on: its routes need GKE's InferencePool CRD
     hosts_ttl: int = HOSTS_TTL  # the tenant hostnames' TTL: lower with a DR region, so re-pointed records spread fast
-    # This gateway keeps the tenant hostname records and its DNS authorizations' challenge records. A DR region's
-    # does not: the hostnames point at whichever gateway serves, and a per-project authorization asks for the same
-    # record in every location of the project (one record answers both regions' certificates).
+    # This gateway keeps the tenant hostname records (a DR region's does not: they point at whichever gateway
+    # serves). Each gateway publishes its own DNS authorizations' challenge records: a regional authorization's
+    # record names its location (`<hash>.<n>.<region>.authorize.certificatemanager.goog.`).
     hostnames: bool = True
     hosts_address: pulumi.Input[str] | None = None  # where those records point: another region's gateway once it
     # serves (`dr.serving_region: secondary`); None: this one
@@ -95,10 +95,9 @@ class PlatformServices(pulumi.ComponentResource):
                 location=region, type="PER_PROJECT_RECORD", domain=domain, labels=naming.labels("entry", site),
                 opts=replace_first)
             record = authorization.dns_resource_records[0]
-            if args.hostnames:
-                gcp.dns.RecordSet(
-                    f"{name}-{site}-acme-challenge", project=naming.project, managed_zone=zone, name=record.name,
-                    type=record.type, ttl=300, rrdatas=[record.data], opts=child)
+            gcp.dns.RecordSet(
+                f"{name}-{site}-acme-challenge", project=naming.project, managed_zone=zone, name=record.name,
+                type=record.type, ttl=300, rrdatas=[record.data], opts=child)
             certificate = gcp.certificatemanager.Certificate(
                 f"{name}-{site}-certificate", name=naming.name(f"{site}-tls"), project=naming.project,
                 location=region, labels=naming.labels("entry", site),

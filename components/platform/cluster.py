@@ -73,7 +73,8 @@ class ClusterArgs:
     protect: bool
     # With a DR region the program's Kubernetes objects move between clusters at the switch (layers/serving.py): a
     # cluster lost with its region must not block the move (its objects leave the state), and a standby's objects
-    # arrive by Backup for GKE restore before the program applies its own over them (patch force takes their fields).
+    # arrive by Backup for GKE restore before the program applies its own over them (upserted; patch force takes
+    # their fields).
     movable: bool = False
     standby: bool = False
 
@@ -193,7 +194,9 @@ class Cluster(pulumi.ComponentResource):
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=pulumi.Output.all(cluster.name, self.dns_endpoint).apply(lambda values: kubeconfig(*values)),
-            delete_unreachable=True if args.movable else None, enable_patch_force=True if args.standby else None,
+            delete_unreachable=True if args.movable else None, enable_patch_force=True if args.movable else None,
+            # from pulumi-kubernetes 4.29 a create of an existing object fails (AlreadyExists) unless told to upsert
+            upsert_existing_objects=True if args.movable else None,
             # Kubernetes objects wait for nodes: add-on CRDs (SecretProviderClass) and GKE's own
             # StorageClasses appear only once the cluster runs system pods.
             opts=pulumi.ResourceOptions(parent=self, depends_on=pools),

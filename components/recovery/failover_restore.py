@@ -89,7 +89,7 @@ class FailoverRestore(pulumi.ComponentResource):
                 f"{name}-job", metadata=meta.ObjectMetaArgs(name="failover-restore", namespace=NAMESPACE, labels=tags,
                                                            annotations=checkov_skips("pinned-tag", "if-not-present")),
                 spec=k8s.batch.v1.JobSpecArgs(
-                    backoff_limit=3,
+                    backoff_limit=0,  # a retry would start a second restore beside a running one
                     template=core.PodTemplateSpecArgs(
                         metadata=meta.ObjectMetaArgs(labels=tags),
                         spec=core.PodSpecArgs(
