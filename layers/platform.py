@@ -132,7 +132,7 @@ def compute(spec: PlatformSpec, base: Project, at: Foundation, *, location: str,
                                control_plane_range=control_plane_range),
         settings=env.cluster, versions=versions.gke, nodes=node_settings, secrets_key=at.keys.key_id("gke-secrets"),
         cpu_pools=cpu_pools, backup_agent=env.dr.active, gpu_metrics=bool(gpu_pools), protect=env.protect,
-        movable=env.dr.standby_cluster, standby=not primary),
+        movable=env.dr.standby_cluster),
         opts=base.after_apis)
     gpus = GpuNodePools(called("gpu"), GpuNodePoolsArgs(
         naming=at.naming, cluster_name=cluster.name, location=cluster.location, nodes=node_settings,

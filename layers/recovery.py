@@ -23,7 +23,7 @@ from components.platform.gpu_pools import PlacedGpuPool
 from components.platform.identity import workload_principal
 from components.platform.image_supply import image_ref
 from components.recovery.bucket_replicas import Access, BucketReplicas, BucketReplicasArgs, ReplicatedBucket
-from components.recovery.cluster_backup import ClusterBackup, ClusterBackupArgs, Target
+from components.recovery.cluster_backup import INTO_STANDBY, TENANTS_PLAN, ClusterBackup, ClusterBackupArgs, Target
 from components.recovery.database_replica import DatabaseReplica, DatabaseReplicaArgs
 from components.recovery.failover_restore import FailoverRestore, FailoverRestoreArgs, principal_subject
 from components.recovery.standby_platform import StandbyPlatform, StandbyPlatformArgs
@@ -80,6 +80,11 @@ class Standby:
     compute: Compute | None
     restore: FailoverRestore | None  # its Job runs the restore while the switch is on
 
+    @property
+    def ready(self) -> tuple[pulumi.Resource, ...]:
+        """What the serving side waits for in the standby: the restore Job, while the switch is on."""
+        return (self.restore.job,) if self.restore and self.restore.job else ()
+
 
 def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Standby | None:
     """Built before tenancy: the serving side (layers/serving.py) runs on this cluster after the switch."""
@@ -112,8 +117,8 @@ def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Sta
             tenants=tuple((t.name, routers and bool(t.expose)) for t in spec.tenants),
             provider=cluster.cluster.provider), opts=base.after_apis)
         restore = FailoverRestore(f"restore-{region}", FailoverRestoreArgs(
-            project=spec.project, location=region, backup_plan=naming.name("tenants"),
-            restore_plan=naming.name("tenants-to-standby"),
+            project=spec.project, location=region, backup_plan=naming.name(TENANTS_PLAN),
+            restore_plan=naming.name(INTO_STANDBY),
             image=image_ref(at.images.prefixes, spec.catalog.versions.images["google-cloud-cli"]),
             provider=cluster.cluster.provider, run=dr.failed_over), opts=base.after_apis)
     return Standby(region=region, at=at, database=database, compute=cluster, restore=restore)

@@ -11,10 +11,11 @@ from components.entry.platform_services import HOSTS_TTL
 from config import loader
 from config.google import kube_dns_ip
 from plan import recovery
+from review.diff import ABSENT, changes
 from review.harness import run_stack
 from tests import inventory
 from tests.conftest import edit_yaml
-from tests.helpers import key_name, load_error, objects
+from tests.helpers import SERVING_CLUSTER, key_name, load_error, objects
 from tests.vacuity import examined
 
 DR = "us-east4"
@@ -255,7 +256,7 @@ def test_failing_over_promotes_the_replica_and_raises_the_standby(fixture_run, f
         assert resting["autoscaling"]["totalMinNodeCount"] == 0
 
 
-PRIMARY_K8S, STANDBY_K8S = "pulumi:providers:kubernetes::cluster-k8s", f"pulumi:providers:kubernetes::cluster-{DR}-k8s"
+PRIMARY_K8S, STANDBY_K8S = SERVING_CLUSTER, f"pulumi:providers:kubernetes::cluster-{DR}-k8s"
 # Global services: reachable whichever region is lost.
 GLOBAL = {"gcp:dns/recordSet:RecordSet", "gcp:monitoring/alertPolicy:AlertPolicy", "gcp:monitoring/dashboard:Dashboard",
           "gcp:logging/projectSink:ProjectSink"}
@@ -345,17 +346,6 @@ def test_the_switch_moves_the_kubernetes_side_and_leaves_the_platforms_own(fixtu
     assert not {t.name for t in before.spec.tenants} & {o["metadata"]["name"] for o in objects(failed_over, "Namespace")}
 
 
-def leaves(value, path: str = ""):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from leaves(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from leaves(item, f"{path}[{i}]")
-    else:
-        yield path, value
-
-
 def test_what_moves_is_what_ran_in_the_primary_with_the_dr_regions_references(fixture_run, failed_over):
     """Each object that moves is the object the primary ran, valid against its schema, differing only where it names
     a regional thing (the DR region's caches, ranges, cluster, copies): the tenants keep their Pod Security, quotas,
@@ -371,11 +361,9 @@ def test_what_moves_is_what_ran_in_the_primary_with_the_dr_regions_references(fi
         was, now = old[key].inputs, new[key].inputs
         if now.get("kind") and now.get("apiVersion"):
             validate(now)
-        before, after = dict(leaves(was)), dict(leaves(now))
-        assert before.keys() == after.keys(), key
-        for path in before:
-            if before[path] != after[path]:
-                assert DR in str(after[path]) or after[path] in ranges | {dns}, (key, path, after[path])
+        for path, before, after in changes({"inputs": was}, {"inputs": now}):
+            assert ABSENT not in (before, after), (key, path)
+            assert DR in str(after) or after in ranges | {dns}, (key, path, after)
 
 
 def test_after_the_switch_the_standby_reaches_only_the_dr_region(failed_over):

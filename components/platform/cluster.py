@@ -72,11 +72,10 @@ class ClusterArgs:
     gpu_metrics: bool  # DCGM metrics (where there are GPU pools)
     protect: bool
     # With a DR region the program's Kubernetes objects move between clusters at the switch (layers/serving.py): a
-    # cluster lost with its region must not block the move (its objects leave the state), and a standby's objects
-    # arrive by Backup for GKE restore before the program applies its own over them (upserted; patch force takes
-    # their fields).
+    # cluster lost with its region must not block the move (its objects leave the state), and objects arrive by
+    # Backup for GKE restore (failover or failback) before the program applies its own over them (upserted; patch
+    # force takes their fields).
     movable: bool = False
-    standby: bool = False
 
 
 class Cluster(pulumi.ComponentResource):

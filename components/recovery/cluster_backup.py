@@ -34,6 +34,7 @@ from config.recovery import BackupSchedule
 gb = gcp.gkebackup
 KEEP_WHAT_EXISTS = "MERGE_SKIP_ON_CONFLICT"  # the platform's objects win; the rest comes from the backup
 FROM_BACKUP = "RESTORE_VOLUME_DATA_FROM_BACKUP"
+TENANTS_PLAN, INTO_STANDBY = "tenants", "tenants-to-standby"  # names (the failover's restore Job names them too)
 RESTORER = "roles/gkebackup.delegatedRestoreAdmin"  # creates restores within one restore plan
 BACKUP_VIEWER = "roles/gkebackup.viewer"
 
@@ -80,7 +81,7 @@ class ClusterBackup(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("recovery", "ClusterBackup"), name, None, opts)
         naming, child = args.naming, pulumi.ResourceOptions(parent=self)
-        plan = self._plan(f"{name}-plan", naming.name("tenants"), args.cluster, args,
+        plan = self._plan(f"{name}-plan", naming.name(TENANTS_PLAN), args.cluster, args,
                           "Tenants' namespaces: objects, Secrets and volumes")
         self.plan: pulumi.Output[str] = plan.id
         self.restore_plans: dict[str, pulumi.Output[str]] = {}
@@ -93,7 +94,7 @@ class ClusterBackup(pulumi.ComponentResource):
                 labels=naming.labels("recovery", tenant), opts=child).id
         if args.standby is not None:
             into_standby = gb.RestorePlan(
-                f"{name}-standby", name=naming.name("tenants-to-standby"), project=naming.project,
+                f"{name}-standby", name=naming.name(INTO_STANDBY), project=naming.project,
                 location=args.standby.region, backup_plan=plan.id, cluster=args.standby.cluster,
                 description="Every tenant namespace into the warm standby cluster (failover)",
                 restore_config=restore_config(sorted(args.namespaces)),
