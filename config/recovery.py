@@ -51,7 +51,11 @@ class DrSpec(Spec):
                                "pools to their minimums, moves the program's Kubernetes side (tenants' namespaces, "
                                "workloads, routes, in-cluster monitoring) to the standby on the DR copies of images, "
                                "buckets, secrets and the database, and points the hostnames at the standby's "
-                               "gateway. Restore the tenants' backup into the standby first (docs/dr.md).")
+                               "gateway; it restores the tenants' namespaces into the standby first (docs/dr.md).")
+    replica_generation: int = Field(
+        1, ge=1, description="Raised by one at each failback, after the promoted DR database is dropped from the "
+                             "state: the new replica is `<prefix>-<env>-<dr region>-pg-r<generation>` (Cloud SQL "
+                             "has no demotion, and holds a deleted instance's name for up to a week; docs/dr.md).")
     dns_ttl_seconds: int = Field(60, ge=30, le=300, description="TTL of tenants' hostname records while a DR mode is on: "
                                                                 "how long clients keep the old address after re-pointing.")
 

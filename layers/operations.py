@@ -18,9 +18,10 @@ from components.operations.cloud_alerting import CloudAlerting, CloudAlertingArg
 from components.operations.dashboards import Dashboards, DashboardsArgs
 from components.operations.service_levels import ServiceLevels, ServiceLevelsArgs
 from components.operations.tenant_logs import TenantLogs, TenantLogsArgs
-from components.operations.trace_collector import TraceCollector, TraceCollectorArgs
+from components.operations.trace_collector import TraceCollector
 from config.operations import tenant_webhook_secret
 from config.spec import PlatformSpec
+from layers import cluster_services
 from layers.entry import Entry
 from layers.paging import Channels
 from layers.platform import Project, RegionalPlatform
@@ -30,7 +31,6 @@ from layers.tenancy import Tenancy
 from layers.workloads import Workloads
 from plan import Plan, alertmanager, alerts, dashboards
 
-TRACES = "otel-collector"  # the shared endpoint (tenancy.shared_endpoints) the trace collector serves
 # The load balancer's request counts per gateway class: (metric, monitored resource).
 REQUEST_METRICS = {
     False: ("loadbalancing.googleapis.com/https/external/regional/request_count", "http_external_regional_lb_rule"),
@@ -46,7 +46,7 @@ class Operations:
     logs: dict[str, TenantLogs]  # by tenant
     audit: AuditLogging
     dashboards: Dashboards
-    traces: TraceCollector | None
+    traces: TraceCollector | None  # the primary cluster's
 
 
 def _alertmanager_config(spec: PlatformSpec, platform: RegionalPlatform) -> pulumi.Output[str]:
@@ -111,16 +111,8 @@ def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: Regional
     for tenant in spec.tenants:
         boards[tenant.name] = cluster.name.apply(lambda c, t=tenant.name: dashboards.tenant_dashboard(spec, c, t, plans))
     board = Dashboards("dashboards", DashboardsArgs(project=spec.project, dashboards=boards), opts=base.after_apis)
-    traces = None
-    if settings.traces:
-        endpoint = spec.shared_endpoints[TRACES]
-        versions = spec.catalog.versions
-        traces = TraceCollector("traces", TraceCollectorArgs(
-            project=spec.project, project_number=base.number, workload_pool=platform.cluster.workload_pool,
-            namespace=endpoint.namespace, chart=versions.charts["opentelemetry-collector"],
-            image_prefix=serving.images.prefixes["docker.io"], image_tag=versions.images["otel-collector"].tag,
-            port=endpoint.port, replicas=2 if env.protect else 1,
-            senders=tuple(sorted(t.name for t in spec.tenants if TRACES in t.uses)), provider=cluster.provider),
-            opts=serving.after(base.apis))
+    # the primary cluster's (a warm standby runs its own: layers/cluster_services.py), whichever serves
+    traces = cluster_services.traces(spec, "traces", platform.images, base.number, platform.cluster.workload_pool,
+                                     platform.cluster.provider, pulumi.ResourceOptions(depends_on=[base.apis]))
     return Operations(rules=rules, cloud=cloud, service_levels=levels, logs=logs, audit=audit, dashboards=board,
                       traces=traces)

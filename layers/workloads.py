@@ -12,7 +12,7 @@ import pulumi
 
 from components.conventions import labels
 from components.platform.image_supply import image_ref
-from components.workloads.autoscaling import Autoscaling, AutoscalingArgs
+from components.workloads.autoscaling import Autoscaling
 from components.workloads.genbi import GenBi, GenBiArgs, GenBiDatabase
 from components.workloads.inference import InferenceEndpoint, InferenceEndpointArgs
 from components.workloads.inference import selector as endpoint_selector
@@ -22,6 +22,7 @@ from components.workloads.warm_capacity import WarmCapacity, WarmCapacityArgs, W
 from config.data import HF_TOKEN_SECRET
 from config.naming import sql_name
 from config.spec import PlatformSpec
+from layers import cluster_services
 from layers.platform import Project, RegionalPlatform
 from layers.recovery import Recovery
 from layers.serving import Serving
@@ -48,10 +49,11 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
     weights = dr.buckets.names["models"] if serving.secondary else models_bucket
     database = dr.database.connection_name if serving.secondary else platform.database.connection_name
     tenant_pool = env.tenant_pool.name if env.tenant_pool else None  # tenants' CPU workloads and the loaders
-    autoscaling = Autoscaling("autoscaling", AutoscalingArgs(
-        naming=platform.naming, chart=versions.charts["keda"], registry=images.prefixes["ghcr.io"],
-        image_tag=versions.images["keda"].tag, project_number=base.number, workload_pool=platform.cluster.workload_pool,
-        operator_replicas=env.service_replicas, provider=cluster.provider), opts=serving.after(base.apis))
+    # the serving cluster's KEDA: each cluster runs its own (layers/cluster_services.py); the primary's is built here
+    primary_keda = cluster_services.keda(spec, "autoscaling", platform.naming, platform.images, base.number,
+                                         platform.cluster.workload_pool, platform.cluster.provider,
+                                         pulumi.ResourceOptions(depends_on=[base.apis]))
+    autoscaling = serving.keda or primary_keda
     vllm = image_ref(images.prefixes, versions.images["vllm"])
     shared = SharedInference("inference", SharedInferenceArgs(
         namespace=inference.namespace, endpoints={

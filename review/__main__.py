@@ -30,15 +30,18 @@ from review.bundle import discard_bundle, write_bundle
 from review.diff_markdown import render
 from review.harness import run_stack
 from review.policy import mandatory
-from review.recovery import failover_targets, switched
+from review.recovery import failover_targets, outage_state_deletes, switched
 
 
 def review(stack: str, root: Path, out: Path) -> bool:
     """Review one stack into ``out``; raises as the run does. False: a mandatory policy violation."""
     run = run_stack(stack, root)
     # the stack switched the other way, for what the failover switch changes (review/recovery.py)
-    targets = failover_targets(run, switched(run, root)) if run.spec.env.dr.standby_cluster else None
-    write_bundle(run, out, targets)
+    targets, deletes = None, None
+    if run.spec.env.dr.standby_cluster:
+        other = switched(run, root)
+        targets, deletes = failover_targets(run, other), outage_state_deletes(run, other)
+    write_bundle(run, out, targets, deletes)
     custom = sum(1 for r in run.records if r.custom)
     print(f"{stack}: {custom} resources -> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     if mandatory(run):

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from plan import recovery
-from review.harness import PROJECT, Record, StackRun, copy_tree, run_stack
+from review.harness import HELM_RELEASE, PROJECT, Record, StackRun, copy_tree, run_stack
 from review.markdown import duration, money, table
 
 
@@ -48,6 +48,17 @@ def failover_targets(run: StackRun, other: StackRun) -> list[str]:
     return sorted(changed + created)
 
 
+def outage_state_deletes(run: StackRun, other: StackRun) -> list[str]:
+    """The Helm releases the switch moves off the cluster it leaves (``other``: the stack switched). In an outage
+    the engine cannot delete them there, and unlike other objects cannot drop them from the state either
+    (pulumi-kubernetes' Helm delete ignores ``deleteUnreachable``: pulumi-kubernetes#2675), so the runbook drops
+    them first with `pulumi state delete --target-dependents` (docs/dr.md); the targeted apply then creates
+    them, and their dependents, in the cluster that serves."""
+    after = {(r.type, r.name): r for r in other.records}
+    return sorted(urn(run, r) for r in run.by_type(HELM_RELEASE)
+                  if (r.type, r.name) in after and after[(r.type, r.name)].provider != r.provider)
+
+
 def recovery_section(run: StackRun) -> str:
     spec, dr = run.spec, run.spec.env.dr
     if not dr.active:
@@ -74,8 +85,9 @@ def recovery_section(run: StackRun) -> str:
                "the standby (a Job it waits for), then moves every Kubernetes object the program owns in the "
                "tenants' namespaces, the workloads, the routes and the in-cluster monitoring to the other cluster, "
                "and points the hostnames at its gateway. `python -m review <stack>` lists what it "
-               "changes in `failover-targets.txt` beside this summary: in a regional outage, apply only those "
-               "(docs/dr.md, failing over).\n" if dr.standby_cluster else "")
+               "changes in `failover-targets.txt` beside this summary: in a regional outage, apply only those, "
+               "after dropping the Helm releases in `outage-state-deletes.txt` from the state (docs/dr.md, failing "
+               "over).\n" if dr.standby_cluster else "")
             + f"\nThe DR region at rest, at {spec.region} list prices:\n\n" + table(["item", "sizing", "monthly"],
                                                                                    cost_rows))
 

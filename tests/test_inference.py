@@ -167,12 +167,13 @@ def test_a_root_vllm_pod_would_be_refused():
 # --- order: what a real apply waits for ---------------------------------------------------------
 
 def test_scaled_objects_wait_for_keda(run):
+    """Each cluster's KEDA objects wait for that cluster's KEDA (a warm standby runs its own)."""
     graph = Graph(run.records)
-    (release,) = [r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.name == "autoscaling-keda"]
+    releases = {r.provider: r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "keda"}
     for record in run.records:
         if record.type in ("kubernetes:keda.sh/v1alpha1:ScaledObject",
                            "kubernetes:keda.sh/v1alpha1:ClusterTriggerAuthentication"):
-            assert release.key in graph.waits_for(record.key), record.name
+            assert releases[record.provider].key in graph.waits_for(record.key), record.name
 
 
 def test_loader_jobs_wait_for_their_bucket_grant(run):

@@ -335,6 +335,75 @@ def test_the_switch_restores_the_tenants_before_anything_moves(fixture_run, fail
         assert job.key in graph.waits_for(record.key), record.name
 
 
+def test_each_cluster_runs_its_own_keda_and_trace_collector(fixture_run, failed_over):
+    """KEDA and the trace collector do not move: the standby runs its own at rest, so the restore finds KEDA's CRD
+    and webhook for the tenants' ScaledObjects, and no Helm release of theirs must leave a lost cluster. The
+    standby's grant nothing (one identity pool: the primary's grants name the same principals), and no binding is
+    made twice anywhere (removing one would remove both)."""
+    from tests.graph import Graph
+
+    resting = fixture_run("prod")
+    for run in (resting, failed_over):
+        releases = {(r.provider, r.inputs["name"]) for r in run.by_type("kubernetes:helm.sh/v3:Release")}
+        for cluster in (PRIMARY_K8S, STANDBY_K8S):
+            assert {(cluster, "keda"), (cluster, "otel-collector")} <= releases, cluster
+        kinds = {(r.provider, r.inputs["kind"]) for r in run.by_type("kubernetes:keda.sh/v1alpha1:ClusterTriggerAuthentication")}
+        assert kinds == {(PRIMARY_K8S, "ClusterTriggerAuthentication"), (STANDBY_K8S, "ClusterTriggerAuthentication")}
+        bindings = [(r.type, json.dumps(r.inputs, sort_keys=True))
+                    for r in run.records if r.type.endswith(("IAMMember", "IamMember"))]
+        assert len(bindings) == len(set(bindings)), [b for b in bindings if bindings.count(b) > 1][:1]
+    old, new = by_key(resting), by_key(failed_over)
+    services = [k for k, r in old.items() if r.parent.split("::")[0] in {
+        "ai-platform:workloads:Autoscaling", "ai-platform:operations:TraceCollector"}]
+    assert all(old[k].provider == new[k].provider and old[k].inputs == new[k].inputs for k in examined(services, "services"))
+    graph = Graph(failed_over.records)
+    standby_keda = next(r.key for r in failed_over.by_type("kubernetes:helm.sh/v3:Release")
+                        if r.provider == STANDBY_K8S and r.inputs["name"] == "keda")
+    (job,) = [r for r in failed_over.by_type("kubernetes:batch/v1:Job") if r.name == f"restore-{DR}-job"]
+    assert standby_keda in graph.waits_for(job.key)
+    for scaled in examined(failed_over.by_type("kubernetes:keda.sh/v1alpha1:ScaledObject"), "ScaledObjects"):
+        assert scaled.provider == STANDBY_K8S and standby_keda in graph.waits_for(scaled.key), scaled.name
+
+
+def _export(run) -> dict:
+    """The state `pulumi stack export` would write for ``run`` (what review/outage_state.py reads)."""
+    from review.recovery import urn
+
+    urns = {r.key: urn(run, r) for r in run.records}
+    return {"version": 3, "deployment": {"manifest": {}, "resources": [
+        {"urn": urns[r.key], "custom": r.custom, "type": r.type, "parent": urns.get(r.parent, ""),
+         "dependencies": [urns[d] for d in r.dependencies if d in urns],
+         "propertyDependencies": {"spec": [urns[d] for d in r.dependencies if d in urns]}} for r in run.records]}}
+
+
+def test_an_outage_drops_only_the_moving_releases_from_the_state(fixture_run, failed_over, capsys, tmp_path):
+    """In an outage the runbook drops the Helm releases that leave the lost cluster from the state first (their
+    delete cannot be skipped by deleteUnreachable): exactly those among the failover targets, each way; nothing
+    else leaves the state, and no reference to them is left for `pulumi stack import` to refuse."""
+    from review import outage_state
+    from review.recovery import failover_targets, outage_state_deletes
+
+    before = fixture_run("prod")
+    for run, other in ((before, failed_over), (failed_over, before)):
+        deletes, targets = outage_state_deletes(run, other), set(failover_targets(run, other))
+        assert examined(deletes, "releases to drop") and set(deletes) <= targets
+        old, new = by_key(run), by_key(other)
+        assert {t for t in targets if "kubernetes:helm.sh/v3:Release::" in t
+                and old[("kubernetes:helm.sh/v3:Release", t.split("::")[-1])].provider
+                != new[("kubernetes:helm.sh/v3:Release", t.split("::")[-1])].provider} == set(deletes)
+        state = _export(run)
+        edited = outage_state.drop(state, deletes)["deployment"]["resources"]
+        assert [r["urn"] for r in edited] == [r["urn"] for r in state["deployment"]["resources"] if r["urn"] not in deletes]
+        for resource in edited:
+            assert not set(deletes) & {*resource["dependencies"], *resource["propertyDependencies"]["spec"]}
+    urns, path = tmp_path / "urns.txt", tmp_path / "state.json"
+    urns.write_text("urn:pulumi:prod::ai-platform::kubernetes:helm.sh/v3:Release::gone\n")
+    path.write_text(json.dumps(_export(before)))
+    assert outage_state.main([str(urns), str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "::gone is not in the state" in err
+
+
 def test_the_switch_moves_the_kubernetes_side_and_leaves_the_platforms_own(fixture_run, failed_over):
     """Tenants' namespaces, workloads, routes and in-cluster monitoring move to the standby; what the primary
     cluster's platform layer applies (guardrails, classes, baselines, its gateway) stays, unchanged."""
@@ -417,6 +486,33 @@ def test_only_re_pointing_a_replica_replaces_it():
     instance = "gcp:sql/databaseInstance:DatabaseInstance"
     assert replaced_by(instance, {"masterInstanceName": "a"}, {"masterInstanceName": "b"}) == ["masterInstanceName"]
     assert replaced_by(instance, {"masterInstanceName": "a"}, {}) == []  # promoted
+
+
+def test_failing_back_creates_a_new_replica_under_a_name_cloud_sql_does_not_hold(fixture_run, config_tree):
+    """Failing back cannot make the promoted instance a replica again (re-pointing replaces it, and it is
+    protected): the runbook drops it from the state and raises `dr.replica_generation`. The new replica follows
+    the primary under a new name; nothing else changes but what names the replica. The runbook's URN is the one
+    the engine uses."""
+    from pathlib import Path
+
+    from review.recovery import urn
+
+    instance = "gcp:sql/databaseInstance:DatabaseInstance"
+    before = fixture_run("prod")
+    edit_yaml(config_tree / "config" / "environments" / "prod.yaml", lambda d: d["dr"].update(replica_generation=2))
+    after = run_stack("prod", config_tree)
+    old, new = by_key(before), by_key(after)
+    replica, primary = new[(instance, f"database-{DR}-pg")], new[(instance, "database-pg")]
+    assert replica.inputs["name"] == old[(instance, f"database-{DR}-pg")].inputs["name"] + "-r2"
+    assert replica.inputs["masterInstanceName"] == primary.inputs["name"] and replica.protect
+    was = old[(instance, f"database-{DR}-pg")].inputs["name"]
+    for key in old.keys() & new.keys():
+        if old[key].inputs != new[key].inputs:
+            assert was in json.dumps(old[key].inputs), key
+    assert old.keys() == new.keys()
+    runbook = (Path(__file__).parents[1] / "docs" / "dr.md").read_text(encoding="utf-8")
+    assert urn(before, old[(instance, f"database-{DR}-pg")]).replace("urn:pulumi:prod::", "urn:pulumi:<stack>::") \
+        in runbook
 
 
 def test_rto_is_the_sum_of_its_steps_and_follows_the_figures(fixture_spec):

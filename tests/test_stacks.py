@@ -138,17 +138,16 @@ def physical_name(record) -> str | None:
     for key in ("accountId", "secretId"):
         if key in inputs:
             return inputs[key]
-    if record.provider not in ("", "pulumi:providers:kubernetes::cluster-k8s") and record.type.startswith("kubernetes:"):
-        return f"{record.provider}:{physical_name_in_cluster(record)}"  # a warm standby's objects: another cluster
-    if record.type == "kubernetes:helm.sh/v3:Release":
-        return f"{inputs.get('namespace')}/{inputs.get('name')}"
+    if record.type.startswith("kubernetes:"):
+        inside = (f"{inputs.get('namespace')}/{inputs.get('name')}" if record.type == "kubernetes:helm.sh/v3:Release"
+                  else physical_name_in_cluster(record))
+        if record.provider in ("", "pulumi:providers:kubernetes::cluster-k8s"):
+            return inside
+        return f"{record.provider}:{inside}"  # a warm standby's objects: another cluster
     if record.type == "gcp:dns/recordSet:RecordSet":
         return f"{inputs.get('managedZone')}/{inputs.get('name')}/{inputs.get('type')}"
     if record.type == "gcp:compute/regionSecurityPolicyRule:RegionSecurityPolicyRule":
         return f"{inputs.get('securityPolicy')}/{inputs.get('priority')}"
-    if record.type.startswith("kubernetes:"):
-        meta = inputs.get("metadata") or {}
-        return f"{meta.get('namespace', '')}/{meta.get('name')}"
     if record.type == "gcp:storage/managedFolder:ManagedFolder":  # named within its bucket
         return f"{inputs.get('bucket')}/{inputs.get('name')}"
     if record.type in ("gcp:sql/database:Database", "gcp:sql/user:User"):

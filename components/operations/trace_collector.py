@@ -36,6 +36,7 @@ class TraceCollectorArgs:
     replicas: int
     senders: tuple[str, ...]  # tenant namespaces that use the collector
     provider: pulumi.ProviderResource
+    grant: bool = True  # Cloud Trace's grant (a second cluster in the project shares the first's: one identity pool)
 
 
 def collector_values(args: TraceCollectorArgs, prefix: str) -> dict:
@@ -79,7 +80,7 @@ class TraceCollector(pulumi.ComponentResource):
         writer = gcp.projects.IAMMember(
             f"{name}-trace-writer", project=args.project, role="roles/cloudtrace.agent",
             member=workload_principal(args.project_number, args.workload_pool, f"{args.namespace}/{ACCOUNT}"),
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self)) if args.grant else None
         everyone = meta.LabelSelectorArgs()
         senders = [net.NetworkPolicyPeerArgs(namespace_selector=meta.LabelSelectorArgs(match_expressions=[
             meta.LabelSelectorRequirementArgs(key=NAMESPACE_NAME, operator="In", values=sorted(args.senders))]))]
@@ -98,6 +99,6 @@ class TraceCollector(pulumi.ComponentResource):
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository), namespace=args.namespace,
             atomic=True, cleanup_on_fail=True, timeout=600,
             values=pulumi.Output.from_input(args.image_prefix).apply(lambda prefix: collector_values(args, prefix)),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[namespace, writer]))
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[namespace, *([writer] if writer else [])]))
         self.namespace: pulumi.Output[str] = namespace.metadata.name
         self.register_outputs({"namespace": self.namespace})

@@ -5,7 +5,9 @@ region's `database` key (Cloud SQL needs a key in the instance's own region), wi
 edition and flags (a replica with fewer connections than its primary stops replicating). Failing over
 promotes it in place, as the provider documents it: ``instance_type`` becomes ``CLOUD_SQL_INSTANCE`` and
 ``master_instance_name`` is dropped; nothing is replaced (the inventories pin its name, region and key).
-A promoted replica is a standalone primary: it gets backups and point-in-time recovery.
+A promoted replica is a standalone primary: it gets backups and point-in-time recovery. Failing back cannot
+turn it into a replica again (Cloud SQL has no demotion; re-pointing replaces): the runbook drops it from the
+state and ``dr.replica_generation`` names the new replica (docs/dr.md, failing back).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class DatabaseReplicaArgs:
     key: pulumi.Input[str]  # the DR region's `database` key
     promoted: bool  # failed over: a standalone primary
     protect: bool
+    # bumped at each failback: the new replica needs a name Cloud SQL does not hold (the promoted one still exists,
+    # and a deleted instance's name stays taken for up to a week); 1 keeps the first replica's name
+    generation: int = 1
 
 
 def replica_settings(args: DatabaseReplicaArgs) -> sql.DatabaseInstanceSettingsArgs:
@@ -61,13 +66,18 @@ def replica_settings(args: DatabaseReplicaArgs) -> sql.DatabaseInstanceSettingsA
         user_labels=args.naming.labels("recovery"))
 
 
+def replica_name(generation: int) -> str:
+    return "pg" if generation == 1 else f"pg-r{generation}"
+
+
 class DatabaseReplica(pulumi.ComponentResource):
     """Outputs: ``instance_name``, ``connection_name``."""
 
     def __init__(self, name: str, args: DatabaseReplicaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(component_type("recovery", "DatabaseReplica"), name, None, opts)
         instance = sql.DatabaseInstance(
-            f"{name}-pg", name=args.naming.held("pg"), project=args.naming.project, region=args.region,
+            f"{name}-pg", name=args.naming.held(replica_name(args.generation)), project=args.naming.project,
+            region=args.region,
             database_version=args.version, encryption_key_name=args.key, deletion_protection=args.protect,
             instance_type="CLOUD_SQL_INSTANCE" if args.promoted else "READ_REPLICA_INSTANCE",
             master_instance_name=None if args.promoted else args.primary,

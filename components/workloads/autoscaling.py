@@ -39,6 +39,9 @@ class AutoscalingArgs:
     workload_pool: pulumi.Input[str]  # the cluster's output: the operator's principal names it
     operator_replicas: int  # 2 where the environment is highly available (active/standby)
     provider: pulumi.ProviderResource
+    # the operator's Monitoring grant: a second cluster in the project shares the workload identity pool, so
+    # the first cluster's grant already names its operator (layers/cluster_services.py)
+    grant: bool = True
 
 
 class Autoscaling(pulumi.ComponentResource):
@@ -54,7 +57,7 @@ class Autoscaling(pulumi.ComponentResource):
         operator = workload_principal(args.project_number, args.workload_pool, f"{NAMESPACE}/{OPERATOR}")
         reader = gcp.projects.IAMMember(
             f"{name}-monitoring-viewer", project=naming.project, role="roles/monitoring.viewer", member=operator,
-            opts=child)
+            opts=child) if args.grant else None
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=NAMESPACE, labels={
                 **labels, **pod_security("restricted")}),
@@ -71,7 +74,7 @@ class Autoscaling(pulumi.ComponentResource):
             timeout=600,
             values=pulumi.Output.from_input(args.registry).apply(lambda registry: keda_values(
                 registry, args.image_tag, args.operator_replicas)),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[reader]))
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[reader] if reader else None))
         k8s.apiextensions.CustomResource(
             f"{name}-trigger-authentication", api_version="keda.sh/v1alpha1", kind="ClusterTriggerAuthentication",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=TRIGGER_AUTHENTICATION, labels=labels),
