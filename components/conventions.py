@@ -18,6 +18,9 @@ core = k8s.core.v1
 # --- labels the platform sets and its admission policies and network rules read -------------------
 TENANT_LABEL = "ai-platform/tenant"  # on a tenant's namespace and every object the platform puts there
 MANAGED_LABEL = "ai-platform/managed"  # the managed-objects admission policy: only the platform changes it
+# On objects only the cluster that made them can use (a service-account token Secret holds a token its API server
+# signed): a restore into another cluster leaves them out, and the program creates them there anew.
+CLUSTER_BOUND_LABEL = "ai-platform/cluster-bound"
 EXPOSE_LABEL = "ai-platform/expose"  # pods the gateway's proxies may reach (only the platform sets it)
 ROUTER_LABEL = "ai-platform/router"  # the platform's endpoint pickers: they may reach the Kubernetes API
 GENBI_LABEL = "ai-platform/genbi"  # GenBI's parts, which have network policies of their own

@@ -4,8 +4,10 @@ caches; the failover switch replaces nothing stateful; RPO and RTO follow the sc
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from components.entry.platform_services import HOSTS_TTL
 from config import loader
@@ -321,7 +323,14 @@ def test_the_switch_restores_the_tenants_before_anything_moves(fixture_run, fail
     plans = {r.name: r.inputs for r in failed_over.by_type("gcp:gkebackup/backupPlan:BackupPlan")}
     assert (env["LOCATION"], env["RESTORE_PLAN"], env["BACKUP_PLAN"]) == (
         DR, restores[f"backup-{DR}-standby"]["name"], plans[f"backup-{DR}-plan"]["name"])
-    assert "owner: helm" in env["FILTER"]
+    excluded = yaml.safe_load(env["FILTER"])["exclusionFilters"]
+    assert {"groupKind": {"resourceGroup": "", "resourceKind": "Secret"}, "labels": {"owner": "helm"}} in excluded
+    # a token the primary's API server signed is useless in the standby: every such Secret is left out
+    for token in examined([r for r in fixture_run("prod").by_type("kubernetes:core/v1:Secret")
+                           if r.inputs.get("type") == "kubernetes.io/service-account-token"], "token Secrets"):
+        assert any(f["groupKind"]["resourceKind"] == "Secret" and f["labels"].items()
+                   <= token.inputs["metadata"]["labels"].items() for f in excluded), token.name
+    assert env["FILTER"] in (Path(__file__).parents[1] / "docs" / "dr.md").read_text(encoding="utf-8")  # by hand
     (grant,) = failed_over.by_type("gcp:gkebackup/restorePlanIamMember:RestorePlanIamMember")
     account = job.inputs["spec"]["template"]["spec"]["serviceAccountName"]
     assert grant.inputs["member"].endswith(f"/subject/ns/{job.inputs['metadata']['namespace']}/sa/{account}")
@@ -493,8 +502,6 @@ def test_failing_back_creates_a_new_replica_under_a_name_cloud_sql_does_not_hold
     protected): the runbook drops it from the state and raises `dr.replica_generation`. The new replica follows
     the primary under a new name; nothing else changes but what names the replica. The runbook's URN is the one
     the engine uses."""
-    from pathlib import Path
-
     from review.recovery import urn
 
     instance = "gcp:sql/databaseInstance:DatabaseInstance"

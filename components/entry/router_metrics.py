@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.conventions import (
+    CLUSTER_BOUND_LABEL,
     MANAGED_PROMETHEUS_NAMESPACE,
     RESERVED_SECRET_PREFIX,
     ROUTER_LABEL,
@@ -55,7 +56,9 @@ class RouterMetrics(pulumi.ComponentResource):
                                              automount_service_account_token=False, opts=k8s_opts)
         token = k8s.core.v1.Secret(
             f"{name}-token", type="kubernetes.io/service-account-token",
-            metadata=metadata(TOKEN, annotations={"kubernetes.io/service-account.name": SCRAPER}),
+            metadata=meta.ObjectMetaArgs(name=TOKEN, namespace=args.namespace,
+                                         labels={**tenant_labels, CLUSTER_BOUND_LABEL: "true"},
+                                         annotations={"kubernetes.io/service-account.name": SCRAPER}),
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[account]))
         rbac.ClusterRoleBinding(
             f"{name}-reader", metadata=meta.ObjectMetaArgs(name=f"ai-platform-metrics-{args.tenant}",

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.conventions import (
+    CLUSTER_BOUND_LABEL,
     checkov_skips,
     component_type,
     labels,
@@ -34,10 +35,14 @@ from components.conventions import (
 core, meta = k8s.core.v1, k8s.meta.v1
 NAMESPACE, ACCOUNT = "dr-restore", "restore"
 RESTORE_TIMEOUT = "120m"  # Backup for GKE publishes no restore duration; the catalog estimates 15 min
-# Helm's release records (Secrets labelled owner=helm): the program installs its releases in the standby itself
-FILTER = """exclusionFilters:
-- groupKind: {resourceGroup: "", resourceKind: Secret}
-  labels: {owner: helm}
+# Helm's release records (Secrets labelled owner=helm): the program installs its releases in the standby itself;
+# service-account tokens the primary's API server signed (components/conventions.CLUSTER_BOUND_LABEL): the standby's
+# token controller fills the program's own Secret instead
+FILTER = f"""exclusionFilters:
+- groupKind: {{resourceGroup: "", resourceKind: Secret}}
+  labels: {{owner: helm}}
+- groupKind: {{resourceGroup: "", resourceKind: Secret}}
+  labels: {{{CLUSTER_BOUND_LABEL}: "true"}}
 """
 SCRIPT = """set -eu
 backup=$(gcloud beta container backup-restore backups list --project="$PROJECT" --location="$LOCATION" \\
