@@ -93,7 +93,8 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
             labels=labels("inference", namespace if tenant else None),
             monitoring_project=spec.project, cluster=cluster.name, autoscaler=autoscaling,
             working_hours=(hours.start, hours.end, hours.timezone),
-            exposed=tenant is not None and endpoint.name in spec.tenant(namespace).expose),
+            exposed=tenant is not None and endpoint.name in spec.tenant(namespace).expose,
+            copied_weights=serving.secondary),
             # its service account, Workload Identity and bucket grants, priority class and admission policies
             opts=pulumi.ResourceOptions(depends_on=[base.apis, tenant or shared, tenancy.guardrails]))
 

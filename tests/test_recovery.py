@@ -426,8 +426,8 @@ def test_the_switch_moves_the_kubernetes_side_and_leaves_the_platforms_own(fixtu
 
 def test_what_moves_is_what_ran_in_the_primary_with_the_dr_regions_references(fixture_run, failed_over):
     """Each object that moves is the object the primary ran, valid against its schema, differing only where it names
-    a regional thing (the DR region's caches, ranges, cluster, copies): the tenants keep their Pod Security, quotas,
-    RBAC and network policies (tests/test_isolation.py checks those on the primary's)."""
+    a regional thing (the DR region's caches, ranges, cluster, copies, and how pods check a copied weights folder):
+    the tenants keep their Pod Security, quotas, RBAC and network policies (tests/test_isolation.py checks those on the primary's)."""
     from tests.test_manifests import validate
 
     old, new = by_key(fixture_run("prod")), by_key(failed_over)
@@ -441,7 +441,8 @@ def test_what_moves_is_what_ran_in_the_primary_with_the_dr_regions_references(fi
             validate(now)
         for path, before, after in changes({"inputs": was}, {"inputs": now}):
             assert ABSENT not in (before, after), (key, path)
-            assert DR in str(after) or after in ranges | {dns}, (key, path, after)
+            copied_weights = "complete('/models')" in str(after)  # the twin's check (the test below)
+            assert DR in str(after) or after in ranges | {dns} or copied_weights, (key, path, after)
 
 
 def test_after_the_switch_the_standby_reaches_only_the_dr_region(failed_over):
@@ -495,6 +496,56 @@ def test_only_re_pointing_a_replica_replaces_it():
     instance = "gcp:sql/databaseInstance:DatabaseInstance"
     assert replaced_by(instance, {"masterInstanceName": "a"}, {"masterInstanceName": "b"}) == ["masterInstanceName"]
     assert replaced_by(instance, {"masterInstanceName": "a"}, {}) == []  # promoted
+
+
+def test_a_replicated_weights_folder_is_complete_only_when_every_file_arrived(fixture_run, failed_over, tmp_path):
+    """The twin is filled object by object, so the loader's small marker can land before the large shards. The
+    loader lists every file it copied in the marker; after the switch, serving pods (and the loaders, which
+    would otherwise skip a folder their marker names) wait for every listed file at its size. At rest the pods'
+    check is the primary's, unchanged. Runs the loader's real script against a stand-in download."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from components.workloads.model_weights import SCRIPT
+    from components.workloads.replica_start import COMPLETE, READY_MARKER
+
+    weights, scratch, fake = tmp_path / "weights", tmp_path / "scratch", tmp_path / "fake"
+    weights.mkdir()
+    (fake / "huggingface_hub").mkdir(parents=True)
+    (fake / "huggingface_hub" / "__init__.py").write_text(
+        "import os\n"
+        "def snapshot_download(repo_id, revision, local_dir, token, allow_patterns):\n"
+        "    os.makedirs(os.path.join(local_dir, 'sub'), exist_ok=True)\n"
+        "    for name, size in (('config.json', 10), ('model-00001.safetensors', 5000), ('sub/tokenizer.model', 70)):\n"
+        "        open(os.path.join(local_dir, name), 'wb').write(b'x' * size)\n"
+        "    return local_dir\n")
+    script = SCRIPT.replace("/weights", str(weights)).replace("/scratch/model", str(scratch))
+    env = {**os.environ, "PYTHONPATH": str(fake), "READY_MARKER": READY_MARKER, "TOKEN_DIR": str(tmp_path / "none")}
+    subprocess.run([sys.executable, "-c", script, "org/model", "abc123", "*.safetensors"], env=env, check=True)
+    namespace: dict = {"os": os}
+    exec(COMPLETE, namespace)  # noqa: S102 (the pods' own check)
+    complete = namespace["complete"]
+    listed = (weights / READY_MARKER).read_text().split("\n")
+    assert listed[0] == "abc123" and "5000 model-00001.safetensors" in listed and "70 sub/tokenizer.model" in listed
+    assert complete(str(weights), "abc123") and not complete(str(weights), "other-revision")
+    twin = tmp_path / "twin"
+    shutil.copytree(weights, twin)
+    (twin / "model-00001.safetensors").write_bytes(b"x" * 10)  # still arriving
+    assert not complete(str(twin))
+    (twin / "model-00001.safetensors").unlink()
+    assert not complete(str(twin))
+    (twin / READY_MARKER).write_text("abc123\n")  # an older loader's marker, or an operator's upload
+    assert complete(str(twin))
+    subprocess.run([sys.executable, "-c", script, "org/model", "abc123", "*.safetensors"], env=env, check=True)
+    assert (weights / READY_MARKER).read_text().split("\n") == listed  # present and complete: nothing copied again
+
+    def checks(run) -> set[str]:
+        return {c["command"][-1] for d in objects(run, "Deployment") for c in d["spec"]["template"]["spec"].get(
+            "initContainers", []) if c["name"] == "wait-for-weights"}
+    assert all("complete('/models')" in c for c in examined(checks(failed_over), "pods after the switch"))
+    assert not any("complete(" in c for c in examined(checks(fixture_run("prod")), "pods at rest"))
 
 
 def test_failing_back_creates_a_new_replica_under_a_name_cloud_sql_does_not_hold(fixture_run, config_tree):

@@ -79,6 +79,7 @@ class InferenceEndpointArgs:
     autoscaler: pulumi.Resource  # the Autoscaling component: KEDA's CRDs and trigger authentication
     working_hours: tuple[str, str, str] | None = None  # cron start, end, zone keeping a zero-minimum endpoint up
     exposed: bool = False  # reachable through the platform gateway (its pods admit the gateway's proxies)
+    copied_weights: bool = False  # the bucket is the DR twin, filled object by object: check every file arrived
 
 
 def vllm_args(plan: EndpointPlan, bucket: pulumi.Input[str]) -> list[pulumi.Input[str]]:
@@ -167,7 +168,7 @@ def pod_spec(args: InferenceEndpointArgs) -> core.PodSpecArgs:
         # Weights a loader Job is still copying are incomplete: wait for its marker, not for probes; past the
         # loader's deadline, fail (the pod crash-loops and alerts) naming where to look. Then the compile cache.
         init_containers=[
-            helper("wait-for-weights", args.image, wait_for_weights(plan, where), [models]),
+            helper("wait-for-weights", args.image, wait_for_weights(plan, where, copied=args.copied_weights), [models]),
             helper("restore-compile-cache", args.image, restore_compile_cache(plan), [
                 core.VolumeMountArgs(name="compile-cache", mount_path=SAVED_ROOT, read_only=True), cache])],
         containers=[core.ContainerArgs(

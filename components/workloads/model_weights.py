@@ -31,7 +31,7 @@ from components.data.secrets import secret_provider_class
 from components.data.storage import folder_key
 from components.platform.identity import workload_principal
 from components.workloads.inference import GCSFUSE_DRIVER, WEIGHTS_LABEL
-from components.workloads.replica_start import READY_MARKER
+from components.workloads.replica_start import COMPLETE, READY_MARKER
 from config.data import MODEL_LOADER as LOADER
 from plan.endpoints import WeightCopy
 
@@ -39,13 +39,21 @@ TOKEN_CLASS = "hf-token"  # noqa: S105 (a SecretProviderClass name)
 TOKEN_DIR = "/var/run/secrets/huggingface"  # noqa: S105 (a mount path)
 core, meta = k8s.core.v1, k8s.meta.v1
 
-# Download with the image's own huggingface_hub, copy into the bucket, mark the folder complete.
+# Download with the image's own huggingface_hub, copy into the bucket, mark the folder complete: the marker lists
+# every file with its size, so a replicated copy can be checked (components/workloads/replica_start.COMPLETE).
 SCRIPT = """
 import os, shutil, sys
 from huggingface_hub import snapshot_download
 repo, revision, weights = sys.argv[1], sys.argv[2], sys.argv[3]
 marker = os.path.join("/weights", os.environ["READY_MARKER"])
-if os.path.exists(marker) and open(marker).read().strip() == revision:
+""" + COMPLETE + """
+def mark():
+    files = sorted(f"{os.path.getsize(p)} {os.path.relpath(p, '/weights')}" for p in (
+        os.path.join(folder, name) for folder, _, names in os.walk("/weights") for name in names) if p != marker)
+    open(marker, "w").write("\\n".join([revision, *files]) + "\\n")
+if complete("/weights", revision):
+    if len(open(marker).read().split()) == 1:
+        mark()  # an older loader's marker: list the files it marked complete
     sys.exit(print(f"{repo}@{revision} is already in the bucket"))
 token_file = os.path.join(os.environ["TOKEN_DIR"], "token")
 token = open(token_file).read().strip() if os.path.exists(token_file) else None
@@ -53,7 +61,7 @@ local = snapshot_download(repo_id=repo, revision=revision, local_dir="/scratch/m
                           allow_patterns=["*.json", weights, "*.model", "*.txt", "*.tiktoken", "*.py"])
 shutil.rmtree(os.path.join(local, ".cache"), ignore_errors=True)
 shutil.copytree(local, "/weights", dirs_exist_ok=True)
-open(marker, "w").write(revision + "\\n")
+mark()
 print(f"copied {repo}@{revision}")
 """
 

@@ -21,6 +21,26 @@ import json
 from plan.endpoints import EndpointPlan
 
 READY_MARKER = ".ai-platform-complete"  # the model loader writes it after the last weight file
+# The marker holds the revision, then "<bytes> <path>" for every file the loader copied: a copy of the folder filled
+# object by object (the DR region's bucket twin, where the small marker can land before the large shards) is
+# complete when every listed file is there at its size. A marker without the list (an operator's upload, an older
+# loader's) is taken as it is.
+COMPLETE = f"""def complete(root, revision=None):
+    try:
+        lines = open(os.path.join(root, {READY_MARKER!r})).read().split("\\n")
+    except OSError:
+        return False
+    if revision is not None and lines[0].strip() != revision:
+        return False
+    for line in filter(None, (entry.strip() for entry in lines[1:])):
+        size, name = line.split(" ", 1)
+        try:
+            if os.path.getsize(os.path.join(root, name)) != int(size):
+                return False
+        except OSError:
+            return False
+    return True
+"""
 CACHE_MARKER = ".complete"  # names the folder of a key's saved compile cache
 CACHE_ROOT = "/cache"  # the replica's cache emptyDir (HOME-independent cache variables point below it)
 SAVED_ROOT = "/compile-cache"  # the endpoint's compile cache folder of the models bucket (GCS FUSE)
@@ -31,10 +51,12 @@ WAIT_FOR_WEIGHTS_HOURS = 7  # the loader's deadline (6 h) and an hour: then the 
 WARM_UP_TIMEOUT_SECONDS = 60  # the first request after start compiles nothing, but allocates and samples once
 
 
-def wait_for_weights(plan: EndpointPlan, where: str) -> str:
-    """Wait for the loader's marker under /models, at most WAIT_FOR_WEIGHTS_HOURS, then fail naming ``where``."""
-    return (f"import os, sys, time\ndeadline = time.time() + {WAIT_FOR_WEIGHTS_HOURS * 3600}\n"
-            f"while not os.path.exists('/models/{READY_MARKER}'):\n"
+def wait_for_weights(plan: EndpointPlan, where: str, *, copied: bool = False) -> str:
+    """Wait for the loader's marker under /models, at most WAIT_FOR_WEIGHTS_HOURS, then fail naming ``where``.
+    ``copied``: the folder is a replicated copy, so wait for every file the marker lists as well."""
+    ready = "not complete('/models')" if copied else f"not os.path.exists('/models/{READY_MARKER}')"
+    return (f"import os, sys, time\n{COMPLETE if copied else ''}deadline = time.time() + {WAIT_FOR_WEIGHTS_HOURS * 3600}\n"
+            f"while {ready}:\n"
             f"    if time.time() > deadline:\n"
             f"        sys.exit('{plan.model_path} has no weights after {WAIT_FOR_WEIGHTS_HOURS} h: see {where}')\n"
             "    print('waiting for weights', flush=True); time.sleep(15)")
