@@ -30,18 +30,15 @@ from review.bundle import discard_bundle, write_bundle
 from review.diff_markdown import render
 from review.harness import run_stack
 from review.policy import mandatory
-from review.recovery import failover_targets, outage_state_deletes, switched
+from review.recovery import switch_files, switched
 
 
 def review(stack: str, root: Path, out: Path) -> bool:
     """Review one stack into ``out``; raises as the run does. False: a mandatory policy violation."""
     run = run_stack(stack, root)
-    # the stack switched the other way, for what the failover switch changes (review/recovery.py)
-    targets, deletes = None, None
-    if run.spec.env.dr.standby_cluster:
-        other = switched(run, root)
-        targets, deletes = failover_targets(run, other), outage_state_deletes(run, other)
-    write_bundle(run, out, targets, deletes)
+    # the stack switched the other way: what the switch changes, each way (review/recovery.py)
+    files = switch_files(run, switched(run, root)) if run.spec.env.dr.standby_cluster else {}
+    write_bundle(run, out, files)
     custom = sum(1 for r in run.records if r.custom)
     print(f"{stack}: {custom} resources -> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     if mandatory(run):

@@ -34,11 +34,9 @@ def discard_bundle(out: Path) -> None:
         out.unlink()
 
 
-def write_bundle(run: StackRun, out: Path, failover_targets: list[str] | None = None,
-                 state_deletes: list[str] | None = None) -> Path:
-    """Replace ``out`` with the review bundle of ``run`` (and, where there is a standby, the switch's
-    ``failover_targets`` and the releases an outage drops from the state first: review/recovery.py); returns the
-    directory."""
+def write_bundle(run: StackRun, out: Path, switch: dict[str, list[str]] | None = None) -> Path:
+    """Replace ``out`` with the review bundle of ``run`` (and, where there is a standby, the DR switch's files,
+    file name -> lines: review/recovery.switch_files); returns the directory."""
     discard_bundle(out)
     (out / "k8s").mkdir(parents=True)
     (out / "resources.json").write_text(resources_json(run), encoding="utf-8")
@@ -57,8 +55,7 @@ def write_bundle(run: StackRun, out: Path, failover_targets: list[str] | None = 
     (out / "summary.md").write_text(render_summary(run), encoding="utf-8")
     (out / "policy.json").write_text(policy_json(run), encoding="utf-8")
     (out / "facts.json").write_text(facts_json(run), encoding="utf-8")
-    if failover_targets:
-        (out / "failover-targets.txt").write_text("\n".join(failover_targets) + "\n", encoding="utf-8")
-    if state_deletes:
-        (out / "outage-state-deletes.txt").write_text("\n".join(state_deletes) + "\n", encoding="utf-8")
+    for name, lines in (switch or {}).items():
+        if lines:
+            (out / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out

@@ -48,15 +48,47 @@ def failover_targets(run: StackRun, other: StackRun) -> list[str]:
     return sorted(changed + created)
 
 
-def outage_state_deletes(run: StackRun, other: StackRun) -> list[str]:
+def release_state_deletes(run: StackRun, other: StackRun) -> list[str]:
     """The Helm releases the switch moves off the cluster it leaves (``other``: the stack switched). In an outage
-    the engine cannot delete them there, and unlike other objects cannot drop them from the state either
+    the engine cannot delete them there and, unlike other objects, cannot drop them from the state either
     (pulumi-kubernetes' Helm delete ignores ``deleteUnreachable``: pulumi-kubernetes#2675), so the runbook drops
-    them first with `pulumi state delete --target-dependents` (docs/dr.md); the targeted apply then creates
-    them, and their dependents, in the cluster that serves."""
+    them first with review/drop_state.py (docs/dr.md); the targeted apply then installs them where it serves."""
     after = {(r.type, r.name): r for r in other.records}
     return sorted(urn(run, r) for r in run.by_type(HELM_RELEASE)
                   if (r.type, r.name) in after and after[(r.type, r.name)].provider != r.provider)
+
+
+def fence(run: StackRun, other: StackRun) -> list[str]:
+    """`kubectl delete` commands for what the switch moved off the cluster it left, if that cluster could not be
+    reached then (docs/dr.md, failing back, step 0): the namespaces that moved (their objects go with them), and
+    what moved outside them (cluster-scoped objects, the Alertmanager configuration). Left alone, its workloads
+    run again when its region does."""
+    after = {(r.type, r.name): r for r in other.records}
+    moved = [r for r in run.records if r.type.startswith("kubernetes:") and (r.type, r.name) in after
+             and after[(r.type, r.name)].provider != r.provider and (r.inputs.get("metadata") or {}).get("name")]
+    namespaces = {r.inputs["metadata"]["name"] for r in moved if r.type == "kubernetes:core/v1:Namespace"}
+    out = []
+    for record in moved:
+        meta = record.inputs["metadata"]
+        if meta.get("namespace") in namespaces:
+            continue
+        group = record.inputs["apiVersion"].rpartition("/")[0]
+        kind = record.inputs["kind"].lower() + (f".{group}" if group else "")
+        where = f" -n {meta['namespace']}" if meta.get("namespace") else ""
+        out.append(f"kubectl delete {kind} {meta['name']}{where} --ignore-not-found")
+    return sorted(out, key=lambda line: (not line.startswith("kubectl delete namespace "), line))
+
+
+def switch_files(run: StackRun, other: StackRun) -> dict[str, list[str]]:
+    """What the runbook applies or deletes, per direction, whichever way ``run``'s config points (``other`` is
+    the stack switched): failing over is from the primary's serving to the DR region's, failing back the reverse."""
+    resting, serving = (other, run) if run.spec.env.dr.failed_over else (run, other)
+    files = {}
+    for direction, (start, end) in {"failover": (resting, serving), "failback": (serving, resting)}.items():
+        files[f"{direction}-targets.txt"] = failover_targets(start, end)
+        files[f"{direction}-state-deletes.txt"] = release_state_deletes(start, end)
+        files[f"{direction}-fence.txt"] = fence(start, end)
+    return files
 
 
 def recovery_section(run: StackRun) -> str:
@@ -84,10 +116,10 @@ def recovery_section(run: StackRun) -> str:
             + ("\nThe switch promotes the replica, raises the standby's pools, restores the tenants' namespaces into "
                "the standby (a Job it waits for), then moves every Kubernetes object the program owns in the "
                "tenants' namespaces, the workloads, the routes and the in-cluster monitoring to the other cluster, "
-               "and points the hostnames at its gateway. `python -m review <stack>` lists what it "
-               "changes in `failover-targets.txt` beside this summary: in a regional outage, apply only those, "
-               "after dropping the Helm releases in `outage-state-deletes.txt` from the state (docs/dr.md, failing "
-               "over).\n" if dr.standby_cluster else "")
+               "and points the hostnames at its gateway. Beside this summary, `failover-targets.txt` lists what "
+               "it changes: in a regional outage, apply only those, after dropping the Helm releases in "
+               "`failover-state-deletes.txt` from the state, and fence the lost cluster with "
+               "`failover-fence.txt` when it returns; `failback-*` are the same the other way (docs/dr.md).\n" if dr.standby_cluster else "")
             + f"\nThe DR region at rest, at {spec.region} list prices:\n\n" + table(["item", "sizing", "monthly"],
                                                                                    cost_rows))
 

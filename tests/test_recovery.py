@@ -375,7 +375,7 @@ def test_each_cluster_runs_its_own_keda_and_trace_collector(fixture_run, failed_
 
 
 def _export(run) -> dict:
-    """The state `pulumi stack export` would write for ``run`` (what review/outage_state.py reads)."""
+    """The state `pulumi stack export` would write for ``run`` (what review/drop_state.py reads)."""
     from review.recovery import urn
 
     urns = {r.key: urn(run, r) for r in run.records}
@@ -387,30 +387,57 @@ def _export(run) -> dict:
 
 def test_an_outage_drops_only_the_moving_releases_from_the_state(fixture_run, failed_over, capsys, tmp_path):
     """In an outage the runbook drops the Helm releases that leave the lost cluster from the state first (their
-    delete cannot be skipped by deleteUnreachable): exactly those among the failover targets, each way; nothing
-    else leaves the state, and no reference to them is left for `pulumi stack import` to refuse."""
-    from review import outage_state
-    from review.recovery import failover_targets, outage_state_deletes
+    delete cannot be skipped by deleteUnreachable): exactly those among the targets, each way; nothing else
+    leaves the state, and no reference to them is left for `pulumi stack import` to refuse."""
+    from review import drop_state
+    from review.recovery import failover_targets, release_state_deletes
 
     before = fixture_run("prod")
     for run, other in ((before, failed_over), (failed_over, before)):
-        deletes, targets = outage_state_deletes(run, other), set(failover_targets(run, other))
+        deletes, targets = release_state_deletes(run, other), set(failover_targets(run, other))
         assert examined(deletes, "releases to drop") and set(deletes) <= targets
         old, new = by_key(run), by_key(other)
         assert {t for t in targets if "kubernetes:helm.sh/v3:Release::" in t
                 and old[("kubernetes:helm.sh/v3:Release", t.split("::")[-1])].provider
                 != new[("kubernetes:helm.sh/v3:Release", t.split("::")[-1])].provider} == set(deletes)
         state = _export(run)
-        edited = outage_state.drop(state, deletes)["deployment"]["resources"]
+        edited = drop_state.drop(state, deletes)["deployment"]["resources"]
         assert [r["urn"] for r in edited] == [r["urn"] for r in state["deployment"]["resources"] if r["urn"] not in deletes]
         for resource in edited:
             assert not set(deletes) & {*resource["dependencies"], *resource["propertyDependencies"]["spec"]}
-    urns, path = tmp_path / "urns.txt", tmp_path / "state.json"
-    urns.write_text("urn:pulumi:prod::ai-platform::kubernetes:helm.sh/v3:Release::gone\n")
+    path = tmp_path / "state.json"
     path.write_text(json.dumps(_export(before)))
-    assert outage_state.main([str(urns), str(path)]) == 2
+    assert drop_state.main(["--urn", "urn:pulumi:prod::ai-platform::kubernetes:helm.sh/v3:Release::gone", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "::gone is not in the state" in err
+    provider = next(r["urn"] for r in _export(before)["deployment"]["resources"] if r["type"] == "pulumi:providers:kubernetes")
+    state = _export(before)
+    state["deployment"]["resources"][-1]["provider"] = f"{provider}::some-id"
+    path.write_text(json.dumps(state))
+    assert drop_state.main(["--urn", provider, str(path)]) == 2
+    assert "is the provider of other resources" in capsys.readouterr().err
+
+
+def test_the_runbooks_files_are_the_same_whichever_way_the_config_points(fixture_run, failed_over):
+    """The operator runs the review before or after setting `dr.serving_region`: the failover files are the
+    switch to the DR region either way (with the restore Job among the targets: a targeted apply creates nothing
+    else), the failback files the switch back. The fence deletes everything the switch moved off a cluster."""
+    from review.recovery import fence, switch_files
+
+    before = fixture_run("prod")
+    files = switch_files(before, failed_over)
+    assert files == switch_files(failed_over, before)
+    assert f"FailoverRestore$kubernetes:batch/v1:Job::restore-{DR}-job" in "\n".join(files["failover-targets.txt"])
+    assert "restore-" not in "\n".join(files["failback-targets.txt"])
+    old, new = by_key(before), by_key(failed_over)
+    lines = set(fence(before, failed_over))
+    namespaces = {line.split()[3] for line in lines if line.startswith("kubectl delete namespace ")}
+    for key in examined([k for k, r in old.items() if r.provider == PRIMARY_K8S and new[k].provider == STANDBY_K8S
+                         and (r.inputs.get("metadata") or {}).get("name")], "moved objects"):
+        meta = old[key].inputs["metadata"]
+        assert meta.get("namespace") in namespaces or any(
+            line.split()[3] == meta["name"] and line.split()[2].split(".")[0] == old[key].inputs["kind"].lower()
+            for line in lines), key
 
 
 def test_the_switch_moves_the_kubernetes_side_and_leaves_the_platforms_own(fixture_run, failed_over):
@@ -569,8 +596,8 @@ def test_failing_back_creates_a_new_replica_under_a_name_cloud_sql_does_not_hold
             assert was in json.dumps(old[key].inputs), key
     assert old.keys() == new.keys()
     runbook = (Path(__file__).parents[1] / "docs" / "dr.md").read_text(encoding="utf-8")
-    assert urn(before, old[(instance, f"database-{DR}-pg")]).replace("urn:pulumi:prod::", "urn:pulumi:<stack>::") \
-        in runbook
+    for name in (f"database-{DR}-pg", "database-pg"):  # dropped from the state; refreshed after the promotion
+        assert urn(before, old[(instance, name)]).replace("urn:pulumi:prod::", "urn:pulumi:<stack>::") in runbook
 
 
 def test_rto_is_the_sum_of_its_steps_and_follows_the_figures(fixture_spec):
