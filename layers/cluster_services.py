@@ -14,6 +14,7 @@ from __future__ import annotations
 import pulumi
 
 from components.operations.trace_collector import TraceCollector, TraceCollectorArgs
+from components.platform.cluster import Cluster
 from components.platform.image_supply import ImageSupply
 from components.workloads.autoscaling import Autoscaling, AutoscalingArgs
 from config.checks.operations import TRACES
@@ -22,27 +23,26 @@ from config.spec import PlatformSpec
 
 
 def keda(spec: PlatformSpec, name: str, naming: Naming, images: ImageSupply, project_number: pulumi.Input[str],
-         workload_pool: pulumi.Input[str], provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions, *,
-         grant: bool = True) -> Autoscaling:
+         cluster: Cluster, opts: pulumi.ResourceOptions, *, grant: bool = True) -> Autoscaling:
     versions = spec.catalog.versions
     return Autoscaling(name, AutoscalingArgs(
         naming=naming, chart=versions.charts["keda"], registry=images.prefixes["ghcr.io"],
-        image_tag=versions.images["keda"].tag, project_number=project_number, workload_pool=workload_pool,
-        operator_replicas=spec.env.service_replicas, provider=provider, grant=grant), opts=opts)
+        image_tag=versions.images["keda"].tag, project_number=project_number, workload_pool=cluster.workload_pool,
+        operator_replicas=spec.env.service_replicas, provider=cluster.provider, grant=grant), opts=opts)
 
 
-def traces(spec: PlatformSpec, name: str, images: ImageSupply, project_number: pulumi.Input[str],
-           workload_pool: pulumi.Input[str], provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions, *,
-           grant: bool = True) -> TraceCollector | None:
+def traces(spec: PlatformSpec, name: str, images: ImageSupply, project_number: pulumi.Input[str], cluster: Cluster,
+           opts: pulumi.ResourceOptions, *, grant: bool = True) -> TraceCollector | None:
     """None where the environment has no traces (operations.traces)."""
     env, versions = spec.env, spec.catalog.versions
     if not env.operations.traces:
         return None
     endpoint = spec.shared_endpoints[TRACES]
     return TraceCollector(name, TraceCollectorArgs(
-        project=spec.project, project_number=project_number, workload_pool=workload_pool,
+        project=spec.project, project_number=project_number, workload_pool=cluster.workload_pool,
         namespace=endpoint.namespace, chart=versions.charts["opentelemetry-collector"],
         image_prefix=images.prefixes["docker.io"], image_tag=versions.images["otel-collector"].tag,
         port=endpoint.port, replicas=2 if env.protect else 1,
-        senders=tuple(sorted(t.name for t in spec.tenants if TRACES in t.uses)), provider=provider, grant=grant),
+        senders=tuple(sorted(t.name for t in spec.tenants if TRACES in t.uses)), provider=cluster.provider,
+        grant=grant),
         opts=opts)

@@ -112,7 +112,7 @@ def operations(spec: PlatformSpec, plan: Plan, base: Project, platform: Regional
         boards[tenant.name] = cluster.name.apply(lambda c, t=tenant.name: dashboards.tenant_dashboard(spec, c, t, plans))
     board = Dashboards("dashboards", DashboardsArgs(project=spec.project, dashboards=boards), opts=base.after_apis)
     # the primary cluster's (a warm standby runs its own: layers/cluster_services.py), whichever serves
-    traces = cluster_services.traces(spec, "traces", platform.images, base.number, platform.cluster.workload_pool,
-                                     platform.cluster.provider, pulumi.ResourceOptions(depends_on=[base.apis]))
+    traces = cluster_services.traces(spec, "traces", platform.images, base.number, platform.cluster,
+                                     pulumi.ResourceOptions(depends_on=[base.apis]))
     return Operations(rules=rules, cloud=cloud, service_levels=levels, logs=logs, audit=audit, dashboards=board,
                       traces=traces)

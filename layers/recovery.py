@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import pulumi
 
 from components.data.storage import TENANT_CLASSES, BucketPolicy
-from components.operations.trace_collector import TraceCollector
 from components.platform.gpu_pools import PlacedGpuPool
 from components.platform.identity import workload_principal
 from components.platform.image_supply import image_ref
@@ -82,8 +81,7 @@ class Standby:
     database: DatabaseReplica
     compute: Compute | None
     restore: FailoverRestore | None  # its Job runs the restore while the switch is on
-    keda: Autoscaling | None = None  # the standby's own cluster services (layers/cluster_services.py)
-    traces: TraceCollector | None = None
+    keda: Autoscaling | None = None  # the standby's own KEDA (layers/cluster_services.py; its collector too)
 
     @property
     def ready(self) -> tuple[pulumi.Resource, ...]:
@@ -104,7 +102,7 @@ def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Sta
         flags={name: flag.value for name, flag in spec.catalog.database_flags.flags.items()},
         vpc_id=at.network.vpc_id, psa_range_name=at.network.psa_range_name, key=keys.key_id("database"),
         promoted=dr.failed_over, protect=env.protect, generation=dr.replica_generation), opts=base.after_apis)
-    cluster, restore, keda, traces = None, None, None, None
+    cluster, restore, keda = None, None, None
     if dr.standby_cluster:
         cpu, gpu = standby_pools(spec)
         cluster = compute(spec, base, at, location=region, zones=tuple(dr.zones), regional=True,
@@ -121,11 +119,10 @@ def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Sta
             disk_key=keys.key_id("disks"), protect=env.protect,
             tenants=tuple((t.name, routers and bool(t.expose)) for t in spec.tenants),
             provider=cluster.cluster.provider), opts=base.after_apis)
-        pool, provider = cluster.cluster.workload_pool, cluster.cluster.provider
-        keda = cluster_services.keda(spec, f"autoscaling-{region}", naming, at.images, base.number, pool, provider,
+        keda = cluster_services.keda(spec, f"autoscaling-{region}", naming, at.images, base.number, cluster.cluster,
                                      base.after_apis, grant=False)
-        traces = cluster_services.traces(spec, f"traces-{region}", at.images, base.number, pool, provider,
-                                         base.after_apis, grant=False)
+        cluster_services.traces(spec, f"traces-{region}", at.images, base.number, cluster.cluster, base.after_apis,
+                                grant=False)
         restore = FailoverRestore(f"restore-{region}", FailoverRestoreArgs(
             project=spec.project, location=region, backup_plan=naming.name(TENANTS_PLAN),
             restore_plan=naming.name(INTO_STANDBY),
@@ -133,8 +130,7 @@ def standby(spec: PlatformSpec, base: Project, primary: RegionalPlatform) -> Sta
             provider=cluster.cluster.provider, run=dr.failed_over),
             # restored ScaledObjects need KEDA's CRD, and its webhook to admit them
             opts=pulumi.ResourceOptions(depends_on=[base.apis, keda]))
-    return Standby(region=region, at=at, database=database, compute=cluster, restore=restore, keda=keda,
-                   traces=traces)
+    return Standby(region=region, at=at, database=database, compute=cluster, restore=restore, keda=keda)
 
 
 def recovery(spec: PlatformSpec, plan: Plan, base: Project, primary: RegionalPlatform, tenancy: Tenancy,

@@ -51,8 +51,7 @@ def workloads(spec: PlatformSpec, plan: Plan, base: Project, platform: RegionalP
     tenant_pool = env.tenant_pool.name if env.tenant_pool else None  # tenants' CPU workloads and the loaders
     # the serving cluster's KEDA: each cluster runs its own (layers/cluster_services.py); the primary's is built here
     primary_keda = cluster_services.keda(spec, "autoscaling", platform.naming, platform.images, base.number,
-                                         platform.cluster.workload_pool, platform.cluster.provider,
-                                         pulumi.ResourceOptions(depends_on=[base.apis]))
+                                         platform.cluster, pulumi.ResourceOptions(depends_on=[base.apis]))
     autoscaling = serving.keda or primary_keda
     vllm = image_ref(images.prefixes, versions.images["vllm"])
     shared = SharedInference("inference", SharedInferenceArgs(

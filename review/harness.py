@@ -314,14 +314,15 @@ class StackRun:
         return [r for r in self.records if r.type == type_]
 
     @functools.cached_property
-    def _by_key(self) -> dict[str, Record]:
+    def by_key(self) -> dict[str, Record]:
+        """Each record by ``type::name`` (Record.key)."""
         return {r.key: r for r in self.records}
 
     def ancestors(self, record: Record) -> list[Record]:
         """The components ``record`` sits in, outermost first (the stack itself is not a record)."""
         out, parent = [], record.parent
-        while parent and parent in self._by_key:
-            out.insert(0, self._by_key[parent])
+        while parent and parent in self.by_key:
+            out.insert(0, self.by_key[parent])
             parent = out[0].parent
         return out
 

@@ -40,12 +40,17 @@ def failover_targets(run: StackRun, other: StackRun) -> list[str]:
     other way. A Kubernetes object that changes cluster is in it (its provider changes: the engine replaces it).
     What the switch removes (the replica-lag alert policy, the finished restore Job at failback) waits for the
     next full `pulumi up`."""
-    before = {(r.type, r.name): r for r in run.records}
-    after = {(r.type, r.name): r for r in other.records}
+    before, after = run.by_key, other.by_key
     changed = [urn(run, r) for key, r in before.items() if r.custom and key in after
                and (r.inputs, r.provider) != (after[key].inputs, after[key].provider)]
     created = [urn(other, r) for key, r in after.items() if r.custom and key not in before]
     return sorted(changed + created)
+
+
+def _moved(run: StackRun, other: StackRun) -> list[Record]:
+    """What the switch moves to the other cluster (``other``: the stack switched): its provider differs there."""
+    after = other.by_key
+    return [r for r in run.records if r.key in after and after[r.key].provider != r.provider]
 
 
 def release_state_deletes(run: StackRun, other: StackRun) -> list[str]:
@@ -53,9 +58,7 @@ def release_state_deletes(run: StackRun, other: StackRun) -> list[str]:
     the engine cannot delete them there and, unlike other objects, cannot drop them from the state either
     (pulumi-kubernetes' Helm delete ignores ``deleteUnreachable``: pulumi-kubernetes#2675), so the runbook drops
     them first with review/drop_state.py (docs/dr.md); the targeted apply then installs them where it serves."""
-    after = {(r.type, r.name): r for r in other.records}
-    return sorted(urn(run, r) for r in run.by_type(HELM_RELEASE)
-                  if (r.type, r.name) in after and after[(r.type, r.name)].provider != r.provider)
+    return sorted(urn(run, r) for r in _moved(run, other) if r.type == HELM_RELEASE)
 
 
 def fence(run: StackRun, other: StackRun) -> list[str]:
@@ -63,9 +66,8 @@ def fence(run: StackRun, other: StackRun) -> list[str]:
     reached then (docs/dr.md, failing back, step 0): the namespaces that moved (their objects go with them), and
     what moved outside them (cluster-scoped objects, the Alertmanager configuration). Left alone, its workloads
     run again when its region does."""
-    after = {(r.type, r.name): r for r in other.records}
-    moved = [r for r in run.records if r.type.startswith("kubernetes:") and (r.type, r.name) in after
-             and after[(r.type, r.name)].provider != r.provider and (r.inputs.get("metadata") or {}).get("name")]
+    moved = [r for r in _moved(run, other)
+             if r.type.startswith("kubernetes:") and (r.inputs.get("metadata") or {}).get("name")]
     namespaces = {r.inputs["metadata"]["name"] for r in moved if r.type == "kubernetes:core/v1:Namespace"}
     out = []
     for record in moved:
